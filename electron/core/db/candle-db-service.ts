@@ -1,0 +1,128 @@
+import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import { candleViolations, InvalidCandleError, type Candle, type CandleKey, type StoredCandle } from '../../../shared/candles';
+import { BaseCRUD, type Stored } from './base-crud';
+import { candleModel } from './candle-schema';
+
+export interface BulkUpsertResult {
+  /** Documents that did not exist before. */
+  inserted: number;
+  /** Existing documents whose values changed. */
+  modified: number;
+  /** Existing documents found (changed or not). */
+  matched: number;
+}
+
+export interface CandleRange extends CandleKey {
+  /** Inclusive, ms. */
+  from?: number;
+  /** Exclusive, ms. */
+  to?: number;
+  limit?: number;
+}
+
+export const BULK_BATCH_SIZE = 1000;
+
+type CandleDocKey = Pick<StoredCandle, 'exchangeName' | 'symbol' | 'interval' | 'timestamp'>;
+
+function keyOf(key: CandleKey, timestamp: number): CandleDocKey {
+  return { exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval, timestamp };
+}
+
+export function rangeFilter(range: CandleRange): Record<string, unknown> {
+  const filter: Record<string, unknown> = { exchangeName: range.exchangeName, symbol: range.symbol, interval: range.interval };
+  if (range.from !== undefined || range.to !== undefined) {
+    filter.timestamp = {
+      ...(range.from !== undefined ? { $gte: range.from } : {}),
+      ...(range.to !== undefined ? { $lt: range.to } : {}),
+    };
+  }
+  return filter;
+}
+
+/** Validates every candle first so a bad one stops the whole write before anything is stored. */
+function assertValid(key: CandleKey, candles: readonly Candle[]): void {
+  for (let i = 0; i < candles.length; i++) {
+    const violations = candleViolations(candles[i]!, key.interval);
+    if (violations.length > 0) throw new InvalidCandleError(violations, `#${i} (${key.exchangeName} ${key.symbol} ${key.interval})`);
+  }
+}
+
+export class CandleDbService extends BaseCRUD<StoredCandle> {
+  constructor(conn: Connection) {
+    super(candleModel(conn));
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.model.init();
+  }
+
+  async upsertCandle(key: CandleKey, candle: Candle): Promise<Stored<StoredCandle>> {
+    assertValid(key, [candle]);
+    const { timestamp, open, high, low, close, volume } = candle;
+    return this.upsert(keyOf(key, timestamp), { open, high, low, close, volume });
+  }
+
+  /**
+   * Idempotent bulk upsert: unordered `bulkWrite` batches keyed on the unique index, so a re-import
+   * updates in place and concurrent writers of the same keys never duplicate a document.
+   */
+  async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize = BULK_BATCH_SIZE): Promise<BulkUpsertResult> {
+    assertValid(key, candles);
+    const total: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
+    for (let start = 0; start < candles.length; start += batchSize) {
+      const ops: AnyBulkWriteOperation<StoredCandle>[] = [];
+      for (let i = start; i < Math.min(start + batchSize, candles.length); i++) {
+        const { timestamp, open, high, low, close, volume } = candles[i]!;
+        ops.push({
+          updateOne: { filter: keyOf(key, timestamp), update: { $set: { open, high, low, close, volume } }, upsert: true },
+        });
+      }
+      const result = await this.writeBatchWithRetry(ops);
+      total.inserted += result.inserted;
+      total.modified += result.modified;
+      total.matched += result.matched;
+    }
+    return total;
+  }
+
+  /** Racing upserts of the same new key: the loser's op fails with E11000; re-running it then matches. */
+  private async writeBatchWithRetry(ops: AnyBulkWriteOperation<StoredCandle>[]): Promise<BulkUpsertResult> {
+    const out: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
+    let pending = ops;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      try {
+        const r = await this.model.bulkWrite(pending, { ordered: false });
+        out.inserted += r.upsertedCount;
+        out.modified += r.modifiedCount;
+        out.matched += r.matchedCount;
+        return out;
+      } catch (error) {
+        const e = error as {
+          writeErrors?: Array<{ code?: number; index?: number; err?: { code?: number; index?: number } }>;
+          result?: { upsertedCount?: number; modifiedCount?: number; matchedCount?: number };
+        };
+        const writeErrors = e.writeErrors ?? [];
+        const allDuplicates = writeErrors.length > 0 && writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
+        if (!allDuplicates || attempt >= 5) throw error;
+        out.inserted += e.result?.upsertedCount ?? 0;
+        out.modified += e.result?.modifiedCount ?? 0;
+        out.matched += e.result?.matchedCount ?? 0;
+        pending = writeErrors.map((w) => pending[w.index ?? w.err?.index ?? -1]).filter((op): op is AnyBulkWriteOperation<StoredCandle> => op !== undefined);
+      }
+    }
+    return out;
+  }
+
+  /** Candles of `[from, to)`, oldest first. */
+  async findRange(range: CandleRange): Promise<StoredCandle[]> {
+    const filter = rangeFilter(range);
+    let query = this.model.find(filter, { _id: 0 }).sort({ timestamp: 1 });
+    if (range.limit !== undefined) query = query.limit(range.limit);
+    return query.lean<StoredCandle[]>();
+  }
+
+  async countRange(range: CandleRange): Promise<number> {
+    const filter = rangeFilter(range);
+    return this.model.countDocuments(filter);
+  }
+}

@@ -1,0 +1,43 @@
+import { startWireServer } from './wire-server';
+
+/** `npm run db:server -- --port <p> [--data <dir>]`: runs the wire-protocol server in the foreground. */
+function parseArgs(argv: string[]): { port: number; dataDir?: string; host: string } {
+  let port = 27017;
+  let dataDir: string | undefined;
+  let host = '127.0.0.1';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--port' && value !== undefined) {
+      port = Number(value);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: "${value}" is not a port number`);
+      i++;
+    } else if (arg === '--data' && value !== undefined) {
+      dataDir = value;
+      i++;
+    } else if (arg === '--host' && value !== undefined) {
+      host = value;
+      i++;
+    } else {
+      throw new Error(`unknown argument "${arg}" (usage: npm run db:server -- --port <p> [--data <dir>])`);
+    }
+  }
+  return { port, dataDir, host };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const server = await startWireServer(args);
+  console.log(`${server.uri} (${server.description})`);
+  const stop = (): void => {
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  server.process.on('exit', (code) => process.exit(code ?? 1));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
