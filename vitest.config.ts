@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // The constant-memory tests read heap usage after a forced collection.
+    execArgv: ["--expose-gc"],
   },
 });

@@ -29,12 +29,16 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const server = await startWireServer(args);
   console.log(`${server.uri} (${server.description})`);
+  let stopping = false;
   const stop = (): void => {
+    stopping = true;
     void server.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  server.process.on('exit', (code) => process.exit(code ?? 1));
+  server.process.on('exit', (code) => {
+    if (!stopping) process.exit(code ?? 1);
+  });
 }
 
 main().catch((error: unknown) => {
