@@ -1,6 +1,9 @@
-import { startWireServer } from './wire-server';
+import { provisionWireServer, startWireServer, WIRE_SERVER_NAME } from './wire-server';
 
-/** `npm run db:server -- --port <p> [--data <dir>]`: runs the wire-protocol server in the foreground. */
+/**
+ * `npm run db:server -- --port <p> [--data <dir>]`: runs the wire-protocol server in the foreground.
+ * `npm run db:server -- --provision`: only fetches and compiles it.
+ */
 function parseArgs(argv: string[]): { port: number; dataDir?: string; host: string } {
   let port = 27017;
   let dataDir: string | undefined;
@@ -26,6 +29,12 @@ function parseArgs(argv: string[]): { port: number; dataDir?: string; host: stri
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--provision')) {
+    // CI and first-time setup: fetch and compile once, so the first test run does not pay for it.
+    provisionWireServer();
+    console.log(`${WIRE_SERVER_NAME} is provisioned in .cache/mongo-server`);
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const server = await startWireServer(args);
   console.log(`${server.uri} (${server.description})`);
