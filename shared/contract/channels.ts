@@ -1,0 +1,298 @@
+import { z } from 'zod';
+import {
+  candleSchema,
+  intervalSchema,
+  logLevelSchema,
+  logLineSchema,
+  matrixRowSchema,
+  nonEmptyName,
+  notificationSchema,
+  notificationTypeSchema,
+  runDetailSchema,
+  runKindSchema,
+  runStatusSchema,
+  runSummarySchema,
+  seriesKeySchema,
+  signalRowSchema,
+  strategyInfoSchema,
+  strategyParamsSchema,
+  timestampSchema,
+} from './domain';
+
+/** The most candles a chart series may carry; longer ranges are aggregated in the main process. */
+export const MAX_CHART_POINTS = 2000;
+export const MAX_PAGE_SIZE = 1000;
+
+const empty = z.object({}).strict();
+const range = { from: timestampSchema, to: timestampSchema };
+const toAfterFrom = (v: { from: number; to: number }): boolean => v.to >= v.from;
+const toAfterFromIssue = { message: 'must not be before from', path: ['to'] };
+
+// ---- runs -------------------------------------------------------------------------------------
+
+export const runStartRequest = z
+  .object({
+    kind: runKindSchema,
+    strategyName: nonEmptyName,
+    params: strategyParamsSchema.default({}),
+    exchangeName: nonEmptyName,
+    symbols: z.array(nonEmptyName).min(1, 'choose at least one symbol').max(50),
+    interval: intervalSchema,
+    /** Backtest and paper replay: the frame's date range. */
+    from: timestampSchema.optional(),
+    to: timestampSchema.optional(),
+    /** Paper replay: candles per second of wall time (0 = as fast as possible). */
+    replaySpeed: z.number().nonnegative().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind !== 'live') {
+      if (v.from === undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: `required for a ${v.kind} run` });
+      if (v.to === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: `required for a ${v.kind} run` });
+    }
+    if (v.from !== undefined && v.to !== undefined && v.to < v.from) ctx.addIssue({ code: 'custom', ...toAfterFromIssue });
+  });
+
+const runIdRequest = z.object({ runId: nonEmptyName });
+
+// ---- candles ----------------------------------------------------------------------------------
+
+export const candleQueryRequest = seriesKeySchema
+  .extend({ ...range, limit: z.number().int().positive().max(100_000).optional() })
+  .refine(toAfterFrom, toAfterFromIssue);
+
+export const candleChartRequest = seriesKeySchema
+  .extend({ ...range, maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(MAX_CHART_POINTS) })
+  .refine(toAfterFrom, toAfterFromIssue);
+
+export const candlePageRequest = seriesKeySchema.extend({
+  /** Keyset cursor: the timestamp of the last row of the previous page (exclusive). */
+  after: timestampSchema.optional(),
+  before: timestampSchema.optional(),
+  limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(100),
+  order: z.enum(['asc', 'desc']).default('asc'),
+});
+
+export const candleImportRequest = z.object({
+  source: z.discriminatedUnion('kind', [
+    /** A file on the machine that runs the core (desktop app, or the host's own disk). */
+    z.object({ kind: z.literal('path'), path: nonEmptyName.max(4096) }),
+    /** File contents picked in the browser; the file name tells the format (.csv / .json). */
+    z.object({ kind: z.literal('content'), fileName: nonEmptyName, text: z.string().min(1, 'the file is empty') }),
+  ]),
+  exchangeName: nonEmptyName,
+  /** Optional when the file name carries it (ETH_BTC-1m.json, ETHBTC-1m-2018-01.binance.csv). */
+  symbol: nonEmptyName.optional(),
+  interval: intervalSchema.optional(),
+});
+
+export const candleDownloadRequest = seriesKeySchema.extend(range).refine(toAfterFrom, toAfterFromIssue);
+
+export const candleGapsRequest = seriesKeySchema.extend({ from: timestampSchema.optional(), to: timestampSchema.optional() });
+
+const storedSeriesSchema = seriesKeySchema.extend({
+  count: z.number().int().nonnegative(),
+  first: timestampSchema.nullable(),
+  last: timestampSchema.nullable(),
+});
+
+const gapSchema = z.object({ from: timestampSchema, to: timestampSchema, missing: z.number().int().positive() });
+
+// ---- notifications ----------------------------------------------------------------------------
+
+export const notificationListRequest = z.object({
+  limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(200),
+  /** Keyset cursor: notifications created before this one. */
+  before: z.object({ createdAt: timestampSchema, notificationId: nonEmptyName }).optional(),
+  unreadOnly: z.boolean().default(false),
+  types: z.array(notificationTypeSchema).optional(),
+  runId: nonEmptyName.optional(),
+  symbol: nonEmptyName.optional(),
+});
+
+export const notificationMarkReadRequest = z
+  .object({ ids: z.array(nonEmptyName).min(1).max(10_000).optional(), all: z.literal(true).optional() })
+  .strict()
+  .refine((v) => (v.ids === undefined) !== (v.all === undefined), { message: 'give either ids or all: true', path: ['ids'] });
+
+// ---- database, settings -----------------------------------------------------------------------
+
+export const DATABASE_SOURCES = ['env', 'localhost', 'embedded', 'custom', 'none'] as const;
+
+export const databaseStatusSchema = z.object({
+  /** Where the connection came from: CC_MONGO_CONNECTION_STRING, a MongoDB on localhost:27017, the embedded server, the settings, or none. */
+  source: z.enum(DATABASE_SOURCES),
+  status: z.enum(['disconnected', 'connecting', 'connected', 'reconnecting', 'failed']),
+  /** Human label: "MongoDB 7.0.2 on localhost:27017", "embedded mongo-java-server (data in …)". */
+  label: z.string(),
+  /** Connection string, password masked. */
+  maskedUri: z.string().optional(),
+  serverVersion: z.string().optional(),
+  pingMs: z.number().nonnegative().optional(),
+  reason: z.string().optional(),
+  /** Shown when there is no database: how to start one. */
+  hint: z.string().optional(),
+  /** Live-mode writes held in the outage spool while MongoDB is unreachable. */
+  spool: z.object({ buffering: z.number().int().nonnegative(), oldestAt: timestampSchema.optional() }),
+  collections: z.array(z.object({ name: z.string(), count: z.number().int().nonnegative() })).optional(),
+  since: timestampSchema,
+});
+
+const connectionStringField = z
+  .string()
+  .trim()
+  .regex(/^mongodb(\+srv)?:\/\/\S+$/i, 'must start with mongodb:// or mongodb+srv://');
+
+export const databaseTestRequest = z.object({ connectionString: connectionStringField });
+export const databaseConnectRequest = z
+  .object({ connectionString: connectionStringField.optional(), embedded: z.literal(true).optional() })
+  .strict()
+  .refine((v) => (v.connectionString === undefined) !== (v.embedded === undefined), {
+    message: 'give either connectionString or embedded: true',
+    path: ['connectionString'],
+  });
+
+export const OS_NOTIFICATION_TYPES = ['signal.closed', 'error.critical', 'run.completed'] as const;
+
+export const settingsSchema = z.object({
+  /** Password masked when read; a new one replaces it when written. */
+  connectionString: z.string().optional(),
+  strategiesDir: z.string().optional(),
+  osNotifications: z.object({
+    'signal.closed': z.boolean(),
+    'error.critical': z.boolean(),
+    'run.completed': z.boolean(),
+  }),
+  theme: z.enum(['dark', 'light']),
+});
+
+export const settingsPatchSchema = z
+  .object({
+    connectionString: connectionStringField.optional(),
+    strategiesDir: z.string().trim().min(1).max(4096).optional(),
+    osNotifications: settingsSchema.shape.osNotifications.partial().optional(),
+    theme: settingsSchema.shape.theme.optional(),
+  })
+  .strict();
+
+/**
+ * Every request/response channel: `request` validates what enters the main side, `response`
+ * documents (and in tests checks) what comes back.
+ */
+export const invokeChannels = {
+  'runs.start': { request: runStartRequest, response: z.object({ runId: nonEmptyName }) },
+  'runs.stop': { request: runIdRequest, response: z.object({ stopped: z.boolean(), status: runStatusSchema }) },
+  'runs.list': {
+    request: z.object({ status: runStatusSchema.optional(), kind: runKindSchema.optional() }),
+    response: z.object({ runs: z.array(runSummarySchema) }),
+  },
+  'runs.get': { request: runIdRequest, response: z.object({ run: runDetailSchema }) },
+
+  'candles.symbols': { request: empty, response: z.object({ series: z.array(storedSeriesSchema) }) },
+  'candles.query': {
+    request: candleQueryRequest,
+    response: z.object({ candles: z.array(candleSchema), truncated: z.boolean() }),
+  },
+  'candles.chart': {
+    request: candleChartRequest,
+    response: z.object({
+      /** The interval the candles were aggregated to (the requested one when no aggregation was needed). */
+      interval: intervalSchema,
+      aggregated: z.boolean(),
+      candles: z.array(candleSchema).max(MAX_CHART_POINTS),
+    }),
+  },
+  'candles.page': {
+    request: candlePageRequest,
+    response: z.object({ rows: z.array(candleSchema), nextCursor: timestampSchema.nullable(), total: z.number().int().nonnegative() }),
+  },
+  'candles.import': {
+    request: candleImportRequest,
+    response: z.object({
+      exchangeName: z.string(),
+      symbol: z.string(),
+      interval: intervalSchema,
+      read: z.number().int().nonnegative(),
+      inserted: z.number().int().nonnegative(),
+      updated: z.number().int().nonnegative(),
+      rejected: z.array(z.object({ line: z.number().int().positive(), message: z.string() })),
+    }),
+  },
+  'candles.download': {
+    request: candleDownloadRequest,
+    response: z.object({ fetched: z.number().int().nonnegative(), stored: z.number().int().nonnegative(), durationMs: z.number().nonnegative() }),
+  },
+  'candles.gaps': {
+    request: candleGapsRequest,
+    response: z.object({
+      count: z.number().int().nonnegative(),
+      expected: z.number().int().nonnegative(),
+      first: timestampSchema.nullable(),
+      last: timestampSchema.nullable(),
+      gaps: z.array(gapSchema),
+    }),
+  },
+
+  'notifications.list': {
+    request: notificationListRequest,
+    response: z.object({ items: z.array(notificationSchema), hasMore: z.boolean() }),
+  },
+  'notifications.markRead': { request: notificationMarkReadRequest, response: z.object({ updated: z.number().int().nonnegative() }) },
+  'notifications.unreadCount': { request: empty, response: z.object({ count: z.number().int().nonnegative() }) },
+
+  'state.get': {
+    request: runIdRequest,
+    response: z.object({
+      runId: z.string(),
+      session: z.array(z.object({ symbol: z.string(), value: z.unknown() })),
+      state: z.array(z.object({ signalId: z.string(), bucketName: z.string(), value: z.unknown() })),
+      memory: z.array(z.object({ signalId: z.string(), bucketName: z.string(), memoryId: z.string(), value: z.unknown() })),
+      recent: z.array(signalRowSchema),
+      storage: z.array(signalRowSchema),
+    }),
+  },
+  'matrix.get': {
+    request: z.object({ runId: nonEmptyName.optional() }),
+    response: z.object({
+      rows: z.array(matrixRowSchema),
+      /** Per running run: which mode it is in, so the UI can highlight the adapters it uses. */
+      runs: z.array(z.object({ runId: z.string(), kind: runKindSchema, mode: z.enum(['live', 'backtest']) })),
+    }),
+  },
+
+  'database.status': { request: empty, response: databaseStatusSchema },
+  'database.test': {
+    request: databaseTestRequest,
+    response: z.object({
+      ok: z.boolean(),
+      maskedUri: z.string(),
+      pingMs: z.number().nonnegative().optional(),
+      serverVersion: z.string().optional(),
+      error: z.string().optional(),
+    }),
+  },
+  'database.connect': { request: databaseConnectRequest, response: databaseStatusSchema },
+
+  'strategies.list': { request: empty, response: z.object({ strategies: z.array(strategyInfoSchema) }) },
+
+  'settings.get': { request: empty, response: settingsSchema },
+  'settings.set': { request: settingsPatchSchema, response: settingsSchema },
+
+  'logs.tail': {
+    request: z.object({ limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(200), level: logLevelSchema.optional() }),
+    response: z.object({ lines: z.array(logLineSchema) }),
+  },
+} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
+
+export type InvokeChannels = typeof invokeChannels;
+export type InvokeChannel = keyof InvokeChannels;
+/** What the caller passes (defaults may be omitted). */
+export type RequestOf<C extends InvokeChannel> = z.input<InvokeChannels[C]['request']>;
+/** What a handler receives after validation (defaults filled in). */
+export type ParsedRequestOf<C extends InvokeChannel> = z.output<InvokeChannels[C]['request']>;
+export type ResponseOf<C extends InvokeChannel> = z.output<InvokeChannels[C]['response']>;
+
+export type DatabaseStatus = z.infer<typeof databaseStatusSchema>;
+export type DatabaseSource = (typeof DATABASE_SOURCES)[number];
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+export type OsNotificationType = (typeof OS_NOTIFICATION_TYPES)[number];

@@ -1,0 +1,12 @@
+export * from './domain';
+export * from './channels';
+export * from './events';
+export * from './names';
+export * from './result';
+export * from './validate';
+export type { Backend, BridgeApi, RequestArgs, TransportState } from './backend';
+export { EventHub } from './event-hub';
+export { WsBackend, createWsBackend, type WsBackendOptions, type WebSocketLike, type WebSocketFactory } from './ws-client';
+export { IpcBackend, findBridge } from './ipc-client';
+export { WS_PATH, CLOSE_CODES, type ClientMessage, type ServerMessage } from './ws-protocol';
+export { connectBackend } from './connect';

@@ -1,0 +1,52 @@
+/**
+ * Channel and event names without zod, so the sandboxed preload can check names without
+ * bundling the schemas. contract.test.ts keeps these lists equal to the schema maps' keys.
+ */
+export const INVOKE_CHANNEL_NAMES = [
+  'runs.start',
+  'runs.stop',
+  'runs.list',
+  'runs.get',
+  'candles.symbols',
+  'candles.query',
+  'candles.chart',
+  'candles.page',
+  'candles.import',
+  'candles.download',
+  'candles.gaps',
+  'notifications.list',
+  'notifications.markRead',
+  'notifications.unreadCount',
+  'state.get',
+  'matrix.get',
+  'database.status',
+  'database.test',
+  'database.connect',
+  'strategies.list',
+  'settings.get',
+  'settings.set',
+  'logs.tail',
+] as const;
+
+export const EVENT_NAMES = [
+  'run.progress',
+  'run.event',
+  'notification',
+  'notifications.unread',
+  'database.status',
+  'log.line',
+  'app.focusRun',
+] as const;
+
+/** Electron IPC channel names used by the preload bridge and electron/main. */
+export const IPC = {
+  invoke: 'backtest-monitor:invoke',
+  events: 'backtest-monitor:events',
+} as const;
+
+/** The name under which the preload exposes the bridge on `window`. */
+export const BRIDGE_KEY = 'backtestMonitor';
+
+export function isInvokeChannelName(value: unknown): value is (typeof INVOKE_CHANNEL_NAMES)[number] {
+  return typeof value === 'string' && (INVOKE_CHANNEL_NAMES as readonly string[]).includes(value);
+}

@@ -1,0 +1,35 @@
+import type { EventEnvelope } from './events';
+import type { ErrorCode, InvokeResult } from './result';
+
+/** WebSocket path of the headless host; query: `token`, `epoch` and `since` (resume point). */
+export const WS_PATH = '/ws';
+
+export type ClientMessage = { type: 'invoke'; id: number; channel: string; payload?: unknown };
+
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      /** Changes when the host restarts; sequence numbers are only comparable within one epoch. */
+      epoch: string;
+      /** The last sequence number emitted so far. */
+      seq: number;
+      /** Events replayed after this message because the client resumed. */
+      replayed: number;
+      /** True when the client resumed but some missed events are no longer in the replay buffer. */
+      lostEvents: boolean;
+      database: string;
+    }
+  | { type: 'result'; id: number; result: InvokeResult<unknown> }
+  | { type: 'events'; events: EventEnvelope[] }
+  /** A protocol error not tied to an invoke we could answer (bad JSON, unknown message type). */
+  | { type: 'error'; code: ErrorCode; message: string; id?: number };
+
+/** Close codes the host uses (4000–4999 are for applications). */
+export const CLOSE_CODES = {
+  /** The client read too slowly: its send buffer passed the limit. */
+  slowClient: 4008,
+  unauthorized: 4401,
+  shuttingDown: 1001,
+  /** ws's own code for a message over `maxPayload`. */
+  tooBig: 1009,
+} as const;
