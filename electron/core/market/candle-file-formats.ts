@@ -1,0 +1,271 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { JSONParser } from '@streamparser/json';
+import { parse as parseCsv } from 'csv-parse';
+import type { Candle } from '../../../shared/candles';
+
+/** The candle file layouts the importer reads. */
+export const CANDLE_FILE_FORMATS = ['binance-csv', 'ohlcv-json', 'csv'] as const;
+export type CandleFileFormat = (typeof CANDLE_FILE_FORMATS)[number];
+
+export function isCandleFileFormat(value: unknown): value is CandleFileFormat {
+  return typeof value === 'string' && (CANDLE_FILE_FORMATS as readonly string[]).includes(value);
+}
+
+/** Why a row (or the whole file) was refused. */
+export type ImportIssueRule =
+  | 'empty'
+  | 'syntax'
+  | 'columns'
+  | 'header'
+  | 'number'
+  | 'timestamp'
+  | 'finite'
+  | 'aligned'
+  | 'high_low'
+  | 'low_open_close'
+  | 'high_open_close'
+  | 'volume'
+  | 'interval'
+  | 'unsorted'
+  | 'duplicate';
+
+export interface ImportIssue {
+  /** `file:line` for CSV, `file:candle N` for JSON (those files are usually a single line). */
+  location: string;
+  rule: ImportIssueRule;
+  message: string;
+}
+
+/** One data row of a file turned into a candle, or the reasons it could not be. */
+export type SourceRow =
+  | { location: string; candle: Candle; microseconds: boolean; issues?: undefined }
+  | { location: string; candle?: undefined; issues: ImportIssue[] };
+
+/** A problem that stops reading the file altogether (unparseable JSON, a header that names no timestamp). */
+export class FatalFileError extends Error {
+  constructor(public readonly issue: ImportIssue) {
+    super(`${issue.location}: ${issue.message}`);
+    this.name = 'FatalFileError';
+  }
+}
+
+export interface ReadProgress {
+  bytesRead: number;
+}
+
+// Binance moved its bulk spot data to microsecond timestamps in 2025; anything this large
+// cannot be a millisecond timestamp (it would be ~5000 years from now).
+const MICROSECOND_THRESHOLD = 1e14;
+
+const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const OHLCV_FIELDS = ['timestamp', 'open', 'high', 'low', 'close', 'volume'] as const;
+type OhlcvField = (typeof OHLCV_FIELDS)[number];
+
+export async function detectFormat(file: string): Promise<CandleFileFormat> {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.json')) return 'ohlcv-json';
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    if (head.startsWith('[')) return 'ohlcv-json';
+    const firstLine = head.split(/\r?\n/)[0] ?? '';
+    const cells = firstLine.split(',').map((c) => c.trim().toLowerCase());
+    // A header naming the OHLCV columns is the generic layout; Binance headers say open_time.
+    if (cells.includes('timestamp') || cells.includes('date') || cells.includes('time')) return 'csv';
+    return 'binance-csv';
+  } finally {
+    await handle.close();
+  }
+}
+
+function toNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (!NUMBER_PATTERN.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Parses the six OHLCV values; a microsecond timestamp is converted to milliseconds. */
+function candleFrom(values: readonly unknown[], location: string, parseTimestamp = toNumber, parseValue = toNumber): SourceRow {
+  const issues: ImportIssue[] = [];
+  const parsed: Partial<Record<OhlcvField, number>> = {};
+  OHLCV_FIELDS.forEach((field, i) => {
+    const raw = values[i];
+    const value = field === 'timestamp' ? parseTimestamp(raw) : parseValue(raw);
+    if (value === undefined) {
+      issues.push({ location, rule: 'number', message: `${field} is not a number: ${JSON.stringify(raw) ?? String(raw)}` });
+    } else if (!Number.isFinite(value)) {
+      issues.push({ location, rule: 'finite', message: `${field} is not finite: ${String(raw)}` });
+    } else {
+      parsed[field] = value;
+    }
+  });
+  if (issues.length > 0) return { location, issues };
+  let timestamp = parsed.timestamp!;
+  const microseconds = timestamp >= MICROSECOND_THRESHOLD;
+  if (microseconds) timestamp /= 1000;
+  return {
+    location,
+    microseconds,
+    candle: { timestamp, open: parsed.open!, high: parsed.high!, low: parsed.low!, close: parsed.close!, volume: parsed.volume! },
+  };
+}
+
+function countingStream(file: string, progress: ReadProgress): NodeJS.ReadableStream {
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  stream.on('data', (chunk) => {
+    progress.bytesRead += chunk.length;
+  });
+  return stream;
+}
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
+function csvRecords(file: string, progress: ReadProgress): AsyncIterable<CsvRecord> {
+  // bom: a UTF-8 BOM (Excel) is dropped; CRLF and LF line ends are both recognised.
+  return countingStream(file, progress).pipe(
+    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }),
+  ) as AsyncIterable<CsvRecord>;
+}
+
+const BINANCE_COLUMNS = 12;
+
+/** Binance bulk-download klines: 12 columns, header row optional, ms or µs open times. */
+export async function* readBinanceCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+  const name = basename(file);
+  let first = true;
+  for await (const { record, info } of csvRecords(file, progress)) {
+    const location = `${name}:${info.lines}`;
+    if (first) {
+      first = false;
+      if (record[0] !== undefined && toNumber(record[0]) === undefined && /[a-z]/i.test(record[0])) continue; // header row
+    }
+    if (record.length !== BINANCE_COLUMNS) {
+      yield { location, issues: [{ location, rule: 'columns', message: `expected ${BINANCE_COLUMNS} columns (Binance kline), got ${record.length}` }] };
+      continue;
+    }
+    yield candleFrom(record, location);
+  }
+}
+
+const HEADER_ALIASES: Record<OhlcvField, string[]> = {
+  timestamp: ['timestamp', 'time', 'date', 'datetime', 'open_time', 'opentime'],
+  open: ['open', 'o'],
+  high: ['high', 'h'],
+  low: ['low', 'l'],
+  close: ['close', 'c'],
+  volume: ['volume', 'vol', 'v'],
+};
+
+function parseTimestampCell(raw: unknown): number | undefined {
+  const asNumber = toNumber(raw);
+  if (asNumber !== undefined) return asNumber;
+  if (typeof raw !== 'string' || !ISO_8601.test(raw.trim())) return undefined;
+  const text = raw.trim();
+  // ISO 8601 without an offset means UTC here: candle files are always UTC.
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text) || text.length === 10 ? text : `${text}Z`;
+  const ms = Date.parse(withZone.replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Generic CSV with a header naming timestamp (ms or ISO 8601), open, high, low, close, volume. */
+export async function* readGenericCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+  const name = basename(file);
+  let columns: number[] | undefined;
+  let width = 0;
+  for await (const { record, info } of csvRecords(file, progress)) {
+    const location = `${name}:${info.lines}`;
+    if (!columns) {
+      const header = record.map((c) => c.toLowerCase());
+      const found = OHLCV_FIELDS.map((field) => header.findIndex((h) => HEADER_ALIASES[field].includes(h)));
+      const missing = OHLCV_FIELDS.filter((_, i) => found[i] === -1);
+      if (missing.length > 0) {
+        throw new FatalFileError({
+          location,
+          rule: 'header',
+          message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')} in "${record.join(',')}"`,
+        });
+      }
+      columns = found;
+      width = record.length;
+      continue;
+    }
+    if (record.length !== width) {
+      yield { location, issues: [{ location, rule: 'columns', message: `expected ${width} columns (as in the header), got ${record.length}` }] };
+      continue;
+    }
+    yield candleFrom(columns.map((i) => record[i]), location, parseTimestampCell);
+  }
+}
+
+// A JSON candle holds numbers; a quoted "2" means the file was produced by something else.
+const jsonNumber = (raw: unknown): number | undefined => (typeof raw === 'number' ? raw : undefined);
+
+/** ccxt / freqtrade OHLCV JSON `[[ts, o, h, l, c, v], …]`, parsed as a stream: one candle in memory at a time. */
+export async function* readOhlcvJson(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+  const name = basename(file);
+  const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
+  let pending: SourceRow[] = [];
+  let index = 0;
+  let rootSeen = false;
+  let failure: Error | undefined;
+  parser.onValue = ({ value, stack }) => {
+    if (stack.length !== 1) return;
+    index++;
+    const location = `${name}:candle ${index}`;
+    if (!Array.isArray(value)) {
+      pending.push({ location, issues: [{ location, rule: 'columns', message: `expected an array [timestamp, open, high, low, close, volume], got ${JSON.stringify(value)}` }] });
+    } else if (value.length !== 6) {
+      pending.push({ location, issues: [{ location, rule: 'columns', message: `expected 6 values [timestamp, open, high, low, close, volume], got ${value.length}` }] });
+    } else {
+      pending.push(candleFrom(value, location, jsonNumber, jsonNumber));
+    }
+  };
+  parser.onError = (error) => {
+    failure = error;
+  };
+  for await (const chunk of countingStream(file, progress)) {
+    const text = (chunk as Buffer).toString('utf8');
+    if (!rootSeen && text.trim() !== '') {
+      rootSeen = true;
+      if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('[')) {
+        throw new FatalFileError({ location: `${name}:1`, rule: 'syntax', message: 'expected a JSON array of candles [[timestamp, open, high, low, close, volume], …]' });
+      }
+    }
+    if (!parser.isEnded) parser.write(chunk as Buffer);
+    if (failure) break;
+    const ready = pending;
+    pending = [];
+    yield* ready;
+  }
+  if (!failure && rootSeen && !parser.isEnded) {
+    try {
+      parser.end();
+    } catch (error) {
+      failure = error as Error;
+    }
+  }
+  if (failure) {
+    throw new FatalFileError({ location: `${name}:candle ${index + 1}`, rule: 'syntax', message: `invalid JSON after candle ${index}: ${failure.message}` });
+  }
+  yield* pending;
+}
+
+export function readCandleRows(format: CandleFileFormat, file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+  switch (format) {
+    case 'binance-csv':
+      return readBinanceCsv(file, progress);
+    case 'csv':
+      return readGenericCsv(file, progress);
+    case 'ohlcv-json':
+      return readOhlcvJson(file, progress);
+  }
+}

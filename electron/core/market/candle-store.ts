@@ -1,0 +1,169 @@
+import type { PipelineStage } from 'mongoose';
+import { INTERVAL_MS, type Candle, type CandleKey, type Interval } from '../../../shared/candles';
+import { CandleDbService, rangeFilter, type CandleRange } from '../db/candle-db-service';
+
+/** One line of `listStored()`: what the database holds for an exchange, symbol and interval. */
+export interface StoredSeries extends CandleKey {
+  count: number;
+  /** Open time of the oldest candle, ms. */
+  first: number;
+  /** Open time of the newest candle, ms. */
+  last: number;
+}
+
+export interface TimeKeysetRequest extends CandleKey {
+  limit: number;
+  /** The `next` of the previous page (a timestamp); absent for the first page. */
+  after?: number;
+  /** 1 = oldest first (default), -1 = newest first. */
+  direction?: 1 | -1;
+  from?: number;
+  to?: number;
+}
+
+export interface TimeKeysetPage {
+  items: Candle[];
+  /** Pass back as `after`; undefined on the last page. */
+  next?: number;
+}
+
+/** An OHLCV bucket: open = first open, high = max, low = min, close = last close, volume = sum. */
+export interface CandleBucket extends Candle {
+  /** How many stored candles the bucket aggregates. */
+  count: number;
+}
+
+export const MAX_PAGE = 10_000;
+
+const OHLCV_PROJECTION = { _id: 0, timestamp: 1, open: 1, high: 1, low: 1, close: 1, volume: 1 } as const;
+
+function checkPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new RangeError(`limit must be a whole number from 1 to ${MAX_PAGE}, got ${limit}`);
+  }
+}
+
+/**
+ * The candle collection as the market-data code reads it: the foundation's CandleDbService plus
+ * the queries history, coverage and download need. Every query is served by the unique index
+ * {exchangeName, symbol, interval, timestamp}.
+ */
+export class CandleStore extends CandleDbService {
+  /** Candles of `[from, to)` as plain OHLCV, oldest first. */
+  async range(range: CandleRange): Promise<Candle[]> {
+    let query = this.model.find(rangeFilter(range), OHLCV_PROJECTION).sort({ timestamp: 1 });
+    if (range.limit !== undefined) query = query.limit(range.limit);
+    return query.lean<Candle[]>();
+  }
+
+  /** The newest `count` candles (optionally before `to`), returned oldest first. */
+  async latest(key: CandleKey, count: number, to?: number): Promise<Candle[]> {
+    checkPageLimit(count);
+    const docs = await this.model
+      .find(rangeFilter({ ...key, to }), OHLCV_PROJECTION)
+      .sort({ timestamp: -1 })
+      .limit(count)
+      .lean<Candle[]>();
+    return docs.reverse();
+  }
+
+  /** Keyset pagination on the timestamp: every page costs one index seek, however deep. */
+  async page(request: TimeKeysetRequest): Promise<TimeKeysetPage> {
+    checkPageLimit(request.limit);
+    const direction = request.direction ?? 1;
+    let { from, to } = request;
+    if (request.after !== undefined) {
+      if (direction === 1) from = Math.max(from ?? -Infinity, request.after + 1);
+      else to = Math.min(to ?? Infinity, request.after);
+    }
+    const docs = await this.model
+      .find(rangeFilter({ ...request, from, to }), OHLCV_PROJECTION)
+      .sort({ timestamp: direction })
+      .limit(request.limit + 1)
+      .lean<Candle[]>();
+    const items = docs.slice(0, request.limit);
+    return { items, next: docs.length > request.limit ? items[items.length - 1]?.timestamp : undefined };
+  }
+
+  async oldestTimestamp(key: CandleKey, from?: number, to?: number): Promise<number | undefined> {
+    const doc = await this.model.findOne(rangeFilter({ ...key, from, to }), { _id: 0, timestamp: 1 }).sort({ timestamp: 1 }).lean<{ timestamp: number }>();
+    return doc?.timestamp;
+  }
+
+  async newestTimestamp(key: CandleKey, from?: number, to?: number): Promise<number | undefined> {
+    const doc = await this.model.findOne(rangeFilter({ ...key, from, to }), { _id: 0, timestamp: 1 }).sort({ timestamp: -1 }).lean<{ timestamp: number }>();
+    return doc?.timestamp;
+  }
+
+  /** Open times of `[from, to)` in order, streamed from a cursor (constant memory). */
+  async *timestamps(range: CandleRange): AsyncGenerator<number> {
+    const cursor = this.model
+      .find(rangeFilter(range), { _id: 0, timestamp: 1 })
+      .sort({ timestamp: 1 })
+      .lean<{ timestamp: number }[]>()
+      .cursor({ batchSize: 5000 });
+    try {
+      for await (const doc of cursor) yield (doc as { timestamp: number }).timestamp;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Candles of `[from, to)` in order, streamed from a cursor (constant memory). */
+  async *stream(range: CandleRange): AsyncGenerator<Candle> {
+    const cursor = this.model.find(rangeFilter(range), OHLCV_PROJECTION).sort({ timestamp: 1 }).lean<Candle[]>().cursor({ batchSize: 5000 });
+    try {
+      for await (const doc of cursor) yield doc as Candle;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /**
+   * OHLCV buckets of `bucketMs` starting at `origin + k * bucketMs`, computed by the database
+   * (one $group over the index range), oldest first.
+   */
+  async buckets(range: CandleRange, origin: number, bucketMs: number): Promise<CandleBucket[]> {
+    const pipeline: PipelineStage[] = [
+      { $match: rangeFilter(range) },
+      // $first/$last follow the input order, so the sort makes them the open and the close.
+      { $sort: { timestamp: 1 } },
+      {
+        $group: {
+          _id: { $subtract: ['$timestamp', { $mod: [{ $subtract: ['$timestamp', origin] }, bucketMs] }] },
+          open: { $first: '$open' },
+          high: { $max: '$high' },
+          low: { $min: '$low' },
+          close: { $last: '$close' },
+          volume: { $sum: '$volume' },
+          count: { $sum: 1 },
+        },
+      },
+      { $sort: { _id: 1 } },
+    ];
+    const rows = await this.aggregate<Omit<CandleBucket, 'timestamp'> & { _id: number }>(pipeline);
+    return rows.map(({ _id, open, high, low, close, volume, count }) => ({ timestamp: _id, open, high, low, close, volume, count }));
+  }
+
+  /** Every stored exchange/symbol/interval with its count and time range. */
+  async listStored(): Promise<StoredSeries[]> {
+    const rows = await this.aggregate<{ _id: CandleKey; count: number; first: number; last: number }>([
+      {
+        $group: {
+          _id: { exchangeName: '$exchangeName', symbol: '$symbol', interval: '$interval' },
+          count: { $sum: 1 },
+          first: { $min: '$timestamp' },
+          last: { $max: '$timestamp' },
+        },
+      },
+    ]);
+    return rows
+      .map(({ _id, count, first, last }) => ({ exchangeName: _id.exchangeName, symbol: _id.symbol, interval: _id.interval, count, first, last }))
+      .sort(
+        (a, b) =>
+          a.exchangeName.localeCompare(b.exchangeName) ||
+          a.symbol.localeCompare(b.symbol) ||
+          INTERVAL_MS[a.interval as Interval] - INTERVAL_MS[b.interval as Interval],
+      );
+  }
+}
