@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import type { Candle } from '../../../shared/candles';
+import type { SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import { columnsFromCandles } from './columnar';
+import { pnlPercent } from './pnl';
+import { SignalTracker, type LifecycleConfig } from './signal-lifecycle';
+import type { StrategySignal } from './strategy';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+const NO_COSTS = { feePercent: 0, slippagePercent: 0 };
+
+/** Candles from [open, high, low, close] tuples, one minute apart unless a timestamp is given. */
+function candles(rows: Array<[number, number, number, number] | [number, number, number, number, number]>): Candle[] {
+  return rows.map((r, i) => ({ timestamp: r[4] ?? T0 + i * MIN, open: r[0], high: r[1], low: r[2], close: r[3], volume: 1 }));
+}
+
+function track(rows: Candle[], signal: StrategySignal, config: Partial<LifecycleConfig> = {}) {
+  const events: Array<{ transition: SignalTransition; row: SignalRow }> = [];
+  const tracker = new SignalTracker(
+    { runId: 'r1', symbol: 'TEST', strategyName: 's', exchangeName: 'x', frameName: 'f', backtest: true },
+    { costs: NO_COSTS, intervalMs: MIN, scheduleTimeoutMs: 120 * MIN, ...config },
+    (transition, row) => events.push({ transition, row }),
+  );
+  const cols = columnsFromCandles(rows);
+  // The signal is computed at the close of candle 0, then candles 1.. drive it.
+  tracker.submit(signal, rows[0]!.timestamp + MIN, rows[0]!.close);
+  for (let k = 1; k < rows.length && tracker.current; k++) tracker.onCandle(cols, k);
+  const last = events[events.length - 1]!;
+  return { events, transitions: events.map((e) => e.transition), final: last.row, tracker };
+}
+
+const long = (over: Partial<StrategySignal> = {}): StrategySignal => ({
+  position: 'long',
+  priceTakeProfit: 110,
+  priceStopLoss: 95,
+  minuteEstimatedTime: 60,
+  ...over,
+});
+
+describe('signal lifecycle', () => {
+  it('opens at market, becomes active, closes at take-profit', () => {
+    const r = track(candles([[100, 100, 100, 100], [100, 105, 99, 104], [104, 111, 103, 108]]), long());
+    expect(r.transitions).toEqual(['opened', 'active', 'closed']);
+    expect(r.final).toMatchObject({ status: 'closed', closeReason: 'take_profit', priceOpen: 100, priceClose: 110, closedAt: T0 + 3 * MIN });
+    expect(r.final.pnlPercent).toBeCloseTo(10, 10);
+  });
+
+  it('closes at stop-loss', () => {
+    const r = track(candles([[100, 100, 100, 100], [100, 101, 94, 96]]), long());
+    expect(r.final).toMatchObject({ closeReason: 'stop_loss', priceClose: 95 });
+    expect(r.final.pnlPercent).toBeCloseTo(-5, 10);
+  });
+
+  it('short: take-profit below, stop-loss above', () => {
+    const tp = track(candles([[100, 100, 100, 100], [100, 101, 89, 90]]), { position: 'short', priceTakeProfit: 90, priceStopLoss: 105, minuteEstimatedTime: 60 });
+    expect(tp.final).toMatchObject({ closeReason: 'take_profit', priceClose: 90 });
+    expect(tp.final.pnlPercent).toBeCloseTo(((100 - 90) / 90) * 100, 10);
+    const sl = track(candles([[100, 100, 100, 100], [100, 106, 99, 104]]), { position: 'short', priceTakeProfit: 90, priceStopLoss: 105, minuteEstimatedTime: 60 });
+    expect(sl.final).toMatchObject({ closeReason: 'stop_loss', priceClose: 105 });
+  });
+
+  it('closes with time_expired at the close of the candle where the lifetime ends', () => {
+    const r = track(candles([[100, 100, 100, 100], [100, 101, 99, 100], [100, 101, 99, 101], [101, 102, 100, 102]]), long({ minuteEstimatedTime: 2 }));
+    expect(r.final).toMatchObject({ closeReason: 'time_expired', priceClose: 101, closedAt: T0 + 3 * MIN });
+  });
+
+  it('take-profit and stop-loss inside one candle: stop-loss first', () => {
+    const r = track(candles([[100, 100, 100, 100], [100, 120, 90, 100]]), long());
+    expect(r.final).toMatchObject({ closeReason: 'stop_loss', priceClose: 95 });
+  });
+
+  it('a candle opening beyond the stop-loss fills at its open, stamped at its open time', () => {
+    const r = track(candles([[100, 100, 100, 100], [90, 92, 89, 91]]), long());
+    expect(r.final).toMatchObject({ closeReason: 'stop_loss', priceClose: 90, closedAt: T0 + MIN });
+  });
+
+  it('scheduled, then opened when the price reaches priceOpen, then closed', () => {
+    const r = track(
+      candles([[100, 100, 100, 100], [100, 101, 99, 100], [99, 99, 97, 98], [98, 106, 98, 105]]),
+      long({ priceOpen: 98, priceTakeProfit: 105, priceStopLoss: 94 }),
+    );
+    expect(r.transitions).toEqual(['scheduled', 'opened', 'active', 'closed']);
+    expect(r.final).toMatchObject({ priceOpen: 98, openedAt: T0 + 3 * MIN, closeReason: 'take_profit', scheduledAt: T0 + MIN });
+  });
+
+  it('scheduled then cancelled by timeout', () => {
+    const r = track(
+      candles([[100, 100, 100, 100], [100, 101, 99, 100], [100, 101, 99, 100], [100, 101, 99, 100]]),
+      long({ priceOpen: 98, priceTakeProfit: 105, priceStopLoss: 94 }),
+      { scheduleTimeoutMs: 2 * MIN },
+    );
+    expect(r.transitions).toEqual(['scheduled', 'cancelled']);
+    expect(r.final).toMatchObject({ status: 'cancelled', cancelReason: 'timeout', closedAt: T0 + 3 * MIN });
+    expect(r.final.pnlPercent).toBeUndefined();
+  });
+
+  it('scheduled then cancelled with price_reject when the stop-loss is touched first', () => {
+    const r = track(candles([[100, 100, 100, 100], [100, 100, 93, 95]]), long({ priceOpen: 98, priceTakeProfit: 105, priceStopLoss: 94 }));
+    expect(r.final).toMatchObject({ status: 'cancelled', cancelReason: 'price_reject' });
+  });
+
+  it('scheduled then cancelled by the user', () => {
+    const r = track(candles([[100, 100, 100, 100]]), long({ priceOpen: 98, priceTakeProfit: 105, priceStopLoss: 94 }));
+    expect(r.tracker.cancel(T0 + 5 * MIN)).toBe(true);
+    expect(r.events.at(-1)!.row).toMatchObject({ status: 'cancelled', cancelReason: 'user', closedAt: T0 + 5 * MIN });
+  });
+
+  it('a gap past the lifetime closes at the first open after the gap, never at an invented price', () => {
+    const r = track(
+      candles([
+        [100, 100, 100, 100, T0],
+        [100, 101, 99, 100, T0 + MIN],
+        [103, 104, 102, 103, T0 + 30 * MIN], // 28 minutes missing
+      ]),
+      long({ minuteEstimatedTime: 10 }),
+    );
+    expect(r.final).toMatchObject({ closeReason: 'time_expired', priceClose: 103, closedAt: T0 + 30 * MIN });
+  });
+
+  it('a gap inside the lifetime just jumps: the next candle is checked as usual', () => {
+    const r = track(candles([[100, 100, 100, 100, T0], [100, 101, 99, 100, T0 + MIN], [100, 111, 99, 109, T0 + 10 * MIN]]), long());
+    expect(r.final).toMatchObject({ closeReason: 'take_profit', closedAt: T0 + 11 * MIN });
+  });
+
+  it('fees and slippage reduce the PnL on both sides', () => {
+    const costs = { feePercent: 0.1, slippagePercent: 0.1 };
+    const r = track(candles([[100, 100, 100, 100], [100, 111, 99, 110]]), long(), { costs });
+    const entry = 100 * 1.001;
+    const exit = 110 * 0.999;
+    expect(r.final.pnlPercent).toBeCloseTo(((exit * 0.999) / (entry * 1.001) - 1) * 100, 10);
+    expect(r.final.pnlPercent).toBeLessThan(10 - 0.39);
+    expect(pnlPercent('short', 100, 90, costs)).toBeLessThan(((100 - 90) / 90) * 100);
+  });
+
+  it('rejects inconsistent prices with a message naming the field', () => {
+    expect(() => track(candles([[100, 100, 100, 100]]), long({ priceTakeProfit: 99 }))).toThrow(/priceTakeProfit 99 must be above/);
+    expect(() => track(candles([[100, 100, 100, 100]]), long({ priceStopLoss: 101 }))).toThrow(/priceStopLoss 101 must be below/);
+    expect(() => track(candles([[100, 100, 100, 100]]), long({ minuteEstimatedTime: -1 }))).toThrow(/minuteEstimatedTime/);
+  });
+});
