@@ -1,0 +1,277 @@
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import type { DatabaseSource, DatabaseStatus } from '../../../shared/contract/channels';
+import { ConnectionManager, type DbState } from '../db/connection-manager';
+import { maskConnectionString, maskSecretsIn, parseConnectionString } from '../db/connection-string';
+import { startWireServer, WIRE_SERVER_NAME, type RunningWireServer } from '../db/wire-server';
+import { COMPOSE_HINT, type AppConfig } from './config';
+
+export const LOCALHOST_URI = 'mongodb://localhost:27017/backtest-kit?wtimeoutMS=15000';
+
+export interface DatabaseHubOptions {
+  config: AppConfig;
+  /** A connection string the user chose in Settings (after the environment, before localhost). */
+  settingsConnectionString?: string;
+  /** Per-candidate connect budget. */
+  connectTimeoutMs?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+type Listener = (manager: ConnectionManager | undefined) => void | Promise<void>;
+
+/** Resolves within `timeoutMs` to whether something accepts TCP connections there. */
+export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (answer: boolean): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Picks and owns the app's database: CC_MONGO_CONNECTION_STRING if set; else the one chosen in
+ * Settings; else MongoDB on localhost:27017 if it answers; else the embedded wire-protocol server
+ * with its data in `<dataDir>/mongo`; else none, and the status says how to start MongoDB.
+ */
+export class DatabaseHub {
+  private source: DatabaseSource = 'none';
+  private manager: ConnectionManager | undefined;
+  private embedded: RunningWireServer | undefined;
+  private label = 'no database';
+  private reason: string | undefined;
+  private lastPingMs: number | undefined;
+  private since = Date.now();
+  private readonly stateListeners = new Set<() => void>();
+  private readonly managerListeners = new Set<Listener>();
+
+  constructor(private readonly options: DatabaseHubOptions) {}
+
+  get connection(): ConnectionManager | undefined {
+    return this.manager;
+  }
+
+  get currentSource(): DatabaseSource {
+    return this.source;
+  }
+
+  /** Fires on every status change (connection state, switch, ping). */
+  onChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** Fires when the connection object itself changes, so services can rebind. */
+  onManager(listener: Listener): () => void {
+    this.managerListeners.add(listener);
+    return () => this.managerListeners.delete(listener);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  private changed(): void {
+    this.since = Date.now();
+    for (const listener of this.stateListeners) listener();
+  }
+
+  private async setManager(manager: ConnectionManager | undefined): Promise<void> {
+    this.manager = manager;
+    for (const listener of this.managerListeners) {
+      try {
+        await listener(manager);
+      } catch (error) {
+        this.log('error', `rebinding services to the database failed: ${maskSecretsIn(String(error))}`);
+      }
+    }
+    this.changed();
+  }
+
+  /** Runs the search once at startup. Never throws: with no database the app still runs. */
+  async start(): Promise<DatabaseStatus> {
+    const { config } = this.options;
+    const candidates: Array<{ source: DatabaseSource; uri: () => Promise<string | undefined> }> = [];
+    if (config.envConnectionString) {
+      candidates.push({ source: 'env', uri: async () => config.envConnectionString });
+    } else {
+      if (this.options.settingsConnectionString) candidates.push({ source: 'custom', uri: async () => this.options.settingsConnectionString });
+      if (config.probeLocalhost) {
+        candidates.push({ source: 'localhost', uri: async () => ((await portAnswers('127.0.0.1', 27017)) ? LOCALHOST_URI : undefined) });
+      }
+      if (config.embedded) candidates.push({ source: 'embedded', uri: () => this.startEmbedded() });
+    }
+    const problems: string[] = [];
+    for (const candidate of candidates) {
+      let uri: string | undefined;
+      try {
+        uri = await candidate.uri();
+      } catch (error) {
+        problems.push(`${candidate.source}: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`);
+        continue;
+      }
+      if (!uri) continue;
+      const failure = await this.use(candidate.source, uri);
+      if (!failure) return this.status();
+      problems.push(`${candidate.source}: ${failure}`);
+      // The environment's choice is explicit: report its failure instead of silently using another database.
+      if (candidate.source === 'env') break;
+    }
+    await this.stopEmbedded();
+    this.source = config.envConnectionString ? 'env' : 'none';
+    this.label = config.envConnectionString ? `MongoDB at ${maskConnectionString(config.envConnectionString)} (unreachable)` : 'no database';
+    this.reason = problems.join('; ') || 'no database was found';
+    this.log('warn', `running without a database: ${this.reason}`);
+    await this.setManager(undefined);
+    return this.status();
+  }
+
+  private async startEmbedded(): Promise<string> {
+    const dataDir = join(this.options.config.dataDir, 'mongo');
+    this.embedded = await startWireServer({ port: 0, dataDir, watchStdin: true });
+    const url = new URL(this.embedded.uri);
+    url.pathname = '/backtest-kit';
+    return url.toString();
+  }
+
+  private async stopEmbedded(): Promise<void> {
+    const server = this.embedded;
+    this.embedded = undefined;
+    await server?.stop();
+  }
+
+  /** Connects to `uri`; on success makes it the app's database. Returns the failure reason, if any. */
+  private async use(source: DatabaseSource, uri: string): Promise<string | undefined> {
+    let manager: ConnectionManager;
+    try {
+      manager = new ConnectionManager({ uri, connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 });
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+    try {
+      await manager.connect();
+    } catch (error) {
+      await manager.close();
+      return maskSecretsIn(error instanceof Error ? error.message : String(error));
+    }
+    const old = this.manager;
+    this.source = source;
+    this.reason = undefined;
+    this.label = this.describe(source, manager.state);
+    manager.on('state', (state: DbState) => {
+      if (this.manager !== manager) return;
+      this.reason = state.reason;
+      this.label = this.describe(source, state);
+      this.changed();
+    });
+    this.log('info', `database: ${this.label}`);
+    await this.setManager(manager);
+    if (old) await old.close();
+    return undefined;
+  }
+
+  private describe(source: DatabaseSource, state: DbState): string {
+    const version = state.serverVersion ? ` ${state.serverVersion}` : '';
+    switch (source) {
+      case 'embedded':
+        return `embedded ${WIRE_SERVER_NAME} (reports MongoDB${version}), data in ${join(this.options.config.dataDir, 'mongo')}`;
+      case 'localhost':
+        return `MongoDB${version} on localhost:27017`;
+      case 'env':
+        return `MongoDB${version} from CC_MONGO_CONNECTION_STRING (${state.maskedUri})`;
+      case 'custom':
+        return `MongoDB${version} at ${state.maskedUri}`;
+      default:
+        return 'no database';
+    }
+  }
+
+  status(spool: DatabaseStatus['spool'] = { buffering: 0 }): DatabaseStatus {
+    const state = this.manager?.state;
+    const status: DatabaseStatus = {
+      source: this.source,
+      status: state?.status ?? (this.source === 'none' ? 'disconnected' : 'failed'),
+      label: this.label,
+      spool,
+      since: state?.since ?? this.since,
+    };
+    if (state?.maskedUri) status.maskedUri = state.maskedUri;
+    if (state?.serverVersion) status.serverVersion = state.serverVersion;
+    if (this.lastPingMs !== undefined && state?.status === 'connected') status.pingMs = Math.round(this.lastPingMs * 100) / 100;
+    const reason = state?.reason ?? this.reason;
+    if (reason) status.reason = reason;
+    if (!state || state.status !== 'connected') status.hint = COMPOSE_HINT;
+    return status;
+  }
+
+  async ping(): Promise<number | undefined> {
+    if (!this.manager?.isConnected) return undefined;
+    try {
+      this.lastPingMs = await this.manager.ping();
+      return this.lastPingMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Document counts per collection, for the Storage view; empty without a database. */
+  async collectionCounts(): Promise<Array<{ name: string; count: number }>> {
+    if (!this.manager?.isConnected) return [];
+    const db = this.manager.connection.db;
+    if (!db) return [];
+    const collections = await db.listCollections({}, { nameOnly: true }).toArray();
+    const counts = await Promise.all(
+      collections.map(async (c) => ({ name: c.name, count: await db.collection(c.name).estimatedDocumentCount() })),
+    );
+    return counts.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Tries a connection string without switching to it. */
+  static async test(uri: string, timeoutMs = 5000): Promise<{ ok: boolean; maskedUri: string; pingMs?: number; serverVersion?: string; error?: string }> {
+    let maskedUri = maskConnectionString(uri);
+    let manager: ConnectionManager | undefined;
+    try {
+      maskedUri = parseConnectionString(uri).maskedUri;
+      manager = new ConnectionManager({ uri, connectTimeoutMs: timeoutMs, serverSelectionTimeoutMs: Math.min(timeoutMs, 3000) });
+      await manager.connect();
+      const pingMs = Math.round((await manager.ping()) * 100) / 100;
+      const serverVersion = manager.state.serverVersion;
+      return serverVersion ? { ok: true, maskedUri, pingMs, serverVersion } : { ok: true, maskedUri, pingMs };
+    } catch (error) {
+      return { ok: false, maskedUri, error: maskSecretsIn(error instanceof Error ? error.message : String(error)) };
+    } finally {
+      await manager?.close();
+    }
+  }
+
+  /** Switches to another database at runtime (Settings → Connect). */
+  async switchTo(target: { connectionString: string } | { embedded: true }): Promise<string | undefined> {
+    if ('embedded' in target) {
+      if (this.source === 'embedded' && this.manager) return undefined;
+      let uri: string;
+      try {
+        uri = await this.startEmbedded();
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+      const failure = await this.use('embedded', uri);
+      if (failure) await this.stopEmbedded();
+      return failure;
+    }
+    const wasEmbedded = this.source === 'embedded';
+    const failure = await this.use('custom', target.connectionString);
+    if (!failure && wasEmbedded) await this.stopEmbedded();
+    return failure;
+  }
+
+  async close(): Promise<void> {
+    const manager = this.manager;
+    this.manager = undefined;
+    await manager?.close();
+    await this.stopEmbedded();
+  }
+}
