@@ -31,17 +31,22 @@ export type ImportIssueRule =
   | 'unsorted'
   | 'duplicate';
 
-export interface ImportIssue {
-  /** `file:line` for CSV, `file:candle N` for JSON (those files are usually a single line). */
+/** Where a row is: `file:line` for CSV, `file:candle N` for JSON (those files are usually a single line). */
+export interface RowPosition {
   location: string;
+  /** The CSV line, or the 1-based candle number in a JSON array. */
+  line: number;
+}
+
+export interface ImportIssue extends RowPosition {
   rule: ImportIssueRule;
   message: string;
 }
 
 /** One data row of a file turned into a candle, or the reasons it could not be. */
 export type SourceRow =
-  | { location: string; candle: Candle; microseconds: boolean; issues?: undefined }
-  | { location: string; candle?: undefined; issues: ImportIssue[] };
+  | (RowPosition & { candle: Candle; microseconds: boolean; issues?: undefined })
+  | (RowPosition & { candle?: undefined; issues: ImportIssue[] });
 
 /** A problem that stops reading the file altogether (unparseable JSON, a header that names no timestamp). */
 export class FatalFileError extends Error {
@@ -91,26 +96,26 @@ function toNumber(raw: unknown): number | undefined {
 }
 
 /** Parses the six OHLCV values; a microsecond timestamp is converted to milliseconds. */
-function candleFrom(values: readonly unknown[], location: string, parseTimestamp = toNumber, parseValue = toNumber): SourceRow {
+function candleFrom(values: readonly unknown[], at: RowPosition, parseTimestamp = toNumber, parseValue = toNumber): SourceRow {
   const issues: ImportIssue[] = [];
   const parsed: Partial<Record<OhlcvField, number>> = {};
   OHLCV_FIELDS.forEach((field, i) => {
     const raw = values[i];
     const value = field === 'timestamp' ? parseTimestamp(raw) : parseValue(raw);
     if (value === undefined) {
-      issues.push({ location, rule: 'number', message: `${field} is not a number: ${JSON.stringify(raw) ?? String(raw)}` });
+      issues.push({ ...at, rule: 'number', message: `${field} is not a number: ${JSON.stringify(raw) ?? String(raw)}` });
     } else if (!Number.isFinite(value)) {
-      issues.push({ location, rule: 'finite', message: `${field} is not finite: ${String(raw)}` });
+      issues.push({ ...at, rule: 'finite', message: `${field} is not finite: ${String(raw)}` });
     } else {
       parsed[field] = value;
     }
   });
-  if (issues.length > 0) return { location, issues };
+  if (issues.length > 0) return { ...at, issues };
   let timestamp = parsed.timestamp!;
   const microseconds = timestamp >= MICROSECOND_THRESHOLD;
   if (microseconds) timestamp /= 1000;
   return {
-    location,
+    ...at,
     microseconds,
     candle: { timestamp, open: parsed.open!, high: parsed.high!, low: parsed.low!, close: parsed.close!, volume: parsed.volume! },
   };
@@ -143,16 +148,16 @@ export async function* readBinanceCsv(file: string, progress: ReadProgress): Asy
   const name = basename(file);
   let first = true;
   for await (const { record, info } of csvRecords(file, progress)) {
-    const location = `${name}:${info.lines}`;
+    const at = { location: `${name}:${info.lines}`, line: info.lines };
     if (first) {
       first = false;
       if (record[0] !== undefined && toNumber(record[0]) === undefined && /[a-z]/i.test(record[0])) continue; // header row
     }
     if (record.length !== BINANCE_COLUMNS) {
-      yield { location, issues: [{ location, rule: 'columns', message: `expected ${BINANCE_COLUMNS} columns (Binance kline), got ${record.length}` }] };
+      yield { ...at, issues: [{ ...at, rule: 'columns', message: `expected ${BINANCE_COLUMNS} columns (Binance kline), got ${record.length}` }] };
       continue;
     }
-    yield candleFrom(record, location);
+    yield candleFrom(record, at);
   }
 }
 
@@ -182,14 +187,14 @@ export async function* readGenericCsv(file: string, progress: ReadProgress): Asy
   let columns: number[] | undefined;
   let width = 0;
   for await (const { record, info } of csvRecords(file, progress)) {
-    const location = `${name}:${info.lines}`;
+    const at = { location: `${name}:${info.lines}`, line: info.lines };
     if (!columns) {
       const header = record.map((c) => c.toLowerCase());
       const found = OHLCV_FIELDS.map((field) => header.findIndex((h) => HEADER_ALIASES[field].includes(h)));
       const missing = OHLCV_FIELDS.filter((_, i) => found[i] === -1);
       if (missing.length > 0) {
         throw new FatalFileError({
-          location,
+          ...at,
           rule: 'header',
           message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')} in "${record.join(',')}"`,
         });
@@ -199,10 +204,10 @@ export async function* readGenericCsv(file: string, progress: ReadProgress): Asy
       continue;
     }
     if (record.length !== width) {
-      yield { location, issues: [{ location, rule: 'columns', message: `expected ${width} columns (as in the header), got ${record.length}` }] };
+      yield { ...at, issues: [{ ...at, rule: 'columns', message: `expected ${width} columns (as in the header), got ${record.length}` }] };
       continue;
     }
-    yield candleFrom(columns.map((i) => record[i]), location, parseTimestampCell);
+    yield candleFrom(columns.map((i) => record[i]), at, parseTimestampCell);
   }
 }
 
@@ -220,13 +225,13 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
   parser.onValue = ({ value, stack }) => {
     if (stack.length !== 1) return;
     index++;
-    const location = `${name}:candle ${index}`;
+    const at = { location: `${name}:candle ${index}`, line: index };
     if (!Array.isArray(value)) {
-      pending.push({ location, issues: [{ location, rule: 'columns', message: `expected an array [timestamp, open, high, low, close, volume], got ${JSON.stringify(value)}` }] });
+      pending.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected an array [timestamp, open, high, low, close, volume], got ${JSON.stringify(value)}` }] });
     } else if (value.length !== 6) {
-      pending.push({ location, issues: [{ location, rule: 'columns', message: `expected 6 values [timestamp, open, high, low, close, volume], got ${value.length}` }] });
+      pending.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected 6 values [timestamp, open, high, low, close, volume], got ${value.length}` }] });
     } else {
-      pending.push(candleFrom(value, location, jsonNumber, jsonNumber));
+      pending.push(candleFrom(value, at, jsonNumber, jsonNumber));
     }
   };
   parser.onError = (error) => {
@@ -237,7 +242,7 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
     if (!rootSeen && text.trim() !== '') {
       rootSeen = true;
       if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('[')) {
-        throw new FatalFileError({ location: `${name}:1`, rule: 'syntax', message: 'expected a JSON array of candles [[timestamp, open, high, low, close, volume], …]' });
+        throw new FatalFileError({ location: `${name}:1`, line: 1, rule: 'syntax', message: 'expected a JSON array of candles [[timestamp, open, high, low, close, volume], …]' });
       }
     }
     if (!parser.isEnded) parser.write(chunk as Buffer);
@@ -254,7 +259,7 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
     }
   }
   if (failure) {
-    throw new FatalFileError({ location: `${name}:candle ${index + 1}`, rule: 'syntax', message: `invalid JSON after candle ${index}: ${failure.message}` });
+    throw new FatalFileError({ location: `${name}:candle ${index + 1}`, line: index + 1, rule: 'syntax', message: `invalid JSON after candle ${index}: ${failure.message}` });
   }
   yield* pending;
 }

@@ -102,12 +102,13 @@ async function scanFile(
     if (row.candle) {
       const candle = row.candle;
       for (const v of candleViolations(candle, key.interval)) {
-        issues.push({ location: row.location, rule: v.rule as ImportIssueRule, message: v.message });
+        issues.push({ location: row.location, line: row.line, rule: v.rule as ImportIssueRule, message: v.message });
       }
       if (issues.length === 0 && state.previous !== undefined && candle.timestamp <= state.previous) {
         const same = candle.timestamp === state.previous;
         issues.push({
           location: row.location,
+          line: row.line,
           rule: same ? 'duplicate' : 'unsorted',
           message: same
             ? `duplicate timestamp ${candle.timestamp} (${new Date(candle.timestamp).toISOString()})`
@@ -194,7 +195,7 @@ export async function importCandleFile(service: CandleDbService, options: Import
       durationMs: Math.round(performance.now() - started),
     };
   };
-  const emptyIssue = (): ImportIssue => ({ location: `${basename(file)}:1`, rule: 'empty', message: 'the file holds no candles' });
+  const emptyIssue = (): ImportIssue => ({ location: `${basename(file)}:1`, line: 1, rule: 'empty', message: 'the file holds no candles' });
 
   try {
     if (!options.skipInvalid) {
