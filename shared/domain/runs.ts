@@ -81,8 +81,7 @@ export const signalRowSchema = z.object({
   priceStopLoss: z.number().finite(),
   minuteEstimatedTime: z.number().positive(),
   note: z.string().optional(),
-  /** When the strategy emitted it (close time of the candle it was computed on). */
-  createdAt: timestamp,
+  /** The strategy emitted a scheduled signal at `scheduledAt`, a market one at `openedAt`. */
   scheduledAt: timestamp.optional(),
   openedAt: timestamp.optional(),
   closedAt: timestamp.optional(),

@@ -1,0 +1,101 @@
+import type { AdapterName } from '../../../shared/domain/persist-matrix';
+
+/** A context key is a flat record of named parts (strings or the `backtest` flag), e.g. {backtest, signalId}. */
+export type KeyPart = string | boolean;
+export type ContextKey = Record<string, KeyPart>;
+
+/** Equality (or membership, for an array) on a top-level field of the stored value. */
+export type WhereValue = string | number | boolean | ReadonlyArray<string | number | boolean>;
+
+export interface ListQuery<K extends ContextKey> {
+  /** Only entries whose key has these parts. */
+  key?: Partial<K>;
+  /** Only entries whose value has these top-level fields. */
+  where?: Record<string, WhereValue>;
+  /** A top-level field of the value to sort by; insertion order of the adapter otherwise. */
+  sortBy?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  /** At most LIST_LIMIT_MAX; LIST_LIMIT_DEFAULT when absent. */
+  limit?: number;
+}
+
+export interface Entry<K extends ContextKey, V> {
+  key: K;
+  value: V;
+}
+
+export interface ListPage<K extends ContextKey, V> {
+  items: Entry<K, V>[];
+  /** How many entries match the query, ignoring offset and limit. */
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export const LIST_LIMIT_DEFAULT = 100;
+export const LIST_LIMIT_MAX = 10_000;
+
+/**
+ * The one persist contract every subsystem uses, whatever stores it. Keys and values reaching an
+ * adapter are already validated against the subsystem's schemas (see TypedStore).
+ */
+export interface PersistAdapter<K extends ContextKey, V> {
+  readonly adapter: AdapterName;
+  read(key: K): Promise<V | null>;
+  write(key: K, value: V): Promise<void>;
+  has(key: K): Promise<boolean>;
+  remove(key: K): Promise<void>;
+  keys(filter?: Partial<K>): Promise<K[]>;
+  list(query?: ListQuery<K>): Promise<ListPage<K, V>>;
+  close(): Promise<void>;
+}
+
+export class PersistError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PersistError';
+  }
+}
+
+/** A key or payload failed its subsystem's schema; nothing was written. */
+export class PersistValidationError extends PersistError {
+  constructor(
+    public readonly subsystem: string,
+    public readonly what: 'key' | 'payload' | 'query',
+    public readonly problems: string[],
+  ) {
+    super(`${subsystem}: invalid ${what}: ${problems.join('; ')}`);
+    this.name = 'PersistValidationError';
+  }
+}
+
+/** An adapter cannot do this by design (e.g. removing a line from an append-only log). */
+export class UnsupportedOperationError extends PersistError {
+  constructor(adapter: AdapterName, operation: string, why: string) {
+    super(`the ${adapter} adapter does not support ${operation}: ${why}`);
+    this.name = 'UnsupportedOperationError';
+  }
+}
+
+/** A write to the local disk failed; the previous value of the key is still in place. */
+export class LocalWriteError extends PersistError {
+  constructor(
+    public readonly path: string,
+    public readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    const reason = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (cause instanceof Error ? cause.message : String(cause));
+    super(`cannot write ${path}: ${reason}${code ? ` (${code})` : ''}; the previous value is kept`);
+    this.name = 'LocalWriteError';
+    this.cause = cause;
+  }
+}
+
+/** A stored file no longer parses (edited by hand, or written by something else). */
+export class CorruptEntryError extends PersistError {
+  constructor(public readonly path: string, detail: string) {
+    super(`${path} is not a valid entry: ${detail}`);
+    this.name = 'CorruptEntryError';
+  }
+}

@@ -1,0 +1,149 @@
+import type { AdapterName, Subsystem } from '../../../shared/domain/persist-matrix';
+import type { ConnectionManager } from '../db/connection-manager';
+import { isNetworkOrTimeoutError } from '../db/errors';
+import { LIST_LIMIT_MAX, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { KeyedLock } from './keyed-lock';
+import { keyMatches, runQuery } from './query';
+import type { SpoolEntry, WriteSpool } from './spool';
+import { canonicalKey } from './subsystems';
+
+/** What the spooling adapter needs of the connection: whether it is up right now. */
+export type ConnectionStatus = Pick<ConnectionManager, 'isConnected'>;
+
+/**
+ * MongoDB in live mode, without losing a write to an outage: a write that fails for a network or
+ * write-concern timeout (or is made while the connection is down, or while older writes are still
+ * buffered) goes to the durable spool instead and is replayed later in order. Reads see the newest
+ * value, spooled or stored. Writes to one key are serialized so their order survives the detour.
+ */
+export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<K, V> {
+  readonly adapter: AdapterName = 'mongodb';
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly def: { name: Subsystem; keyParts: readonly string[] },
+    readonly inner: PersistAdapter<K, V>,
+    private readonly spool: WriteSpool,
+    private readonly connection: ConnectionStatus,
+  ) {}
+
+  private async writeOrSpool(op: 'write' | 'remove', key: K, value?: V): Promise<void> {
+    const keyId = canonicalKey(this.def, key);
+    const spooled = (): Promise<void> => this.spool.append({ subsystem: this.def.name, op, keyId, key, ...(op === 'write' ? { value } : {}) });
+    await this.lock.run(keyId, async () => {
+      if (this.spool.active || !this.connection.isConnected) return spooled();
+      try {
+        if (op === 'write') await this.inner.write(key, value as V);
+        else await this.inner.remove(key);
+      } catch (error) {
+        if (!isNetworkOrTimeoutError(error)) throw error;
+        await spooled();
+      }
+    });
+  }
+
+  write(key: K, value: V): Promise<void> {
+    return this.writeOrSpool('write', key, value);
+  }
+
+  remove(key: K): Promise<void> {
+    return this.writeOrSpool('remove', key);
+  }
+
+  private spooledValue(entry: SpoolEntry): V | null {
+    return entry.op === 'write' ? (structuredClone(entry.value) as V) : null;
+  }
+
+  async read(key: K): Promise<V | null> {
+    const pending = this.spool.newestFor(this.def.name, canonicalKey(this.def, key));
+    return pending ? this.spooledValue(pending) : this.inner.read(key);
+  }
+
+  async has(key: K): Promise<boolean> {
+    const pending = this.spool.newestFor(this.def.name, canonicalKey(this.def, key));
+    return pending ? pending.op === 'write' : this.inner.has(key);
+  }
+
+  async keys(filter?: Partial<K>): Promise<K[]> {
+    const pending = this.spool.newestOf(this.def.name);
+    const stored = await this.inner.keys(filter);
+    if (pending.length === 0) return stored;
+    const merged = new Map(stored.map((k) => [canonicalKey(this.def, k), k]));
+    for (const entry of pending) {
+      if (!keyMatches(entry.key, filter)) continue;
+      if (entry.op === 'write') merged.set(entry.keyId, entry.key as K);
+      else merged.delete(entry.keyId);
+    }
+    return [...merged.values()];
+  }
+
+  /**
+   * With nothing buffered this is MongoDB's own query. Otherwise the stored matches (up to
+   * LIST_LIMIT_MAX) are overlaid with the buffered values and filtered, sorted and paged here.
+   */
+  async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
+    const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
+    if (pending.length === 0) return this.inner.list(query);
+    const stored = await this.inner.list({ ...query, offset: 0, limit: LIST_LIMIT_MAX });
+    const merged = new Map<string, Entry<K, V>>(stored.items.map((e) => [canonicalKey(this.def, e.key), e]));
+    for (const entry of pending) {
+      if (entry.op === 'write') merged.set(entry.keyId, { key: entry.key as K, value: this.spooledValue(entry) as V });
+      else merged.delete(entry.keyId);
+    }
+    return runQuery(merged.values(), query);
+  }
+
+  async close(): Promise<void> {
+    await this.lock.idle();
+  }
+}
+
+/**
+ * Drains the spool into MongoDB whenever the connection is (back) up: on every `connected` state
+ * event, and on a timer while anything is buffered, since a replay can stop half-way.
+ */
+export class SpoolReplayer {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onState = (): void => this.kick();
+
+  constructor(
+    private readonly spool: WriteSpool,
+    private readonly connection: ConnectionManager,
+    private readonly targets: ReadonlyMap<Subsystem, PersistAdapter<ContextKey, unknown>>,
+    retryMs = 1_000,
+  ) {
+    connection.on('state', this.onState);
+    this.timer = setInterval(() => this.kick(), retryMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  kick(): void {
+    if (!this.connection.isConnected || this.spool.size === 0) return;
+    void this.spool.replay({
+      apply: async (entry) => {
+        const target = this.targets.get(entry.subsystem);
+        if (!target) throw new Error(`no MongoDB collection for subsystem "${entry.subsystem}"`);
+        if (entry.op === 'write') await target.write(entry.key, entry.value);
+        else await target.remove(entry.key);
+      },
+      isTransient: (error) => isNetworkOrTimeoutError(error) || !this.connection.isConnected,
+    });
+  }
+
+  /** Resolves when the spool is empty (or the timeout passes); for shutdown and tests. */
+  async drained(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.spool.size > 0 && Date.now() < deadline) {
+      this.kick();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.spool.size === 0;
+  }
+
+  stop(): void {
+    this.connection.off('state', this.onState);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
