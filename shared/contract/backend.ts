@@ -29,7 +29,8 @@ export interface Backend {
 }
 
 /** Channels whose request has no required field may be invoked without a payload. */
-export type RequestArgs<C extends InvokeChannel> = object extends RequestOf<C> ? [payload?: RequestOf<C>] : [payload: RequestOf<C>];
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- "{}" is exactly "a payload with no required field"
+export type RequestArgs<C extends InvokeChannel> = {} extends RequestOf<C> ? [payload?: RequestOf<C>] : [payload: RequestOf<C>];
 
 /** The exact surface the preload exposes on `window.backtestMonitor`. */
 export interface BridgeApi {

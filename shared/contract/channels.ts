@@ -10,12 +10,12 @@ import {
   notificationTypeSchema,
   runDetailSchema,
   runKindSchema,
+  runRequestSchema,
   runStatusSchema,
   runSummarySchema,
   seriesKeySchema,
   signalRowSchema,
   strategyInfoSchema,
-  strategyParamsSchema,
   timestampSchema,
 } from './domain';
 
@@ -30,27 +30,7 @@ const toAfterFromIssue = { message: 'must not be before from', path: ['to'] };
 
 // ---- runs -------------------------------------------------------------------------------------
 
-export const runStartRequest = z
-  .object({
-    kind: runKindSchema,
-    strategyName: nonEmptyName,
-    params: strategyParamsSchema.default({}),
-    exchangeName: nonEmptyName,
-    symbols: z.array(nonEmptyName).min(1, 'choose at least one symbol').max(50),
-    interval: intervalSchema,
-    /** Backtest and paper replay: the frame's date range. */
-    from: timestampSchema.optional(),
-    to: timestampSchema.optional(),
-    /** Paper replay: candles per second of wall time (0 = as fast as possible). */
-    replaySpeed: z.number().nonnegative().optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.kind !== 'live') {
-      if (v.from === undefined) ctx.addIssue({ code: 'custom', path: ['from'], message: `required for a ${v.kind} run` });
-      if (v.to === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: `required for a ${v.kind} run` });
-    }
-    if (v.from !== undefined && v.to !== undefined && v.to < v.from) ctx.addIssue({ code: 'custom', ...toAfterFromIssue });
-  });
+export const runStartRequest = runRequestSchema;
 
 const runIdRequest = z.object({ runId: nonEmptyName });
 
@@ -65,9 +45,11 @@ export const candleChartRequest = seriesKeySchema
   .refine(toAfterFrom, toAfterFromIssue);
 
 export const candlePageRequest = seriesKeySchema.extend({
-  /** Keyset cursor: the timestamp of the last row of the previous page (exclusive). */
+  /** Keyset cursor: the previous page's `nextCursor` (exclusive). */
   after: timestampSchema.optional(),
-  before: timestampSchema.optional(),
+  /** Optional window `[from, to)` to page through. */
+  from: timestampSchema.optional(),
+  to: timestampSchema.optional(),
   limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(100),
   order: z.enum(['asc', 'desc']).default('asc'),
 });
@@ -83,6 +65,8 @@ export const candleImportRequest = z.object({
   /** Optional when the file name carries it (ETH_BTC-1m.json, ETHBTC-1m-2018-01.binance.csv). */
   symbol: nonEmptyName.optional(),
   interval: intervalSchema.optional(),
+  /** Store the valid rows and report the others, instead of refusing the whole file. */
+  skipInvalid: z.boolean().default(false),
 });
 
 export const candleDownloadRequest = seriesKeySchema.extend(range).refine(toAfterFrom, toAfterFromIssue);
@@ -195,15 +179,16 @@ export const invokeChannels = {
   'candles.chart': {
     request: candleChartRequest,
     response: z.object({
-      /** The interval the candles were aggregated to (the requested one when no aggregation was needed). */
-      interval: intervalSchema,
+      /** Width of every returned candle in ms: the interval itself, or a whole multiple of it when aggregated. */
+      bucketMs: z.number().int().positive(),
       aggregated: z.boolean(),
-      candles: z.array(candleSchema).max(MAX_CHART_POINTS),
+      /** `count` = how many stored candles each bucket merges (fewer than bucketMs/interval means a gap). */
+      candles: z.array(candleSchema.extend({ count: z.number().int().nonnegative() })).max(MAX_CHART_POINTS),
     }),
   },
   'candles.page': {
     request: candlePageRequest,
-    response: z.object({ rows: z.array(candleSchema), nextCursor: timestampSchema.nullable(), total: z.number().int().nonnegative() }),
+    response: z.object({ rows: z.array(candleSchema), nextCursor: timestampSchema.nullable() }),
   },
   'candles.import': {
     request: candleImportRequest,
@@ -211,10 +196,20 @@ export const invokeChannels = {
       exchangeName: z.string(),
       symbol: z.string(),
       interval: intervalSchema,
-      read: z.number().int().nonnegative(),
+      format: z.string(),
+      /** False when nothing was stored (strict import with invalid rows, or an unreadable file). */
+      ok: z.boolean(),
+      rows: z.number().int().nonnegative(),
       inserted: z.number().int().nonnegative(),
+      /** Candles already stored (re-import): updated in place, never duplicated. */
       updated: z.number().int().nonnegative(),
-      rejected: z.array(z.object({ line: z.number().int().positive(), message: z.string() })),
+      skipped: z.number().int().nonnegative(),
+      /** The first issues ("file:line" locations); `issueCount` has them all. */
+      issues: z.array(z.object({ location: z.string(), rule: z.string(), message: z.string() })),
+      issueCount: z.number().int().nonnegative(),
+      first: timestampSchema.optional(),
+      last: timestampSchema.optional(),
+      durationMs: z.number().nonnegative(),
     }),
   },
   'candles.download': {
@@ -225,9 +220,11 @@ export const invokeChannels = {
     request: candleGapsRequest,
     response: z.object({
       count: z.number().int().nonnegative(),
-      expected: z.number().int().nonnegative(),
-      first: timestampSchema.nullable(),
-      last: timestampSchema.nullable(),
+      missingCandles: z.number().int().nonnegative(),
+      from: timestampSchema.nullable(),
+      to: timestampSchema.nullable(),
+      /** Contiguous stored ranges `[from, to)`. */
+      stored: z.array(z.object({ from: timestampSchema, to: timestampSchema, count: z.number().int().nonnegative() })),
       gaps: z.array(gapSchema),
     }),
   },

@@ -131,10 +131,13 @@ describe('contract', () => {
 
   const events: Record<EventName, { valid: unknown; invalid: [unknown, string] }> = {
     'run.progress': {
-      valid: { runId: 'r1', status: 'running', progress: 0.5, processed: 50, total: 100, at: T0 },
-      invalid: [{ runId: 'r1', status: 'running', progress: 1.5, processed: 50, total: 100, at: T0 }, 'progress'],
+      valid: { runId: 'r1', progress: 0.5, processed: 50, total: 100, at: T0 },
+      invalid: [{ runId: 'r1', progress: 1.5, processed: 50, total: 100, at: T0 }, 'progress'],
     },
-    'run.event': { valid: { runId: 'r1', type: 'run.completed', at: T0 }, invalid: [{ runId: 'r1', type: 'boom', at: T0 }, 'type'] },
+    'run.event': {
+      valid: { runId: 'r1', type: 'status', status: 'completed', at: T0 },
+      invalid: [{ runId: 'r1', type: 'status', status: 'exploded', at: T0 }, 'status'],
+    },
     notification: {
       valid: { notificationId: 'n1', type: 'signal.closed', backtest: false, title: 'TP hit', message: 'ETH/BTC +1.2%', createdAt: T0, read: false },
       invalid: [{ notificationId: 'n1', type: 'signal.closed', backtest: false, title: 't', message: 'm', createdAt: T0 }, 'read'],

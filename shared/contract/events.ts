@@ -1,48 +1,12 @@
 import { z } from 'zod';
-import {
-  logLineSchema,
-  nonEmptyName,
-  notificationSchema,
-  notificationTypeSchema,
-  runStatusSchema,
-  runStatsSchema,
-  signalRowSchema,
-  timestampSchema,
-} from './domain';
+import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, timestampSchema } from './domain';
 import { databaseStatusSchema } from './channels';
-
-export const RUN_EVENT_TYPES = [
-  'run.started',
-  'run.completed',
-  'run.failed',
-  'run.stopped',
-  'signal.scheduled',
-  'signal.opened',
-  'signal.closed',
-  'signal.cancelled',
-  'state.changed',
-] as const;
 
 /** Main → renderer events. Each carries one payload; the transports batch them every ~16–50 ms. */
 export const eventChannels = {
-  'run.progress': z.object({
-    runId: nonEmptyName,
-    status: runStatusSchema,
-    /** 0..1 */
-    progress: z.number().min(0).max(1),
-    processed: z.number().int().nonnegative(),
-    total: z.number().int().nonnegative(),
-    etaMs: z.number().nonnegative().optional(),
-    at: timestampSchema,
-  }),
-  'run.event': z.object({
-    runId: nonEmptyName,
-    type: z.enum(RUN_EVENT_TYPES),
-    at: timestampSchema,
-    signal: signalRowSchema.optional(),
-    stats: runStatsSchema.optional(),
-    error: z.string().optional(),
-  }),
+  'run.progress': runProgressSchema.extend({ runId: nonEmptyName, at: timestampSchema }),
+  /** Everything else a run reports, in order: status changes, signal transitions, notifications, state writes. */
+  'run.event': runEventSchema,
   notification: notificationSchema,
   'notifications.unread': z.object({ count: z.number().int().nonnegative() }),
   'database.status': databaseStatusSchema,

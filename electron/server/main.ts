@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createAppCore } from '../core/app/app-core';
+import { buildCoreParts } from '../core/app/core-parts';
+import { startHost } from './ws-host';
+
+/**
+ * The headless host: `node out/main/server.js [--port N] [--host ADDR] [--token T] [--static DIR]`.
+ * Environment: BACKTEST_MONITOR_PORT, BACKTEST_MONITOR_HOST, BACKTEST_MONITOR_TOKEN, plus the
+ * core's (CC_MONGO_CONNECTION_STRING, BACKTEST_MONITOR_DATA_DIR, BACKTEST_MONITOR_DB).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      static: { type: 'string' },
+    },
+  });
+  const port = Number(values.port ?? process.env.BACKTEST_MONITOR_PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const staticDir = resolve(values.static ?? [join(here, '..', 'renderer'), join(process.cwd(), 'out', 'renderer')].find((d) => existsSync(d)) ?? join(process.cwd(), 'out', 'renderer'));
+
+  const core = await createAppCore({ parts: buildCoreParts });
+  let host: Awaited<ReturnType<typeof startHost>>;
+  try {
+    host = await startHost(core, {
+      port,
+      host: values.host ?? process.env.BACKTEST_MONITOR_HOST ?? '127.0.0.1',
+      token: values.token ?? process.env.BACKTEST_MONITOR_TOKEN,
+      staticDir,
+      log: (level, message) => core.log.write(level, message, 'host'),
+    });
+  } catch (error) {
+    await core.shutdown();
+    throw error;
+  }
+  const shown = host.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1');
+  const tokenQuery = values.token ?? process.env.BACKTEST_MONITOR_TOKEN ? '?token=<your token>' : '';
+  console.log(`Backtest Monitor UI: ${shown}${tokenQuery}`);
+  console.log(`Database: ${core.databaseStatus().label}${core.databaseStatus().hint ? ` — ${core.databaseStatus().hint}` : ''}`);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    core.log.info(`${signal}: shutting down`, 'host');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await host.close();
+    await core.shutdown();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`Backtest Monitor host failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
