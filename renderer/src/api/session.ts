@@ -1,0 +1,111 @@
+import { connectBackend } from '../../../shared/contract/connect';
+import type { EventEnvelope, EventName, EventPayload } from '../../../shared/contract/events';
+import { createFrameBatcher } from '../lib/frame-batcher';
+import { useConnection } from '../stores/database';
+import { useLogs } from '../stores/logs';
+import { useNotifications } from '../stores/notifications';
+import { navigate } from '../stores/route';
+import { useRuns } from '../stores/runs';
+import { useSettings } from '../stores/settings';
+import { call, errorMessage, setBackend } from './client';
+
+type Grouped = { [E in EventName]: EventPayload<E>[] };
+
+function groupByEvent(batch: EventEnvelope[]): Grouped {
+  const out: Grouped = {
+    'run.progress': [],
+    'run.event': [],
+    notification: [],
+    'notifications.unread': [],
+    'database.status': [],
+    'log.line': [],
+    'app.focusRun': [],
+  };
+  for (const envelope of batch) (out[envelope.event] as unknown[]).push(envelope.payload);
+  return out;
+}
+
+/** One store update per domain per animation frame, whatever the event rate. */
+function applyFrame(batch: EventEnvelope[]): void {
+  const g = groupByEvent(batch);
+  if (g['run.progress'].length) useRuns.getState().applyProgress(g['run.progress']);
+  if (g['run.event'].length) {
+    useRuns.getState().applyEvents(g['run.event']);
+    // A run we do not know yet has started: list again to get its summary.
+    const known = useRuns.getState().byId;
+    if (g['run.event'].some((e) => !known[e.runId])) void refreshRuns();
+  }
+  if (g.notification.length) useNotifications.getState().applyLive(g.notification);
+  const unread = g['notifications.unread'].at(-1);
+  if (unread) useNotifications.getState().setUnread(unread.count);
+  const db = g['database.status'].at(-1);
+  if (db) useConnection.getState().setDatabase(db);
+  if (g['log.line'].length) useLogs.getState().applyLive(g['log.line']);
+  const focus = g['app.focusRun'].at(-1);
+  if (focus) navigate({ view: 'sessions', runId: focus.runId });
+}
+
+export async function refreshRuns(): Promise<void> {
+  try {
+    const { runs } = await call('runs.list', {});
+    useRuns.getState().reset(runs);
+  } catch (error) {
+    useRuns.getState().setError(errorMessage(error));
+  }
+}
+
+export async function refreshNotifications(): Promise<void> {
+  const store = useNotifications.getState();
+  const { types, symbol, runId } = store.filters;
+  try {
+    const [page, unread] = await Promise.all([
+      call('notifications.list', { limit: 500, types: types.length ? types : undefined, symbol, runId }),
+      call('notifications.unreadCount', {}),
+    ]);
+    useNotifications.getState().reset(page.items, page.hasMore, unread.count);
+  } catch (error) {
+    useNotifications.getState().setError(errorMessage(error));
+  }
+}
+
+export async function refreshDatabase(): Promise<void> {
+  try {
+    useConnection.getState().setDatabase(await call('database.status', {}));
+  } catch {
+    /* the status event stream will tell us */
+  }
+}
+
+async function refreshSettings(): Promise<void> {
+  try {
+    useSettings.getState().setSettings(await call('settings.get', {}));
+  } catch {
+    /* Settings view shows its own error */
+  }
+}
+
+async function refreshAll(): Promise<void> {
+  await Promise.all([refreshRuns(), refreshNotifications(), refreshDatabase(), refreshSettings()]);
+}
+
+let started = false;
+
+export function startBackend(): void {
+  if (started) return;
+  started = true;
+  const backend = connectBackend();
+  setBackend(backend);
+  const batcher = createFrameBatcher<EventEnvelope>(applyFrame);
+  backend.onBatch((events) => batcher.pushMany(events));
+  let wasDown = false;
+  backend.onTransportState((state) => {
+    useConnection.getState().setTransport(state);
+    if (state.kind !== 'connected') wasDown = true;
+    else if (wasDown) {
+      // Resumed: events missed while away are replayed by the host; lists are reloaded in case the replay buffer ran out.
+      wasDown = false;
+      void refreshAll();
+    }
+  });
+  void refreshAll();
+}

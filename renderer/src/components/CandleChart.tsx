@@ -1,0 +1,251 @@
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { Bar, ComposedChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Candle } from '../../../shared/contract/domain';
+import { candleGeometry, candleIndexAt, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
+import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
+
+export interface ChartMarker {
+  id: string;
+  timestamp: number;
+  price: number;
+  kind: 'entry' | 'exit';
+  position: 'long' | 'short';
+  /** Exits: green for a win, red for a loss. */
+  win?: boolean;
+  label?: string;
+}
+
+export interface ChartLevel {
+  id: string;
+  price: number;
+  kind: 'tp' | 'sl';
+  from: number;
+  to: number;
+}
+
+interface Row {
+  t: number;
+  range: [number, number];
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+interface Props {
+  candles: readonly Candle[];
+  markers?: ChartMarker[];
+  levels?: ChartLevel[];
+  height?: number;
+  testId?: string;
+}
+
+interface ShapeProps {
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  payload?: Row;
+}
+
+function CandleShape(props: ShapeProps): ReactElement | null {
+  const { x = 0, y = 0, width = 0, height = 0, payload } = props;
+  if (!payload) return null;
+  const up = payload.close >= payload.open;
+  const color = up ? 'var(--up)' : 'var(--down)';
+  const g = candleGeometry(y, height, payload);
+  const cx = x + width / 2;
+  const bodyWidth = Math.max(1, width * 0.7);
+  return (
+    <g className="candle" data-up={up}>
+      <line x1={cx} x2={cx} y1={g.wickTop} y2={g.wickBottom} stroke={color} strokeWidth={1} />
+      <rect x={cx - bodyWidth / 2} y={g.bodyTop} width={bodyWidth} height={g.bodyHeight} fill={color} />
+    </g>
+  );
+}
+
+function VolumeShape(props: ShapeProps): ReactElement | null {
+  const { x = 0, y = 0, width = 0, height = 0, payload } = props;
+  if (!payload || height <= 0) return null;
+  const up = payload.close >= payload.open;
+  return <rect x={x + width * 0.15} y={y} width={Math.max(1, width * 0.7)} height={height} fill={up ? 'var(--up)' : 'var(--down)'} opacity={0.28} />;
+}
+
+function CandleTooltip({ active, payload }: { active?: boolean; payload?: ReadonlyArray<{ payload?: Row }> }): ReactElement | null {
+  const row = payload?.[0]?.payload;
+  if (!active || !row) return null;
+  const change = row.open !== 0 ? ((row.close - row.open) / row.open) * 100 : 0;
+  return (
+    <div className="tooltip">
+      <span className="t">{formatTime(row.t)} UTC</span>
+      <span className="dim">Open</span>
+      <span>{formatPrice(row.open)}</span>
+      <span className="dim">High</span>
+      <span>{formatPrice(row.high)}</span>
+      <span className="dim">Low</span>
+      <span>{formatPrice(row.low)}</span>
+      <span className="dim">Close</span>
+      <span className={change >= 0 ? 'up' : 'down'}>{formatPrice(row.close)}</span>
+      <span className="dim">Change</span>
+      <span className={change >= 0 ? 'up' : 'down'}>{change.toFixed(2)}%</span>
+      <span className="dim">Volume</span>
+      <span>{formatCompact(row.volume)}</span>
+    </div>
+  );
+}
+
+/**
+ * Candlesticks with volume, wheel zoom around the cursor and drag to pan. The series it gets is
+ * already at most ~2,000 bars (the core aggregates longer ranges), so every bar can be an SVG node.
+ */
+export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart' }: Props): ReactElement {
+  const rows = useMemo<Row[]>(
+    () => candles.map((c) => ({ t: c.timestamp, range: [c.low, c.high], open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
+    [candles],
+  );
+  const [view, setView] = useState<ViewWindow>({ start: 0, end: rows.length });
+  useEffect(() => setView({ start: 0, end: rows.length }), [rows]);
+
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const drag = useRef<{ x: number; view: ViewWindow } | null>(null);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    // A native, non-passive listener: React's onWheel cannot stop the page from scrolling.
+    const onWheel = (e: WheelEvent): void => {
+      e.preventDefault();
+      const rect = el.getBoundingClientRect();
+      const anchor = (e.clientX - rect.left - 8) / Math.max(1, rect.width - 80);
+      setView((v) => zoomWindow(v, rows.length, e.deltaY < 0 ? 0.8 : 1.25, anchor));
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [rows.length]);
+
+  const onMouseDown = (e: React.MouseEvent): void => {
+    drag.current = { x: e.clientX, view: viewRef.current };
+  };
+  const onMouseMove = (e: React.MouseEvent): void => {
+    const d = drag.current;
+    const el = wrapRef.current;
+    if (!d || !el) return;
+    const barsPerPx = (d.view.end - d.view.start) / Math.max(1, el.clientWidth - 80);
+    setView(panWindow(d.view, rows.length, -(e.clientX - d.x) * barsPerPx));
+  };
+  const endDrag = (): void => {
+    drag.current = null;
+  };
+
+  const visible = useMemo(() => rows.slice(view.start, view.end), [rows, view]);
+  const timestamps = useMemo(() => visible.map((r) => r.t), [visible]);
+  const span = visible.length > 1 ? visible[visible.length - 1]!.t - visible[0]!.t : 0;
+  const [lo, hi] = useMemo(() => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const r of visible) {
+      if (r.low < min) min = r.low;
+      if (r.high > max) max = r.high;
+    }
+    for (const l of levels) {
+      if (l.price < min) min = l.price;
+      if (l.price > max) max = l.price;
+    }
+    const pad = (max - min) * 0.06 || Math.abs(max) * 0.01 || 1;
+    return [min - pad, max + pad];
+  }, [visible, levels]);
+  const maxVolume = useMemo(() => visible.reduce((m, r) => Math.max(m, r.volume), 0), [visible]);
+
+  // Markers and levels snap to the candle that contains their time, so they sit on aggregated bars too.
+  const step = timestamps.length > 1 ? timestamps[1]! - timestamps[0]! : 0;
+  const snap = (t: number): number | undefined => {
+    const i = candleIndexAt(timestamps, t);
+    if (i < 0 || (i === timestamps.length - 1 && t >= timestamps[i]! + step)) return undefined;
+    return timestamps[i];
+  };
+  const zoomed = view.start > 0 || view.end < rows.length;
+
+  return (
+    <div
+      ref={wrapRef}
+      className="chart-wrap"
+      data-testid={testId}
+      data-bars={visible.length}
+      data-markers={markers.length}
+      onMouseDown={onMouseDown}
+      onMouseMove={onMouseMove}
+      onMouseUp={endDrag}
+      onMouseLeave={endDrag}
+      onDoubleClick={() => setView({ start: 0, end: rows.length })}
+      style={{ height, cursor: drag.current ? 'grabbing' : 'crosshair' }}
+    >
+      <span className="chart-hint">{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
+      <ResponsiveContainer width="100%" height="100%">
+        <ComposedChart data={visible} margin={{ top: 26, right: 8, bottom: 0, left: 8 }} barCategoryGap={1}>
+          <XAxis
+            dataKey="t"
+            tickFormatter={(t: number) => formatShortTime(t, span)}
+            stroke="var(--border-strong)"
+            tickLine={false}
+            minTickGap={60}
+          />
+          <YAxis
+            yAxisId="price"
+            orientation="right"
+            domain={[lo, hi]}
+            tickFormatter={(v: number) => formatPrice(v)}
+            stroke="var(--border-strong)"
+            tickLine={false}
+            width={86}
+            allowDataOverflow
+          />
+          <YAxis yAxisId="volume" hide domain={[0, maxVolume * 4 || 1]} />
+          <Tooltip content={<CandleTooltip />} cursor={{ stroke: 'var(--text-faint)', strokeDasharray: '3 3' }} isAnimationActive={false} />
+          <Bar yAxisId="volume" dataKey="volume" shape={<VolumeShape />} isAnimationActive={false} />
+          <Bar yAxisId="price" dataKey="range" shape={<CandleShape />} isAnimationActive={false} />
+          {levels.map((l) => {
+            const a = snap(l.from);
+            const b = snap(l.to);
+            if (a === undefined || b === undefined) return null;
+            return (
+              <ReferenceLine
+                key={l.id}
+                yAxisId="price"
+                segment={[
+                  { x: a, y: l.price },
+                  { x: b, y: l.price },
+                ]}
+                stroke={l.kind === 'tp' ? 'var(--up)' : 'var(--down)'}
+                strokeDasharray="5 4"
+                strokeWidth={1.2}
+                ifOverflow="hidden"
+              />
+            );
+          })}
+          {markers.map((m) => {
+            const x = snap(m.timestamp);
+            if (x === undefined) return null;
+            const fill = m.kind === 'entry' ? (m.position === 'long' ? 'var(--accent)' : 'var(--warn)') : m.win ? 'var(--up)' : 'var(--down)';
+            return (
+              <ReferenceDot
+                key={m.id}
+                yAxisId="price"
+                x={x}
+                y={m.price}
+                r={m.kind === 'entry' ? 5 : 4.5}
+                fill={fill}
+                stroke="var(--bg)"
+                strokeWidth={1.5}
+                ifOverflow="hidden"
+                className={`marker marker-${m.kind}`}
+              />
+            );
+          })}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

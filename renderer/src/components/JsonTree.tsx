@@ -1,0 +1,56 @@
+import { useState, type ReactElement } from 'react';
+
+function summary(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.length}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).length}}`;
+  return '';
+}
+
+function Leaf({ value }: { value: unknown }): ReactElement {
+  if (typeof value === 'string') return <span className="str">"{value}"</span>;
+  if (typeof value === 'number') return <span className="numv">{value}</span>;
+  if (typeof value === 'boolean' || value === null || value === undefined) return <span className="meta">{String(value)}</span>;
+  return <span>{String(value)}</span>;
+}
+
+function Node({ name, value, depth, openDepth }: { name: string; value: unknown; depth: number; openDepth: number }): ReactElement {
+  const branch = value !== null && typeof value === 'object';
+  const [open, setOpen] = useState(depth < openDepth);
+  if (!branch) {
+    return (
+      <li>
+        <span className="key">{name}</span>: <Leaf value={value} />
+      </li>
+    );
+  }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
+  return (
+    <li>
+      <button type="button" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <span className="meta">{open ? '▾' : '▸'}</span> <span className="key">{name}</span> <span className="meta">{summary(value)}</span>
+      </button>
+      {open && (
+        <ul>
+          {entries.length === 0 && <li className="meta">(empty)</li>}
+          {entries.map(([k, v]) => (
+            <Node key={k} name={k} value={v} depth={depth + 1} openDepth={openDepth} />
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/** An expandable view of any JSON value; the first `openDepth` levels start open. */
+export function JsonTree({ data, openDepth = 1, rootName }: { data: Record<string, unknown>; openDepth?: number; rootName?: string }): ReactElement {
+  const entries = Object.entries(data);
+  return (
+    <div className="tree" data-testid={rootName ? `tree-${rootName}` : undefined}>
+      <ul>
+        {entries.map(([k, v]) => (
+          <Node key={k} name={k} value={v} depth={0} openDepth={openDepth} />
+        ))}
+      </ul>
+    </div>
+  );
+}

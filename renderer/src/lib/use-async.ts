@@ -1,0 +1,38 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { errorMessage } from '../api/client';
+
+export type AsyncState<T> =
+  | { status: 'loading'; data?: T }
+  | { status: 'ready'; data: T }
+  | { status: 'error'; error: string; data?: T };
+
+/**
+ * Runs `load` when `deps` change and on `reload()`; a reload keeps the previous data visible (no
+ * flash of a spinner on live refreshes), and a stale answer never overwrites a newer one.
+ */
+export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): AsyncState<T> & { reload(): void } {
+  const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
+  const generation = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  const run = useCallback((keepData: boolean) => {
+    const mine = ++generation.current;
+    setState((prev) => (keepData && prev.data !== undefined ? prev : { status: 'loading' }));
+    loadRef.current().then(
+      (data) => {
+        if (mine === generation.current) setState({ status: 'ready', data });
+      },
+      (error: unknown) => {
+        if (mine === generation.current) setState((prev) => ({ status: 'error', error: errorMessage(error), data: prev.data }));
+      },
+    );
+  }, []);
+
+  useEffect(() => {
+    run(false);
+  }, deps);
+
+  const reload = useCallback(() => run(true), [run]);
+  return { ...state, reload };
+}

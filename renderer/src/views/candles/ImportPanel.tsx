@@ -1,0 +1,143 @@
+import { useRef, useState, type FormEvent, type ReactElement } from 'react';
+import { INTERVALS } from '../../../../shared/candles';
+import type { ResponseOf } from '../../../../shared/contract/channels';
+import { call, errorMessage } from '../../api/client';
+import { formatDuration, formatInt, formatTime } from '../../lib/format';
+
+type ImportResult = ResponseOf<'candles.import'>;
+
+/** How many rejected rows the result lists; the count says how many more there are. */
+const SHOWN_ERRORS = 20;
+
+export function ImportResultView({ result }: { result: ImportResult }): ReactElement {
+  const shown = result.issues.slice(0, SHOWN_ERRORS);
+  return (
+    <div className={`result ${result.ok ? 'ok' : 'bad'}`} data-testid="import-result" data-ok={result.ok} role="status">
+      <div>
+        {result.ok ? 'Imported' : 'Nothing stored:'} {result.symbol} {result.interval} ({result.exchangeName}, {result.format}): {formatInt(result.rows)} rows read,{' '}
+        <span data-testid="import-inserted">{formatInt(result.inserted)}</span> new, {formatInt(result.updated)} already stored
+        {result.skipped > 0 && `, ${formatInt(result.skipped)} skipped`}
+        {result.first !== undefined && ` · ${formatTime(result.first)} → ${formatTime(result.last)} UTC`} · {formatDuration(result.durationMs)}.
+      </div>
+      {result.issueCount > 0 && (
+        <ul>
+          {shown.map((r) => (
+            <li key={`${r.location}-${r.rule}`} className="mono">
+              {r.location}: {r.message}
+            </li>
+          ))}
+          {result.issueCount > shown.length && <li>…and {formatInt(result.issueCount - shown.length)} more</li>}
+        </ul>
+      )}
+      {!result.ok && result.issueCount > 0 && <div className="dim">Fix the file, or tick “Skip invalid rows” to store the valid ones.</div>}
+    </div>
+  );
+}
+
+/**
+ * Import from a picked file (its content is sent through the contract, which works in the browser
+ * and in Electron alike) or from a path on the machine that runs the core.
+ */
+export function ImportPanel({ exchangeName, onImported }: { exchangeName: string; onImported(result: ImportResult): void }): ReactElement {
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File>();
+  const [path, setPath] = useState('');
+  const [exchange, setExchange] = useState(exchangeName || 'binance');
+  const [symbol, setSymbol] = useState('');
+  const [interval, setInterval] = useState('');
+  const [skipInvalid, setSkipInvalid] = useState(false);
+  const [phase, setPhase] = useState<'idle' | 'reading' | 'importing'>('idle');
+  const [result, setResult] = useState<ImportResult>();
+  const [error, setError] = useState<string>();
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(undefined);
+    setResult(undefined);
+    try {
+      let source: { kind: 'path'; path: string } | { kind: 'content'; fileName: string; text: string };
+      if (file) {
+        setPhase('reading');
+        source = { kind: 'content', fileName: file.name, text: await file.text() };
+      } else if (path.trim()) source = { kind: 'path', path: path.trim() };
+      else throw new Error('choose a file or enter a path on the host');
+      setPhase('importing');
+      const out = await call('candles.import', {
+        source,
+        exchangeName: exchange,
+        symbol: symbol.trim() || undefined,
+        interval: (interval || undefined) as (typeof INTERVALS)[number] | undefined,
+        skipInvalid,
+      });
+      setResult(out);
+      onImported(out);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setPhase('idle');
+    }
+  };
+
+  const busy = phase !== 'idle';
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} data-testid="import-form">
+      <div className="form-row">
+        <label className="field">
+          <span>File</span>
+          <input
+            ref={fileRef}
+            type="file"
+            accept=".csv,.json,text/csv,application/json"
+            aria-label="Candle file"
+            style={{ paddingTop: 4 }}
+            onChange={(e) => setFile(e.target.files?.[0])}
+          />
+          <span className="hint">Binance kline CSV, ccxt/freqtrade JSON, or a CSV with a timestamp,open,high,low,close,volume header.</span>
+        </label>
+        <label className="field">
+          <span>…or a path on the host</span>
+          <input aria-label="Path on the host" placeholder="/data/ETHBTC-1m-2018-01.binance.csv" value={path} onChange={(e) => setPath(e.target.value)} disabled={!!file} />
+        </label>
+      </div>
+      <div className="form-row" style={{ gridTemplateColumns: '1fr 1fr 1fr' }}>
+        <label className="field">
+          <span>Exchange</span>
+          <input aria-label="Import exchange" value={exchange} onChange={(e) => setExchange(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Symbol</span>
+          <input aria-label="Import symbol" placeholder="from the file name" value={symbol} onChange={(e) => setSymbol(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Interval</span>
+          <select aria-label="Import interval" value={interval} onChange={(e) => setInterval(e.target.value)}>
+            <option value="">from the file name</option>
+            {INTERVALS.map((i) => (
+              <option key={i}>{i}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="toolbar" style={{ alignItems: 'center' }}>
+        <label style={{ display: 'flex', gap: 6, alignItems: 'center' }} className="dim">
+          <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} /> Skip invalid rows
+        </label>
+        <button className="btn primary" type="submit" disabled={busy || (!file && !path.trim())}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+        {busy && (
+          <div style={{ display: 'flex', alignItems: 'center', gap: 8 }} role="status" data-testid="import-progress">
+            <div className="spinner" style={{ width: 16, height: 16 }} />
+            <span className="dim">{phase === 'reading' ? `Reading ${file?.name ?? 'file'}…` : 'Validating and storing candles…'}</span>
+          </div>
+        )}
+      </div>
+      {error && (
+        <div className="result bad" role="alert" data-testid="import-error">
+          {error}
+        </div>
+      )}
+      {result && <ImportResultView result={result} />}
+    </form>
+  );
+}
