@@ -9,7 +9,31 @@ const keyText = z.string().min(1, 'must not be empty').max(500, 'must be at most
 /** A live run has no backtest frame, so its frameName may be empty. */
 const frameText = z.string().max(500, 'must be at most 500 characters');
 
-export type JsonValue = z.infer<ReturnType<typeof z.json>>;
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where a value stops being plain JSON, so the error can name the field (z.json() only says "Invalid input"). */
+function jsonProblem(value: unknown, path: (string | number)[], seen: Set<object>): { path: (string | number)[]; message: string } | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: `${value} is not a JSON number` };
+  if (typeof value !== 'object') return { path, message: `a ${typeof value} is not a JSON value` };
+  if (seen.has(value)) return { path, message: 'a circular reference is not JSON' };
+  if (value instanceof Date) return { path, message: 'a Date is not JSON; store a timestamp in ms' };
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return { path, message: 'only plain objects and arrays are JSON' };
+  seen.add(value);
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [field, child] of entries) {
+    const problem = jsonProblem(child, [...path, field], seen);
+    if (problem) return problem;
+  }
+  seen.delete(value);
+  return undefined;
+}
+
+export const jsonValueSchema = z.custom<JsonValue>().superRefine((value, ctx) => {
+  const problem = jsonProblem(value, [], new Set());
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
 
 /**
  * Everything that makes a subsystem: its context key (the parts, in the order of the MongoDB
@@ -50,7 +74,7 @@ export const SESSION = {
   holds: "per (strategy, exchange, frame, symbol, backtest): a strategy's session data",
   keyParts: ['strategyName', 'exchangeName', 'frameName', 'symbol', 'backtest'],
   keySchema: z.strictObject({ strategyName: keyText, exchangeName: keyText, frameName: frameText, symbol: keyText, backtest: z.boolean() }),
-  valueSchema: z.json(),
+  valueSchema: jsonValueSchema,
   collection: 'session-items',
   allowed: KEY_VALUE_STORES,
 } satisfies SubsystemDef<SessionKey, JsonValue>;
@@ -93,7 +117,7 @@ export const MEMORY = {
   holds: "per (signalId, bucket, memoryId): a strategy's notes about a signal",
   keyParts: ['signalId', 'bucketName', 'memoryId'],
   keySchema: z.strictObject({ signalId: keyText, bucketName: keyText, memoryId: keyText }),
-  valueSchema: z.json(),
+  valueSchema: jsonValueSchema,
   collection: 'memory-items',
   allowed: KEY_VALUE_STORES,
 } satisfies SubsystemDef<MemoryKey, JsonValue>;
@@ -103,7 +127,7 @@ export const STATE = {
   holds: "per (signalId, bucket): a strategy's state for a signal",
   keyParts: ['signalId', 'bucketName'],
   keySchema: z.strictObject({ signalId: keyText, bucketName: keyText }),
-  valueSchema: z.json(),
+  valueSchema: jsonValueSchema,
   collection: 'state-items',
   allowed: KEY_VALUE_STORES,
 } satisfies SubsystemDef<StateKey, JsonValue>;
