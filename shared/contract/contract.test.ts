@@ -148,7 +148,7 @@ describe('contract', () => {
       invalid: [{ source: 'embedded', status: 'connected', label: 'embedded', spool: { buffering: -2 }, since: T0 }, 'spool.buffering'],
     },
     'log.line': { valid: { entryId: 'e1', level: 'info', at: T0, message: 'hi' }, invalid: [{ entryId: 'e1', level: 'chatty', at: T0, message: 'hi' }, 'level'] },
-    'app.focusRun': { valid: { runId: 'r1' }, invalid: [{}, 'runId'] },
+    'app.navigate': { valid: { view: 'Sessions', runId: 'r1' }, invalid: [{ view: 'Kitchen' }, 'view'] },
   };
   for (const event of Object.keys(eventChannels) as EventName[]) {
     it(`event ${event}: accepts a valid payload and names the bad field`, () => {

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, timestampSchema } from './domain';
 import { databaseStatusSchema } from './channels';
 
+/** The renderer's views, in navigation order. */
+export const VIEWS = ['Sessions', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings'] as const;
+export type View = (typeof VIEWS)[number];
+
 /** Main → renderer events. Each carries one payload; the transports batch them every ~16–50 ms. */
 export const eventChannels = {
   'run.progress': runProgressSchema.extend({ runId: nonEmptyName, at: timestampSchema }),
@@ -11,8 +15,8 @@ export const eventChannels = {
   'notifications.unread': z.object({ count: z.number().int().nonnegative() }),
   'database.status': databaseStatusSchema,
   'log.line': logLineSchema,
-  /** Asks the UI to show a run (e.g. after a click on an OS notification). */
-  'app.focusRun': z.object({ runId: nonEmptyName, notificationType: notificationTypeSchema.optional() }),
+  /** Asks the UI to show a view, or a run (after a click on an OS notification, or a menu item). */
+  'app.navigate': z.object({ view: z.enum(VIEWS), runId: nonEmptyName.optional(), notificationType: notificationTypeSchema.optional() }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventChannels = typeof eventChannels;

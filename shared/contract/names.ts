@@ -35,7 +35,7 @@ export const EVENT_NAMES = [
   'notifications.unread',
   'database.status',
   'log.line',
-  'app.focusRun',
+  'app.navigate',
 ] as const;
 
 /** Electron IPC channel names used by the preload bridge and electron/main. */

@@ -4,6 +4,8 @@ export const ERROR_CODES = [
   /** The payload failed its schema; `issues` name the fields. */
   'invalid_payload',
   'unknown_channel',
+  /** The sender is not the app's own page (Electron IPC) or has no valid token (WebSocket). */
+  'forbidden',
   'not_found',
   /** The request was valid but cannot be done now (e.g. no database for a live run). */
   'unavailable',

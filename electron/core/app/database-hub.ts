@@ -168,7 +168,7 @@ export class DatabaseHub {
       this.label = this.describe(source, state);
       this.changed();
     });
-    this.log('info', `database: ${this.label}`);
+    this.log('info', `using ${this.label}`);
     await this.setManager(manager);
     if (old) await old.close();
     return undefined;
