@@ -31,6 +31,8 @@ export interface ListPage<K extends ContextKey, V> {
   total: number;
   offset: number;
   limit: number;
+  /** Set when only part of the data could be read (MongoDB unreachable: only buffered writes are listed). */
+  incomplete?: string;
 }
 
 export const LIST_LIMIT_DEFAULT = 100;

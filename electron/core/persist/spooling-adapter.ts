@@ -79,18 +79,29 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
 
   /**
    * With nothing buffered this is MongoDB's own query. Otherwise the stored matches (up to
-   * LIST_LIMIT_MAX) are overlaid with the buffered values and filtered, sorted and paged here.
+   * LIST_LIMIT_MAX) are overlaid with the buffered values and filtered, sorted and paged here;
+   * with MongoDB unreachable, the page holds the buffered entries only and says so in `incomplete`.
    */
   async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
     const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
     if (pending.length === 0) return this.inner.list(query);
-    const stored = await this.inner.list({ ...query, offset: 0, limit: LIST_LIMIT_MAX });
-    const merged = new Map<string, Entry<K, V>>(stored.items.map((e) => [canonicalKey(this.def, e.key), e]));
+    let stored: Entry<K, V>[];
+    let incomplete: string | undefined;
+    try {
+      stored = (await this.inner.list({ ...query, offset: 0, limit: LIST_LIMIT_MAX })).items;
+    } catch (error) {
+      if (!isNetworkOrTimeoutError(error)) throw error;
+      // During an outage the buffered writes are all we can show; say so rather than fail the inbox.
+      stored = [];
+      incomplete = `MongoDB is unreachable: only the ${pending.length} ${this.def.name} entries written during the outage are listed`;
+    }
+    const merged = new Map<string, Entry<K, V>>(stored.map((e) => [canonicalKey(this.def, e.key), e]));
     for (const entry of pending) {
       if (entry.op === 'write') merged.set(entry.keyId, { key: entry.key as K, value: this.spooledValue(entry) as V });
       else merged.delete(entry.keyId);
     }
-    return runQuery(merged.values(), query);
+    const page = runQuery(merged.values(), query);
+    return incomplete ? { ...page, incomplete } : page;
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,8 @@ export interface NotificationPage {
   total: number;
   offset: number;
   limit: number;
+  /** Set when MongoDB is unreachable and only notifications buffered during the outage are listed. */
+  incomplete?: string;
 }
 
 /**
@@ -59,7 +61,8 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
       order: 'desc',
       ...paging,
     });
-    return { items: page.items.map((e) => e.value), total: page.total, offset: page.offset, limit: page.limit };
+    const items = page.items.map((e) => e.value);
+    return { items, total: page.total, offset: page.offset, limit: page.limit, ...(page.incomplete ? { incomplete: page.incomplete } : {}) };
   }
 
   get(notificationId: string, backtest = this.defaults.backtest): Promise<Notification | null> {
