@@ -51,6 +51,11 @@ export class SignalValidationError extends Error {
   }
 }
 
+/** When the strategy emitted the signal: a scheduled one at `scheduledAt`, a market one at `openedAt`. */
+export function createdAtOf(row: SignalRow): number {
+  return row.scheduledAt ?? row.openedAt!;
+}
+
 /** Deterministic id: re-running or resuming a run re-creates the same ids, so writes stay idempotent upserts. */
 export function signalIdFor(runId: string, symbol: string, createdAt: number): string {
   return `${runId}:${symbol}:${createdAt}`;
@@ -110,7 +115,6 @@ export class SignalTracker {
       priceTakeProfit: s.priceTakeProfit,
       priceStopLoss: s.priceStopLoss,
       minuteEstimatedTime: s.minuteEstimatedTime,
-      createdAt: time,
     };
     if (s.note !== undefined) row.note = s.note;
     this.current = row;

@@ -1,0 +1,315 @@
+import { INTERVAL_MS } from '../../../shared/candles';
+import type { RunNotification, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import { readCachedColumns } from './candle-cache';
+import { appendCandle, allocateColumns, lowerBound, type CandleColumns } from './columnar';
+import { createInMemoryRunPersistence, type JsonLike } from './run-persistence';
+import { StrategyCatalog } from './strategy-catalog';
+import { parseStrategyParams, type MemoryAccess, type SessionAccess, type StateAccess, type StrategyDefinition } from './strategy';
+import { SymbolRunner } from './symbol-runner';
+import { createdAtOf, type SignalIdentity, type SignalValidationError } from './signal-lifecycle';
+import type { BacktestJob, EngineEvent, FromWorker, LiveJob, RpcSubsystem, ToWorker, WorkerJob } from './worker-protocol';
+
+export interface WorkerPort {
+  post(message: FromWorker): void;
+  onMessage(listener: (message: ToWorker) => void): void;
+}
+
+const DEFAULT_CHUNK = 65_536;
+const HEARTBEAT_MS = 500;
+
+const nextTick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function eventTime(transition: SignalTransition, row: SignalRow): number {
+  if (transition === 'closed' || transition === 'cancelled') return row.closedAt!;
+  if (transition === 'scheduled') return row.scheduledAt!;
+  return row.openedAt ?? createdAtOf(row);
+}
+
+/** Session/State/Memory a strategy sees: local maps in a backtest, the main thread's MongoDB services live. */
+type StrategyServices = { session: SessionAccess; state: StateAccess; memory: MemoryAccess };
+type RawAccess = (subsystem: RpcSubsystem, method: 'get' | 'set', key: Record<string, string | boolean>, value?: unknown) => Promise<unknown>;
+
+function strategyServices(identity: SignalIdentity, access: RawAccess, events: EngineEvent[], now: () => number): StrategyServices {
+  const sessionKey = { strategyName: identity.strategyName, exchangeName: identity.exchangeName, frameName: identity.frameName, symbol: identity.symbol, backtest: identity.backtest };
+  return {
+    session: {
+      get: async <T>() => (await access('session', 'get', sessionKey)) as T | null,
+      set: async (value) => {
+        await access('session', 'set', sessionKey, value);
+        events.push({ type: 'state', at: now(), subsystem: 'session', symbol: identity.symbol, value });
+      },
+    },
+    state: {
+      get: async <T>(signalId: string, bucketName: string) => (await access('state', 'get', { signalId, bucketName })) as T | null,
+      set: async (signalId, bucketName, value) => {
+        await access('state', 'set', { signalId, bucketName }, value);
+        events.push({ type: 'state', at: now(), subsystem: 'state', symbol: identity.symbol, signalId, bucketName, value });
+      },
+    },
+    memory: {
+      get: async <T>(signalId: string, bucketName: string, memoryId: string) => (await access('memory', 'get', { signalId, bucketName, memoryId })) as T | null,
+      set: async (signalId, bucketName, memoryId, value) => {
+        await access('memory', 'set', { signalId, bucketName, memoryId }, value);
+        events.push({ type: 'state', at: now(), subsystem: 'memory', symbol: identity.symbol, signalId, bucketName, memoryId, value });
+      },
+    },
+  };
+}
+
+function localAccess(): RawAccess {
+  const p = createInMemoryRunPersistence();
+  return async (subsystem, method, key, value) => {
+    const store = p[subsystem] as unknown as { read(k: unknown): Promise<unknown>; write(k: unknown, v: unknown): Promise<void> };
+    if (method === 'get') return store.read(key);
+    await store.write(key, value as JsonLike);
+    return undefined;
+  };
+}
+
+function validationNotice(identity: SignalIdentity, error: SignalValidationError, time: number): RunNotification {
+  return {
+    notificationId: `${identity.runId}:${identity.symbol}:${time}:error.validation`,
+    type: 'error.validation',
+    backtest: identity.backtest,
+    runId: identity.runId,
+    symbol: identity.symbol,
+    strategyName: identity.strategyName,
+    title: `Invalid signal from ${identity.strategyName}`,
+    message: `${identity.symbol} at ${new Date(time).toISOString()}: ${error.message}; the signal was ignored`,
+    createdAt: time,
+    read: false,
+  };
+}
+
+async function loadStrategy(job: WorkerJob): Promise<{ strategy: StrategyDefinition; params: Record<string, unknown> }> {
+  const strategy = await new StrategyCatalog({ userDir: job.strategiesDir }).load(job.request.strategyName);
+  return { strategy, params: parseStrategyParams(strategy, job.request.params) as Record<string, unknown> };
+}
+
+function makeRunner(
+  job: WorkerJob,
+  symbol: string,
+  cols: CandleColumns,
+  loaded: { strategy: StrategyDefinition; params: Record<string, unknown> },
+  access: RawAccess,
+  events: EngineEvent[],
+  now: () => number,
+): SymbolRunner {
+  const r = job.request;
+  const identity: SignalIdentity = {
+    runId: job.runId,
+    symbol,
+    strategyName: r.strategyName,
+    exchangeName: r.exchangeName,
+    frameName: job.frameName,
+    backtest: job.kind === 'backtest',
+  };
+  return new SymbolRunner(cols, {
+    identity,
+    strategy: loaded.strategy,
+    params: loaded.params,
+    interval: r.interval,
+    lifecycle: { costs: r.costs, intervalMs: INTERVAL_MS[r.interval], scheduleTimeoutMs: r.scheduleTimeoutMinutes * 60_000 },
+    services: strategyServices(identity, access, events, now),
+    onSignal: (transition, signal) => events.push({ type: 'signal', at: eventTime(transition, signal), transition, signal }),
+    onInvalidSignal: (error, time) => events.push({ type: 'notification', at: time, notification: validationNotice(identity, error, time) }),
+  });
+}
+
+/** One symbol of a backtest, as fast as the CPU allows, reporting every `chunkSize` candles. */
+async function runBacktest(job: BacktestJob, port: WorkerPort): Promise<void> {
+  const loaded = await loadStrategy(job);
+  const cols = readCachedColumns(job.cacheFile);
+  const events: EngineEvent[] = [];
+  const runner = makeRunner(job, job.symbol, cols, loaded, localAccess(), events, () => Date.now());
+  const chunk = job.chunkSize ?? DEFAULT_CHUNK;
+  for (let a = 0; a < cols.length; a += chunk) {
+    const b = Math.min(cols.length, a + chunk);
+    const pending = runner.run(a, b);
+    if (pending) await pending;
+    port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length });
+    await nextTick();
+  }
+  port.post({ type: 'done', processed: cols.length });
+}
+
+/**
+ * Paper replay (stored candles at a chosen speed) and live (closed candles polled from an exchange
+ * through ccxt): the same runner, one candle at a time, with Session/State/Memory served by the main
+ * thread (MongoDB) and a checkpoint after every step so a restart resumes where it stopped.
+ */
+async function runLive(job: LiveJob, port: WorkerPort, rpc: RawAccess, cancels: Set<string>): Promise<void> {
+  const loaded = await loadStrategy(job);
+  const r = job.request;
+  const candleMs = INTERVAL_MS[r.interval];
+  const events: EngineEvent[] = [];
+  const feed = job.kind === 'paper' ? paperFeed(job) : await ccxtFeed(job);
+  const runners = new Map<string, SymbolRunner>();
+  for (const symbol of r.symbols) {
+    const runner = makeRunner(job, symbol, feed.columns(symbol), loaded, rpc, events, () => Date.now());
+    const pending = job.pending[symbol];
+    if (pending) runner.tracker.restore(pending, true);
+    runners.set(symbol, runner);
+  }
+  const cursors: Record<string, number> = { ...job.cursors };
+  let processed = 0;
+  for (;;) {
+    const step = await feed.next(cursors);
+    if (step === null) break;
+    for (const { symbol, index } of step) {
+      const runner = runners.get(symbol)!;
+      runner.setColumns(feed.columns(symbol));
+      const pending = runner.run(index, index + 1);
+      if (pending) await pending;
+      cursors[symbol] = feed.columns(symbol).timestamp[index]!;
+      processed++;
+    }
+    for (const symbol of cancels) runners.get(symbol)?.tracker.cancel(Date.now());
+    cancels.clear();
+    port.post({ type: 'events', events: events.splice(0), processed: feed.processedBase + processed, total: feed.total, cursors: { ...cursors } });
+    const delay = r.replaySpeed > 0 && job.kind === 'paper' ? candleMs / r.replaySpeed : 0;
+    if (delay > 0) await sleep(delay);
+    else await nextTick();
+  }
+  port.post({ type: 'done', processed });
+}
+
+interface Feed {
+  columns(symbol: string): CandleColumns;
+  /** The next candle(s), all symbols at the same time, after the cursors; null when the feed ends. */
+  next(cursors: Record<string, number>): Promise<Array<{ symbol: string; index: number }> | null>;
+  total: number;
+  processedBase: number;
+}
+
+function paperFeed(job: LiveJob): Feed {
+  const cols = new Map<string, CandleColumns>();
+  for (const symbol of job.request.symbols) {
+    const file = job.cacheFiles?.[symbol];
+    if (!file) throw new Error(`paper replay of ${symbol}: no candle cache file`);
+    cols.set(symbol, readCachedColumns(file));
+  }
+  const positions = new Map<string, number>();
+  let total = 0;
+  let base = 0;
+  for (const [symbol, c] of cols) {
+    const cursor = job.cursors[symbol];
+    const start = cursor === undefined ? 0 : lowerBound(c, cursor + 1);
+    positions.set(symbol, start);
+    total += c.length;
+    base += start;
+  }
+  return {
+    columns: (symbol) => cols.get(symbol)!,
+    total,
+    processedBase: base,
+    async next() {
+      let t = Infinity;
+      for (const [symbol, i] of positions) {
+        const c = cols.get(symbol)!;
+        if (i < c.length) t = Math.min(t, c.timestamp[i]!);
+      }
+      if (t === Infinity) return null;
+      const out: Array<{ symbol: string; index: number }> = [];
+      for (const [symbol, i] of positions) {
+        const c = cols.get(symbol)!;
+        if (i < c.length && c.timestamp[i] === t) {
+          out.push({ symbol, index: i });
+          positions.set(symbol, i + 1);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Exchange feed through ccxt: REST polling for candles that have closed since the last one seen. */
+async function ccxtFeed(job: LiveJob): Promise<Feed> {
+  const ccxt = (await import('ccxt')) as unknown as Record<string, new (options: object) => {
+    fetchOHLCV(symbol: string, timeframe: string, since?: number, limit?: number): Promise<number[][]>;
+  }>;
+  const Exchange = ccxt[job.request.exchangeName];
+  if (typeof Exchange !== 'function') throw new Error(`live run: ccxt has no exchange "${job.request.exchangeName}"`);
+  const exchange = new Exchange({ enableRateLimit: true });
+  const interval = job.request.interval;
+  const candleMs = INTERVAL_MS[interval];
+  const pollMs = job.pollMs ?? Math.min(candleMs, 10_000);
+  const cols = new Map<string, CandleColumns>();
+  const positions = new Map<string, number>();
+  const fetchClosed = async (symbol: string, since?: number): Promise<void> => {
+    const rows = await exchange.fetchOHLCV(symbol, interval, since, 500);
+    let c = cols.get(symbol) ?? allocateColumns(1024);
+    const last = c.length > 0 ? c.timestamp[c.length - 1]! : -Infinity;
+    for (const [timestamp, open, high, low, close, volume] of rows) {
+      if (timestamp! <= last || timestamp! + candleMs > Date.now()) continue; // still forming, or already seen
+      c = appendCandle(c, { timestamp: timestamp!, open: open!, high: high!, low: low!, close: close!, volume: volume ?? 0 });
+    }
+    cols.set(symbol, c);
+  };
+  for (const symbol of job.request.symbols) {
+    await fetchClosed(symbol);
+    const c = cols.get(symbol)!;
+    const cursor = job.cursors[symbol];
+    // History before the cursor (or all of it on a fresh start) only warms the indicators up.
+    positions.set(symbol, cursor === undefined ? c.length : lowerBound(c, cursor + 1));
+  }
+  return {
+    columns: (symbol) => cols.get(symbol)!,
+    total: 0,
+    processedBase: 0,
+    async next() {
+      for (;;) {
+        const out: Array<{ symbol: string; index: number }> = [];
+        for (const [symbol, i] of positions) {
+          if (i < cols.get(symbol)!.length) {
+            out.push({ symbol, index: i });
+            positions.set(symbol, i + 1);
+          }
+        }
+        if (out.length > 0) return out;
+        await sleep(pollMs);
+        for (const symbol of job.request.symbols) {
+          const c = cols.get(symbol)!;
+          await fetchClosed(symbol, c.length > 0 ? c.timestamp[c.length - 1]! + candleMs : undefined);
+        }
+      }
+    },
+  };
+}
+
+/** Runs one job on a worker port; failures (a throwing strategy included) become a `failed` message. */
+export async function serveWorker(port: WorkerPort): Promise<void> {
+  let nextRpc = 1;
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const cancels = new Set<string>();
+  const started = new Promise<WorkerJob>((resolveJob) => {
+    port.onMessage((m) => {
+      if (m.type === 'start') resolveJob(m.job);
+      else if (m.type === 'rpc-result') {
+        const w = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.error !== undefined) w?.reject(new Error(m.error));
+        else w?.resolve(m.value ?? null);
+      } else if (m.type === 'cancel-signal') cancels.add(m.symbol);
+    });
+  });
+  const rpc: RawAccess = (subsystem, method, key, value) =>
+    new Promise((resolve, reject) => {
+      const id = nextRpc++;
+      waiting.set(id, { resolve, reject });
+      port.post({ type: 'rpc', id, subsystem, method, key, value });
+    });
+  const job = await started;
+  // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
+  const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
+  try {
+    if (job.kind === 'backtest') await runBacktest(job, port);
+    else await runLive(job, port, rpc, cancels);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    port.post({ type: 'failed', error: e.message, stack: e.stack, symbol: job.kind === 'backtest' ? job.symbol : undefined });
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
