@@ -1,0 +1,42 @@
+import { expect, test as base, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SHARED_CANDLES = join(process.cwd(), '..', 'shared', 'data', 'candles');
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screenshots');
+
+export function appUrl(hash = ''): string {
+  const url = process.env.E2E_APP_URL;
+  if (!url) throw new Error('E2E_APP_URL is not set: run the tests through playwright.config.ts (its global setup starts the host)');
+  return `${url.replace(/\/$/, '')}/${hash}`;
+}
+
+export async function dbControl(action: 'stop' | 'start'): Promise<void> {
+  const control = process.env.E2E_DB_CONTROL;
+  if (!control) throw new Error('E2E_DB_CONTROL is not set');
+  const res = await fetch(`${control}/db/${action}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`database ${action} failed: ${res.status} ${await res.text()}`);
+}
+
+/** Saves a full-window screenshot as a test artifact (test-results/screenshots, not committed). */
+export async function snap(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+export async function openView(page: Page, label: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: label }).click();
+}
+
+export const test = base.extend<{ app: Page }>({
+  app: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(appUrl());
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await use(page);
+    expect(errors, 'uncaught errors in the page').toEqual([]);
+  },
+});
+
+export { expect };
