@@ -6,7 +6,19 @@ import { resolvePaging } from '../query';
 import { z } from 'zod';
 
 /** A persisted entry in MongoDB: the context key parts at the top level (the unique index), the payload under `data`. */
-export type PersistDoc = Record<string, unknown> & { data: unknown; updatedAt: number };
+export type PersistDoc = Record<string, unknown> & { data: unknown; updatedAt: number; insertedAt: number };
+
+let insertCounter = 0;
+
+/**
+ * Set once, when a key is first stored (a schema default, which the upsert applies on insert
+ * only). It gives every adapter the same "first written" order; `_id` order is not guaranteed to
+ * be insertion order on every server. Microsecond-like resolution keeps one process's inserts apart.
+ */
+function insertionStamp(): number {
+  insertCounter = (insertCounter + 1) % 1000;
+  return Date.now() * 1000 + insertCounter;
+}
 
 interface MongoSubsystem {
   name: string;
@@ -27,11 +39,12 @@ function persistSchema(def: MongoSubsystem): Schema<PersistDoc> {
     fields[part] = { type: shape[part] instanceof z.ZodBoolean ? Boolean : String, required: true };
   }
   const schema = new Schema<PersistDoc>(
-    { ...fields, data: { type: Schema.Types.Mixed }, updatedAt: { type: Number, required: true } },
+    { ...fields, data: { type: Schema.Types.Mixed }, updatedAt: { type: Number, required: true }, insertedAt: { type: Number, default: insertionStamp } },
     // minimize: false keeps empty objects, so a payload of {} reads back as {} and not undefined.
     { versionKey: false, collection: def.collection, minimize: false, strict: true },
   );
   schema.index(Object.fromEntries(def.keyParts.map((p) => [p, 1])), { unique: true });
+  schema.index({ insertedAt: 1 });
   for (const index of def.valueIndexes ?? []) schema.index(index);
   return schema;
 }
@@ -78,7 +91,7 @@ export class PersistDbService extends BaseCRUD<PersistDoc> {
 
   async findKeys(filter: QueryFilter<PersistDoc>): Promise<ContextKey[]> {
     const projection = Object.fromEntries([...this.def.keyParts.map((p) => [p, 1]), ['_id', 0]]);
-    const docs = await this.model.find(filter, projection).sort({ _id: 1 }).lean<Record<string, unknown>[]>();
+    const docs = await this.model.find(filter, projection).sort({ insertedAt: 1, _id: 1 }).lean<Record<string, unknown>[]>();
     return docs.map((d) => this.pickKey(d));
   }
 }
@@ -141,8 +154,9 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
       filter[`data.${field}`] = Array.isArray(wanted) ? { $in: wanted } : wanted;
     }
     const direction: SortOrder = query.order === 'desc' ? -1 : 1;
-    // _id breaks ties in insertion order, matching the in-process adapters' stable sort.
-    const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [`data.${query.sortBy}`]: direction, _id: direction } : { _id: direction };
+    // Insertion order breaks ties, matching the in-process adapters' stable sort.
+    const natural: Record<string, SortOrder> = { insertedAt: direction, _id: direction };
+    const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [`data.${query.sortBy}`]: direction, ...natural } : natural;
     const typed = filter as QueryFilter<PersistDoc>;
     const [docs, total] = await Promise.all([service.findDocs(typed, sort, offset, limit), service.count(typed)]);
     return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: d.data as V })), total, offset, limit };
