@@ -66,6 +66,8 @@ interface RunRecord {
   failure?: { error: string; stack?: string; symbol?: string };
 }
 
+const STARTUP_GRACE_MS = 60_000;
+
 const isFinal = (s: RunStatus): boolean => (FINAL_RUN_STATUSES as readonly string[]).includes(s);
 
 function modeOf(kind: RunKind): 'live' | 'backtest' {
@@ -106,7 +108,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   private readonly backtestWorkers: number;
   private readonly watchdogMs: number;
   private readonly entry: RunWorkerEntry;
+  /** Last message time per worker; absent until its first message (startup is not watched as tightly). */
   private readonly lastSeen = new Map<Worker, number>();
+  private readonly spawnedAt = new Map<Worker, number>();
   private readonly watchdog: NodeJS.Timeout;
   private closed = false;
 
@@ -404,13 +408,14 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return new Promise((resolve) => {
       const worker = spawnRunWorker(this.entry);
       record.workers.add(worker);
-      this.lastSeen.set(worker, Date.now());
+      this.spawnedAt.set(worker, Date.now());
       let settled = false;
       const settle = (): void => {
         if (settled) return;
         settled = true;
         record.workers.delete(worker);
         this.lastSeen.delete(worker);
+        this.spawnedAt.delete(worker);
         resolve();
       };
       worker.on('message', (m: FromWorker) => {
@@ -582,10 +587,12 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const now = Date.now();
     for (const record of this.runs.values()) {
       for (const worker of record.workers) {
-        const seen = this.lastSeen.get(worker) ?? now;
-        if (now - seen > this.watchdogMs) {
+        const seen = this.lastSeen.get(worker);
+        // Loading a worker (and, from source, compiling it) can take seconds on a busy machine.
+        const silentFor = seen === undefined ? now - (this.spawnedAt.get(worker) ?? now) - STARTUP_GRACE_MS : now - seen;
+        if (silentFor > this.watchdogMs) {
           record.failure ??= {
-            error: `watchdog: the strategy "${record.request.strategyName}" did not return for ${Math.round((now - seen) / 1000)} s (endless loop?); its worker was terminated`,
+            error: `watchdog: the strategy "${record.request.strategyName}" did not return for ${Math.round(silentFor / 1000)} s (endless loop?); its worker was terminated`,
           };
           void worker.terminate();
         }

@@ -300,6 +300,7 @@ export async function serveWorker(port: WorkerPort): Promise<void> {
       waiting.set(id, { resolve, reject });
       port.post({ type: 'rpc', id, subsystem, method, key, value });
     });
+  port.post({ type: 'heartbeat' }); // loaded: from here on the watchdog expects regular signs of life
   const job = await started;
   // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
   const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
