@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     await host.close();
     await core.shutdown();
     clearTimeout(force);
+    console.log('Backtest Monitor host stopped.');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
