@@ -67,6 +67,11 @@ export class PersistDbService extends BaseCRUD<PersistDoc> {
     super(persistModel(conn, def));
   }
 
+  /** The write concern writes use; it comes from the connection string (`wtimeoutMS`, `w`). */
+  get writeConcern(): { w?: unknown; wtimeoutMS?: number } | undefined {
+    return (this.model.collection as unknown as { collection?: { writeConcern?: { w?: unknown; wtimeoutMS?: number } } }).collection?.writeConcern;
+  }
+
   async ensureIndexes(): Promise<void> {
     await this.model.init();
   }
