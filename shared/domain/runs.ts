@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { INTERVALS } from '../candles';
+import { notificationSchema, type Notification } from './notifications';
+import { signalRowSchema, type CancelReason, type CloseReason, type Position, type SignalRow, type SignalStatus } from './signals';
 import { strategyParamsSchema } from './strategies';
+
+export { notificationSchema, signalRowSchema };
+export type { CancelReason, CloseReason, Position, SignalRow, SignalStatus };
 
 /**
  * Run requests, run status and the per-run event stream, as the engine produces them and the UI
  * contract carries them. Vocabulary: DESIGN.md §2 (backtest-kit's terms).
  *
- * The signal-row and notification shapes mirror the persistence subsystems' rows (Storage,
- * Notification); if shared/domain/signals.ts / notifications.ts land, these should re-export them.
+ * Signal rows and notifications are the persistence subsystems' own shapes (signals.ts,
+ * notifications.ts), re-exported here so engine code has one import.
  */
 
 const timestamp = z.number().int().nonnegative();
@@ -59,70 +64,8 @@ export const runRequestSchema = z
     if (new Set(v.symbols).size !== v.symbols.length) ctx.addIssue({ code: 'custom', path: ['symbols'], message: 'lists a symbol twice' });
   });
 
-export const POSITIONS = ['long', 'short'] as const;
-/** Stored status of a signal row. "active" is a lifecycle event, stored as `opened`. */
-export const SIGNAL_STATUSES = ['scheduled', 'opened', 'closed', 'cancelled'] as const;
+/** Lifecycle transitions on the run's event stream; "active" is stored as status `opened`. */
 export const SIGNAL_TRANSITIONS = ['scheduled', 'opened', 'active', 'closed', 'cancelled'] as const;
-export const CLOSE_REASONS = ['take_profit', 'stop_loss', 'time_expired'] as const;
-export const CANCEL_REASONS = ['timeout', 'price_reject', 'user'] as const;
-
-export const signalRowSchema = z.object({
-  signalId: name,
-  runId: z.string().optional(),
-  symbol: name,
-  strategyName: name,
-  exchangeName: z.string(),
-  frameName: z.string().optional(),
-  backtest: z.boolean(),
-  position: z.enum(POSITIONS),
-  status: z.enum(SIGNAL_STATUSES),
-  priceOpen: z.number().finite(),
-  priceTakeProfit: z.number().finite(),
-  priceStopLoss: z.number().finite(),
-  minuteEstimatedTime: z.number().positive(),
-  note: z.string().optional(),
-  /** The strategy emitted a scheduled signal at `scheduledAt`, a market one at `openedAt`. */
-  scheduledAt: timestamp.optional(),
-  openedAt: timestamp.optional(),
-  closedAt: timestamp.optional(),
-  priceClose: z.number().finite().optional(),
-  pnlPercent: z.number().finite().optional(),
-  closeReason: z.enum(CLOSE_REASONS).optional(),
-  cancelReason: z.enum(CANCEL_REASONS).optional(),
-});
-
-export const NOTIFICATION_TYPES = [
-  'signal.opened',
-  'signal.closed',
-  'signal.scheduled',
-  'signal.cancelled',
-  'partial_profit.available',
-  'partial_loss.available',
-  'breakeven.available',
-  'risk.rejection',
-  'error.info',
-  'error.critical',
-  'error.validation',
-  'run.started',
-  'run.progress',
-  'run.completed',
-  'run.failed',
-] as const;
-
-export const notificationSchema = z.object({
-  notificationId: name,
-  type: z.enum(NOTIFICATION_TYPES),
-  backtest: z.boolean(),
-  runId: z.string().optional(),
-  symbol: z.string().optional(),
-  strategyName: z.string().optional(),
-  signalId: z.string().optional(),
-  title: z.string(),
-  message: z.string(),
-  createdAt: timestamp,
-  read: z.boolean(),
-  data: z.record(z.string(), z.unknown()).optional(),
-});
 
 export const runStatsSchema = z.object({
   trades: z.number().int().nonnegative(),
@@ -206,14 +149,8 @@ export type RunStatus = z.infer<typeof runStatusSchema>;
 export type CostModel = z.infer<typeof costModelSchema>;
 export type RunRequestInput = z.input<typeof runRequestSchema>;
 export type RunRequest = z.output<typeof runRequestSchema>;
-export type Position = (typeof POSITIONS)[number];
-export type SignalStatus = (typeof SIGNAL_STATUSES)[number];
 export type SignalTransition = (typeof SIGNAL_TRANSITIONS)[number];
-export type CloseReason = (typeof CLOSE_REASONS)[number];
-export type CancelReason = (typeof CANCEL_REASONS)[number];
-export type SignalRow = z.infer<typeof signalRowSchema>;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
-export type RunNotification = z.infer<typeof notificationSchema>;
+export type RunNotification = Notification;
 export type RunStats = z.infer<typeof runStatsSchema>;
 export type EquityPoint = z.infer<typeof equityPointSchema>;
 export type RunProgress = z.infer<typeof runProgressSchema>;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { CandleDbService } from '../db/candle-db-service';
 import type { RunDetail, SignalRow } from '../../../shared/domain/runs';
-import { createInMemoryRunPersistence } from './run-persistence';
+import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -16,6 +16,7 @@ let db: TestDb;
 let manager: RunManager;
 let cacheDir: string;
 let range: { from: number; to: number };
+let persistence: Persistence;
 
 beforeAll(async () => {
   db = await openTestDb('engine_backtest');
@@ -31,11 +32,13 @@ beforeAll(async () => {
   }
   range = { from, to };
   cacheDir = mkdtempSync(join(tmpdir(), 'bm-cache-'));
-  manager = new RunManager({ candles, cacheDir, persistence: { live: createInMemoryRunPersistence(), backtest: createInMemoryRunPersistence() } });
+  persistence = await createPersistence({ mode: 'backtest', dataDir: cacheDir });
+  manager = new RunManager({ candles, cacheDir: join(cacheDir, 'candles'), persistence: { live: persistence, backtest: persistence } });
 });
 
 afterAll(async () => {
   await manager?.close();
+  await persistence?.close();
   await db?.dispose();
   rmSync(cacheDir, { recursive: true, force: true });
 });
@@ -101,6 +104,9 @@ describe.each(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout'])('bac
     expect(s.profitFactor!).toBeCloseTo(expected.profitFactor, 9);
     expect(first.equity.at(-1)!.equity).toBeCloseTo(expected.totalPnlPercent, 9);
     expect(first.progress).toBe(1);
+    // The backtest column's Storage holds every signal's final row.
+    const stored = await persistence.storage.listSignals({ runId: first.runId }, { limit: 10_000 });
+    expect(stored.total).toBe(first.signals.length);
     // Both symbols ran (in their own workers) and every signal belongs to one of them.
     expect(new Set(first.signals.map((x) => x.symbol))).toEqual(new Set(Object.keys(SYMBOLS)));
     for (const x of first.signals) expect(['closed', 'cancelled', 'opened', 'scheduled']).toContain(x.status);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import type { RunEvent } from '../../../shared/domain/runs';
 import { CandleDbService } from '../db/candle-db-service';
-import { createInMemoryRunPersistence, type RunPersistence } from './run-persistence';
+import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
 import { StrategyCatalog } from './strategy-catalog';
 import { readSharedCandles } from './test-support/real-candles';
@@ -36,7 +36,7 @@ const STRATEGIES: Record<string, string> = {
 let db: TestDb;
 let dir: string;
 let manager: RunManager;
-let persistence: RunPersistence;
+let persistence: Persistence;
 let range: { from: number; to: number };
 
 beforeAll(async () => {
@@ -50,12 +50,12 @@ beforeAll(async () => {
   mkdirSync(join(process.cwd(), 'node_modules', '.tmp'), { recursive: true });
   dir = mkdtempSync(join(process.cwd(), 'node_modules', '.tmp', 'bm-strategies-'));
   for (const [file, source] of Object.entries(STRATEGIES)) writeFileSync(join(dir, file), source);
-  persistence = createInMemoryRunPersistence();
+  persistence = await createPersistence({ mode: 'backtest', dataDir: join(dir, '.data') });
   manager = new RunManager({
     candles,
     cacheDir: join(dir, '.cache'),
     strategiesDir: dir,
-    persistence: { live: createInMemoryRunPersistence(), backtest: persistence },
+    persistence: { live: persistence, backtest: persistence },
     watchdogMs: 3000,
     maxConcurrentRuns: 3,
   });
@@ -63,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await manager?.close();
+  await persistence?.close();
   await db?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -96,7 +97,7 @@ describe('a failing strategy fails its own run only', () => {
     expect(t.error).toMatch(/boom at candle 500/);
     const critical = events.find((e) => e.type === 'notification' && e.runId === throwing.runId && e.notification.type === 'error.critical');
     expect(critical?.type === 'notification' && critical.notification.data?.stack).toMatch(/boom at candle 500[\s\S]*throws\.mjs/);
-    const stored = await persistence.notification.list({ where: { runId: throwing.runId, type: 'error.critical' } });
+    const stored = await persistence.notifications.list({ runId: throwing.runId, type: 'error.critical' });
     expect(stored.total).toBe(1);
 
     expect(l.status).toBe('failed');

@@ -18,7 +18,7 @@ import {
   type SignalTransition,
 } from '../../../shared/domain/runs';
 import { CandleCache, type CandleStore } from './candle-cache';
-import type { JsonLike, RunPersistence } from './run-persistence';
+import type { JsonValue, RunPersistence } from './run-persistence';
 import { InMemoryRunStore, type RunStore, type StoredRun } from './run-store';
 import { createdAtOf } from './signal-lifecycle';
 import { computeStats, equityCurve } from './statistics';
@@ -189,7 +189,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       const request = runRequestSchema.parse(stored.request);
       const record = this.newRecord(stored.runId, request, stored);
       // Signals of this run already stored: their state as of the cursor seeds the resumed run.
-      const rows = await this.options.persistence.live.storage.list({ where: { runId: stored.runId }, limit: 10_000 });
+      const rows = await this.options.persistence.live.storage.listSignals({ runId: stored.runId }, { limit: 10_000 });
       for (const { value } of rows.items) record.signals.set(value.signalId, value);
       this.runs.set(stored.runId, record);
       this.queue.push(stored.runId);
@@ -357,7 +357,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     if (record.failure) return this.failWith(record, record.failure);
     // Storage/Recent of the backtest column (in-memory by default) get each signal's final row.
     const p = this.options.persistence.backtest;
-    for (const row of record.signals.values()) await p.storage.write({ backtest: true, signalId: row.signalId }, row);
+    for (const row of record.signals.values()) await p.storage.upsert(row);
     await this.finish(record, 'completed');
   }
 
@@ -475,7 +475,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       this.emitRun(runId, { type: 'signal', runId, at: e.at, transition: e.transition, signal: e.signal });
     } else if (e.type === 'notification') {
       this.emitRun(runId, { type: 'notification', runId, at: e.at, notification: e.notification });
-      if (record.request.kind === 'backtest') void this.options.persistence.backtest.notification.write({ backtest: true, notificationId: e.notification.notificationId }, e.notification);
+      if (record.request.kind === 'backtest') void this.options.persistence.backtest.notifications.append(e.notification).catch(() => undefined);
     } else {
       const { type: _t, ...rest } = e;
       this.emitRun(runId, { type: 'state', runId, ...rest });
@@ -488,12 +488,12 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     for (const e of events) {
       if (e.type === 'signal') {
         const row = e.signal;
-        await p.storage.write({ backtest: false, signalId: row.signalId }, row);
-        await p.recent.write({ symbol: row.symbol, strategyName: row.strategyName, exchangeName: row.exchangeName, frameName: row.frameName ?? '', backtest: false }, row);
+        await p.storage.upsert(row);
+        await p.recent.remember(row);
         const type = NOTIFY_TRANSITIONS[e.transition];
         if (type) await this.notify(record, this.signalNotification(row, type, e.at));
       } else if (e.type === 'notification') {
-        await p.notification.write({ backtest: false, notificationId: e.notification.notificationId }, e.notification);
+        await p.notifications.append(e.notification);
       }
     }
   }
@@ -542,16 +542,16 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   /** Writes a notification to the run's Notification subsystem and puts it on the run's stream. */
   private async notify(record: RunRecord, n: RunNotification): Promise<void> {
     const p = this.options.persistence[modeOf(record.request.kind)];
-    await p.notification.write({ backtest: n.backtest, notificationId: n.notificationId }, n);
+    await p.notifications.append(n);
     this.emitRun(record.summary.runId, { type: 'notification', runId: record.summary.runId, at: n.createdAt, notification: n });
   }
 
   private onRpc(record: RunRecord, worker: Worker, m: Extract<FromWorker, { type: 'rpc' }>): void {
     const store = this.options.persistence[modeOf(record.request.kind)][m.subsystem] as unknown as {
-      read(k: unknown): Promise<JsonLike | null>;
-      write(k: unknown, v: JsonLike): Promise<void>;
+      get(k: unknown): Promise<JsonValue | null>;
+      set(k: unknown, v: JsonValue): Promise<void>;
     };
-    const op = m.method === 'get' ? store.read(m.key) : store.write(m.key, (m.value ?? null) as JsonLike).then(() => null);
+    const op = m.method === 'get' ? store.get(m.key) : store.set(m.key, (m.value ?? null) as JsonValue).then(() => null);
     op.then(
       (value) => worker.postMessage({ type: 'rpc-result', id: m.id, value } satisfies ToWorker),
       (error: unknown) => worker.postMessage({ type: 'rpc-result', id: m.id, error: error instanceof Error ? error.message : String(error) } satisfies ToWorker),

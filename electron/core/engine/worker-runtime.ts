@@ -2,7 +2,6 @@ import { INTERVAL_MS } from '../../../shared/candles';
 import type { RunNotification, SignalRow, SignalTransition } from '../../../shared/domain/runs';
 import { readCachedColumns } from './candle-cache';
 import { appendCandle, allocateColumns, lowerBound, type CandleColumns } from './columnar';
-import { createInMemoryRunPersistence, type JsonLike } from './run-persistence';
 import { StrategyCatalog } from './strategy-catalog';
 import { parseStrategyParams, type MemoryAccess, type SessionAccess, type StateAccess, type StrategyDefinition } from './strategy';
 import { SymbolRunner } from './symbol-runner';
@@ -26,7 +25,10 @@ function eventTime(transition: SignalTransition, row: SignalRow): number {
   return row.openedAt ?? createdAtOf(row);
 }
 
-/** Session/State/Memory a strategy sees: local maps in a backtest, the main thread's MongoDB services live. */
+/**
+ * Session/State/Memory a strategy sees: calls to the main thread, which holds the run's persistence
+ * (local files in a backtest, MongoDB live, per the adapter matrix).
+ */
 type StrategyServices = { session: SessionAccess; state: StateAccess; memory: MemoryAccess };
 type RawAccess = (subsystem: RpcSubsystem, method: 'get' | 'set', key: Record<string, string | boolean>, value?: unknown) => Promise<unknown>;
 
@@ -54,16 +56,6 @@ function strategyServices(identity: SignalIdentity, access: RawAccess, events: E
         events.push({ type: 'state', at: now(), subsystem: 'memory', symbol: identity.symbol, signalId, bucketName, memoryId, value });
       },
     },
-  };
-}
-
-function localAccess(): RawAccess {
-  const p = createInMemoryRunPersistence();
-  return async (subsystem, method, key, value) => {
-    const store = p[subsystem] as unknown as { read(k: unknown): Promise<unknown>; write(k: unknown, v: unknown): Promise<void> };
-    if (method === 'get') return store.read(key);
-    await store.write(key, value as JsonLike);
-    return undefined;
   };
 }
 
@@ -118,11 +110,11 @@ function makeRunner(
 }
 
 /** One symbol of a backtest, as fast as the CPU allows, reporting every `chunkSize` candles. */
-async function runBacktest(job: BacktestJob, port: WorkerPort): Promise<void> {
+async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess): Promise<void> {
   const loaded = await loadStrategy(job);
   const cols = readCachedColumns(job.cacheFile);
   const events: EngineEvent[] = [];
-  const runner = makeRunner(job, job.symbol, cols, loaded, localAccess(), events, () => Date.now());
+  const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now());
   const chunk = job.chunkSize ?? DEFAULT_CHUNK;
   for (let a = 0; a < cols.length; a += chunk) {
     const b = Math.min(cols.length, a + chunk);
@@ -305,7 +297,7 @@ export async function serveWorker(port: WorkerPort): Promise<void> {
   // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
   const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
   try {
-    if (job.kind === 'backtest') await runBacktest(job, port);
+    if (job.kind === 'backtest') await runBacktest(job, port, rpc);
     else await runLive(job, port, rpc, cancels);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
