@@ -62,7 +62,7 @@ export function startIpcBridge(options: IpcBridgeOptions): { flush(): void; disp
   ipcMain.handle(IPC.invoke, async (event, channel, payload): Promise<InvokeResult<unknown>> => {
     const frame = event.senderFrame;
     if (!frame || !options.isTrustedSender(frame)) {
-      const reason = `refused ${String(channel)} from an untrusted sender (${frame?.url ?? 'a destroyed frame'})`;
+      const reason = `refused ${typeof channel === 'string' ? channel : typeof channel} from an untrusted sender (${frame?.url ?? 'a destroyed frame'})`;
       options.onRejected?.(reason);
       return fail('forbidden', reason);
     }

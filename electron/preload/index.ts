@@ -11,7 +11,7 @@ import { fail } from '../../shared/contract/result';
  */
 const api: BridgeApi = {
   invoke(channel, payload) {
-    if (!isInvokeChannelName(channel)) return Promise.resolve(fail('unknown_channel', `unknown channel "${String(channel)}"`));
+    if (!isInvokeChannelName(channel)) return Promise.resolve(fail('unknown_channel', `unknown channel "${typeof channel === 'string' ? channel : typeof channel}"`));
     return ipcRenderer.invoke(IPC.invoke, channel, payload);
   },
   onEvents(listener) {

@@ -2,16 +2,15 @@ import { z } from 'zod';
 import { INTERVALS } from '../candles';
 
 /**
- * Domain schemas the contract carries. Runs, signals, notifications and strategies come from
- * shared/domain (owned by the engine and persistence parts); the rest is declared here.
+ * Domain schemas the contract carries. Runs and strategies come from the engine's
+ * shared/domain/runs.ts and strategies.ts; signals, notifications, logs and the adapter matrix
+ * from the persistence layer's shared/domain files. Only the candle shapes are declared here.
  */
 
 export const intervalSchema = z.enum(INTERVALS);
 
-/** Milliseconds since the epoch (UTC). */
-export const timestampSchema = z.number().int().nonnegative();
-
-export const nonEmptyName = z.string().trim().min(1, 'must not be empty').max(200);
+export { nonEmptyName, timestampSchema } from '../domain/common';
+import { nonEmptyName, timestampSchema } from '../domain/common';
 
 export const candleSchema = z.object({
   timestamp: timestampSchema,
@@ -28,7 +27,6 @@ export const seriesKeySchema = z.object({
   interval: intervalSchema,
 });
 
-// The engine's run vocabulary (shared/domain/runs.ts) and strategy catalogue (shared/domain/strategies.ts).
 export {
   RUN_KINDS,
   RUN_STATUSES,
@@ -36,14 +34,7 @@ export {
   runKindSchema,
   runStatusSchema,
   runRequestSchema,
-  POSITIONS,
-  SIGNAL_STATUSES,
   SIGNAL_TRANSITIONS,
-  CLOSE_REASONS,
-  CANCEL_REASONS,
-  signalRowSchema,
-  NOTIFICATION_TYPES,
-  notificationSchema,
   runStatsSchema,
   equityPointSchema,
   runProgressSchema,
@@ -51,29 +42,11 @@ export {
   runDetailSchema,
   runEventSchema,
 } from '../domain/runs';
+export { POSITIONS, SIGNAL_STATUSES, CLOSE_REASONS, CANCEL_REASONS, signalRowSchema } from '../domain/signals';
+export { NOTIFICATION_TYPES, notificationTypeSchema, notificationSchema } from '../domain/notifications';
 export { PARAM_TYPES, paramFieldSchema, strategyInfoSchema, strategyParamsSchema } from '../domain/strategies';
-import { NOTIFICATION_TYPES } from '../domain/runs';
-export const notificationTypeSchema = z.enum(NOTIFICATION_TYPES);
-
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export const logLevelSchema = z.enum(LOG_LEVELS);
-export const logLineSchema = z.object({
-  entryId: z.string(),
-  level: logLevelSchema,
-  at: timestampSchema,
-  message: z.string(),
-  source: z.string().optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
-});
-
-export const SUBSYSTEMS = ['session', 'storage', 'recent', 'notification', 'memory', 'state', 'dump', 'markdown', 'log'] as const;
-export const ADAPTERS = ['mongodb', 'local-file', 'in-memory', 'markdown', 'dummy', 'jsonl'] as const;
-export const matrixRowSchema = z.object({
-  subsystem: z.enum(SUBSYSTEMS),
-  live: z.enum(ADAPTERS),
-  backtest: z.enum(ADAPTERS),
-  holds: z.string(),
-});
+export { LOG_LEVELS, logLevelSchema, logLineSchema } from '../domain/logs';
+export { SUBSYSTEMS, ADAPTERS, matrixRowSchema, effectiveAdapterSchema } from '../domain/persist-matrix';
 
 export type Candle = z.infer<typeof candleSchema>;
 export type SeriesKey = z.infer<typeof seriesKeySchema>;
@@ -82,9 +55,6 @@ export type {
   RunStatus,
   RunRequest,
   RunRequestInput,
-  SignalRow,
-  NotificationType,
-  RunNotification as Notification,
   RunStats,
   EquityPoint,
   RunProgress,
@@ -92,9 +62,8 @@ export type {
   RunDetail,
   RunEvent,
 } from '../domain/runs';
+export type { SignalRow, Position, SignalStatus, CloseReason, CancelReason } from '../domain/signals';
+export type { Notification, NotificationType } from '../domain/notifications';
 export type { ParamField, StrategyInfo, StrategyParams } from '../domain/strategies';
-export type LogLevel = z.infer<typeof logLevelSchema>;
-export type LogLine = z.infer<typeof logLineSchema>;
-export type MatrixRow = z.infer<typeof matrixRowSchema>;
-export type Subsystem = (typeof SUBSYSTEMS)[number];
-export type Adapter = (typeof ADAPTERS)[number];
+export type { LogLevel, LogLine } from '../domain/logs';
+export type { MatrixRow, Subsystem, AdapterName, EffectiveAdapter } from '../domain/persist-matrix';

@@ -14,7 +14,8 @@ export type Dispatch = (channel: unknown, payload: unknown) => Promise<InvokeRes
  */
 export function createDispatcher(handlers: Handlers, onError: (channel: string, error: unknown) => void = () => undefined): Dispatch {
   return async (channel, payload) => {
-    const parsed = parseRequest(String(channel), payload);
+    // Never String() a client value: an object without toString would throw here.
+    const parsed = parseRequest(typeof channel === 'string' ? channel : `(${typeof channel})`, payload);
     if (!parsed.ok) return parsed;
     const name = channel as InvokeChannel;
     try {
