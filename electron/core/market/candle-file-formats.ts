@@ -121,43 +121,73 @@ function candleFrom(values: readonly unknown[], at: RowPosition, parseTimestamp 
   };
 }
 
-function countingStream(file: string, progress: ReadProgress): NodeJS.ReadableStream {
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  stream.on('data', (chunk) => {
-    progress.bytesRead += chunk.length;
-  });
-  return stream;
-}
+const CHUNK_BYTES = 256 * 1024;
 
 interface CsvRecord {
   record: string[];
-  info: { lines: number };
+  line: number;
 }
 
-function csvRecords(file: string, progress: ReadProgress): AsyncIterable<CsvRecord> {
-  // bom: a UTF-8 BOM (Excel) is dropped; CRLF and LF line ends are both recognised.
-  return countingStream(file, progress).pipe(
-    parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }),
-  ) as AsyncIterable<CsvRecord>;
+/**
+ * CSV records in batches, one batch per 256 KiB read. Records are collected synchronously by
+ * csv-parse's `on_record` hook: far cheaper than one async-iterator step per row.
+ */
+async function* csvRecordBatches(file: string, progress: ReadProgress): AsyncGenerator<CsvRecord[]> {
+  let batch: CsvRecord[] = [];
+  const parser = parseCsv({
+    // A UTF-8 BOM (Excel) is dropped; CRLF and LF line ends are both recognised.
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    on_record: (record: string[], context) => {
+      batch.push({ record, line: context.lines });
+      return null;
+    },
+  });
+  const failed = new Promise<never>((_, reject) => parser.once('error', reject));
+  failed.catch(() => undefined);
+  parser.resume();
+  const feed = (chunk?: Buffer): Promise<void> =>
+    Promise.race([
+      failed,
+      new Promise<void>((resolve) => {
+        if (chunk) parser.write(chunk, () => resolve());
+        else parser.end(() => resolve());
+      }),
+    ]);
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    progress.bytesRead += (chunk as Buffer).length;
+    await feed(chunk as Buffer);
+    const ready = batch;
+    batch = [];
+    if (ready.length > 0) yield ready;
+  }
+  await feed();
+  if (batch.length > 0) yield batch;
 }
 
 const BINANCE_COLUMNS = 12;
 
 /** Binance bulk-download klines: 12 columns, header row optional, ms or µs open times. */
-export async function* readBinanceCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+export async function* readBinanceCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
   const name = basename(file);
   let first = true;
-  for await (const { record, info } of csvRecords(file, progress)) {
-    const at = { location: `${name}:${info.lines}`, line: info.lines };
-    if (first) {
-      first = false;
-      if (record[0] !== undefined && toNumber(record[0]) === undefined && /[a-z]/i.test(record[0])) continue; // header row
+  for await (const records of csvRecordBatches(file, progress)) {
+    const rows: SourceRow[] = [];
+    for (const { record, line } of records) {
+      const at = { location: `${name}:${line}`, line };
+      if (first) {
+        first = false;
+        if (record[0] !== undefined && toNumber(record[0]) === undefined && /[a-z]/i.test(record[0])) continue; // header row
+      }
+      if (record.length !== BINANCE_COLUMNS) {
+        rows.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected ${BINANCE_COLUMNS} columns (Binance kline), got ${record.length}` }] });
+      } else {
+        rows.push(candleFrom(record, at));
+      }
     }
-    if (record.length !== BINANCE_COLUMNS) {
-      yield { ...at, issues: [{ ...at, rule: 'columns', message: `expected ${BINANCE_COLUMNS} columns (Binance kline), got ${record.length}` }] };
-      continue;
-    }
-    yield candleFrom(record, at);
+    yield rows;
   }
 }
 
@@ -182,32 +212,36 @@ function parseTimestampCell(raw: unknown): number | undefined {
 }
 
 /** Generic CSV with a header naming timestamp (ms or ISO 8601), open, high, low, close, volume. */
-export async function* readGenericCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+export async function* readGenericCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
   const name = basename(file);
   let columns: number[] | undefined;
   let width = 0;
-  for await (const { record, info } of csvRecords(file, progress)) {
-    const at = { location: `${name}:${info.lines}`, line: info.lines };
-    if (!columns) {
-      const header = record.map((c) => c.toLowerCase());
-      const found = OHLCV_FIELDS.map((field) => header.findIndex((h) => HEADER_ALIASES[field].includes(h)));
-      const missing = OHLCV_FIELDS.filter((_, i) => found[i] === -1);
-      if (missing.length > 0) {
-        throw new FatalFileError({
-          ...at,
-          rule: 'header',
-          message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')} in "${record.join(',')}"`,
-        });
+  for await (const records of csvRecordBatches(file, progress)) {
+    const rows: SourceRow[] = [];
+    for (const { record, line } of records) {
+      const at = { location: `${name}:${line}`, line };
+      if (!columns) {
+        const header = record.map((c) => c.toLowerCase());
+        const found = OHLCV_FIELDS.map((field) => header.findIndex((h) => HEADER_ALIASES[field].includes(h)));
+        const missing = OHLCV_FIELDS.filter((_, i) => found[i] === -1);
+        if (missing.length > 0) {
+          throw new FatalFileError({
+            ...at,
+            rule: 'header',
+            message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')} in "${record.join(',')}"`,
+          });
+        }
+        columns = found;
+        width = record.length;
+        continue;
       }
-      columns = found;
-      width = record.length;
-      continue;
+      if (record.length !== width) {
+        rows.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected ${width} columns (as in the header), got ${record.length}` }] });
+      } else {
+        rows.push(candleFrom(columns.map((i) => record[i]), at, parseTimestampCell));
+      }
     }
-    if (record.length !== width) {
-      yield { ...at, issues: [{ ...at, rule: 'columns', message: `expected ${width} columns (as in the header), got ${record.length}` }] };
-      continue;
-    }
-    yield candleFrom(columns.map((i) => record[i]), at, parseTimestampCell);
+    yield rows;
   }
 }
 
@@ -215,7 +249,7 @@ export async function* readGenericCsv(file: string, progress: ReadProgress): Asy
 const jsonNumber = (raw: unknown): number | undefined => (typeof raw === 'number' ? raw : undefined);
 
 /** ccxt / freqtrade OHLCV JSON `[[ts, o, h, l, c, v], …]`, parsed as a stream: one candle in memory at a time. */
-export async function* readOhlcvJson(file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+export async function* readOhlcvJson(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
   const name = basename(file);
   const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
   let pending: SourceRow[] = [];
@@ -237,7 +271,8 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
   parser.onError = (error) => {
     failure = error;
   };
-  for await (const chunk of countingStream(file, progress)) {
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    progress.bytesRead += (chunk as Buffer).length;
     const text = (chunk as Buffer).toString('utf8');
     if (!rootSeen && text.trim() !== '') {
       rootSeen = true;
@@ -249,7 +284,7 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
     if (failure) break;
     const ready = pending;
     pending = [];
-    yield* ready;
+    if (ready.length > 0) yield ready;
   }
   if (!failure && rootSeen && !parser.isEnded) {
     try {
@@ -261,10 +296,11 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
   if (failure) {
     throw new FatalFileError({ location: `${name}:candle ${index + 1}`, line: index + 1, rule: 'syntax', message: `invalid JSON after candle ${index}: ${failure.message}` });
   }
-  yield* pending;
+  if (pending.length > 0) yield pending;
 }
 
-export function readCandleRows(format: CandleFileFormat, file: string, progress: ReadProgress): AsyncGenerator<SourceRow> {
+/** The file's rows in batches (one per chunk read), so memory stays one chunk whatever the file size. */
+export function readCandleRows(format: CandleFileFormat, file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
   switch (format) {
     case 'binance-csv':
       return readBinanceCsv(file, progress);

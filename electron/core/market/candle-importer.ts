@@ -9,10 +9,12 @@ import {
   type CandleFileFormat,
   type ImportIssue,
   type ImportIssueRule,
+  type SourceRow,
 } from './candle-file-formats';
 
 export const MAX_REPORTED_ISSUES = 50;
 const WRITE_BATCH = 5000;
+const WRITES_IN_FLIGHT = 2;
 const PROGRESS_EVERY_MS = 200;
 
 export interface ImportProgress {
@@ -79,6 +81,25 @@ interface ScanState {
   last?: number;
 }
 
+/** Everything wrong with one row: parsing, the shared candle rules, then strict time order. */
+function rowIssues(row: SourceRow, interval: string, previous: number | undefined): ImportIssue[] {
+  if (row.issues) return row.issues;
+  const { candle, location, line } = row;
+  const issues: ImportIssue[] = candleViolations(candle, interval).map((v) => ({ location, line, rule: v.rule as ImportIssueRule, message: v.message }));
+  if (issues.length === 0 && previous !== undefined && candle.timestamp <= previous) {
+    const same = candle.timestamp === previous;
+    issues.push({
+      location,
+      line,
+      rule: same ? 'duplicate' : 'unsorted',
+      message: same
+        ? `duplicate timestamp ${candle.timestamp} (${new Date(candle.timestamp).toISOString()})`
+        : `timestamp ${new Date(candle.timestamp).toISOString()} is before the previous row's ${new Date(previous).toISOString()}: rows must be sorted by time`,
+    });
+  }
+  return issues;
+}
+
 /**
  * Reads a file row by row, checks each candle (shared candle rules, alignment, strict time order)
  * and hands the valid ones to `accept` in batches. Memory is one batch, whatever the file size.
@@ -95,44 +116,30 @@ async function scanFile(
   const state: ScanState = { rows: 0, valid: 0, skipped: 0, microseconds: false };
   let batch: Candle[] = [];
   let lastReport = 0;
-  for await (const row of readCandleRows(format, file, progress)) {
+  for await (const rows of readCandleRows(format, file, progress)) {
     signal?.throwIfAborted();
-    state.rows++;
-    const issues: ImportIssue[] = row.issues ? [...row.issues] : [];
-    if (row.candle) {
+    for (const row of rows) {
+      state.rows++;
+      const issues = rowIssues(row, key.interval, state.previous);
+      if (issues.length > 0) {
+        state.skipped++;
+        for (const issue of issues) log.add(issue);
+        continue;
+      }
+      if (!row.candle) continue;
       const candle = row.candle;
-      for (const v of candleViolations(candle, key.interval)) {
-        issues.push({ location: row.location, line: row.line, rule: v.rule as ImportIssueRule, message: v.message });
-      }
-      if (issues.length === 0 && state.previous !== undefined && candle.timestamp <= state.previous) {
-        const same = candle.timestamp === state.previous;
-        issues.push({
-          location: row.location,
-          line: row.line,
-          rule: same ? 'duplicate' : 'unsorted',
-          message: same
-            ? `duplicate timestamp ${candle.timestamp} (${new Date(candle.timestamp).toISOString()})`
-            : `timestamp ${new Date(candle.timestamp).toISOString()} is before the previous row's ${new Date(state.previous).toISOString()}: rows must be sorted by time`,
-        });
-      }
-      if (issues.length === 0) {
-        state.previous = candle.timestamp;
-        state.valid++;
-        state.microseconds ||= row.microseconds;
-        state.first ??= candle.timestamp;
-        state.last = candle.timestamp;
-        if (onBatch) {
-          batch.push(candle);
-          if (batch.length >= WRITE_BATCH) {
-            await onBatch(batch);
-            batch = [];
-          }
+      state.previous = candle.timestamp;
+      state.valid++;
+      state.microseconds ||= row.microseconds;
+      state.first ??= candle.timestamp;
+      state.last = candle.timestamp;
+      if (onBatch) {
+        batch.push(candle);
+        if (batch.length >= WRITE_BATCH) {
+          await onBatch(batch);
+          batch = [];
         }
       }
-    }
-    if (issues.length > 0) {
-      state.skipped++;
-      for (const issue of issues) log.add(issue);
     }
     const now = Date.now();
     if (now - lastReport >= PROGRESS_EVERY_MS) {
@@ -158,19 +165,31 @@ export async function importCandleFile(service: CandleDbService, options: Import
   const log = new IssueLog();
   const written: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
   let storedRows = 0;
-  let pendingWrite: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  let writeError: unknown;
+  const drain = async (): Promise<void> => {
+    await Promise.all(inFlight);
+    if (writeError) throw writeError;
+  };
 
-  // Parse the next batch while the previous one is being written.
+  // Parsing goes on while up to WRITES_IN_FLIGHT batches are being written; batches hold
+  // disjoint timestamps, so their order of arrival does not matter.
   const store = async (candles: Candle[]): Promise<void> => {
-    await pendingWrite;
-    pendingWrite = service.bulkUpsert(key, candles).then((r) => {
-      written.inserted += r.inserted;
-      written.modified += r.modified;
-      written.matched += r.matched;
-      storedRows += candles.length;
-    });
-    // Surface a failed write at the next batch instead of as an unhandled rejection.
-    pendingWrite.catch(() => undefined);
+    while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+    if (writeError) throw writeError;
+    const write: Promise<void> = service
+      .bulkUpsert(key, candles)
+      .then((r) => {
+        written.inserted += r.inserted;
+        written.modified += r.modified;
+        written.matched += r.matched;
+        storedRows += candles.length;
+      })
+      .catch((error: unknown) => {
+        writeError ??= error;
+      })
+      .finally(() => inFlight.delete(write));
+    inFlight.add(write);
   };
   const progress = (phase: ImportProgress['phase']) => (state: ScanState, bytesRead: number) =>
     options.onProgress?.({ phase, file, bytesRead, totalBytes, rows: state.rows, stored: storedRows });
@@ -204,11 +223,11 @@ export async function importCandleFile(service: CandleDbService, options: Import
       if (log.count > 0) return finish(checked, false);
     }
     const state = await scanFile(format, options, options.skipInvalid ? log : new IssueLog(), store, progress('storing'));
-    await pendingWrite;
+    await drain();
     if (state.rows === 0) return finish(state, false, emptyIssue());
     return finish(state, state.valid > 0);
   } catch (error) {
-    await pendingWrite.catch(() => undefined);
+    await Promise.all(inFlight);
     if (error instanceof FatalFileError) {
       return finish({ rows: 0, valid: 0, skipped: 0, microseconds: false }, false, error.issue);
     }
