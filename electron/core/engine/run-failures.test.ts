@@ -42,6 +42,7 @@ let range: { from: number; to: number };
 beforeAll(async () => {
   db = await openTestDb('engine_failures');
   const candles = new CandleDbService(db.manager.connection);
+  await candles.ensureIndexes();
   const rows = readSharedCandles('ETH_BTC-1m.json').slice(0, 3000);
   await candles.bulkUpsert({ exchangeName: 'binance', symbol: 'ETH/BTC', interval: '1m' }, rows);
   range = { from: rows[0]!.timestamp, to: rows.at(-1)!.timestamp + 60_000 };

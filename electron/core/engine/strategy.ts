@@ -62,6 +62,11 @@ export interface StrategyContext<P = Record<string, unknown>> {
   price: number;
   params: P;
   backtest: boolean;
+  /**
+   * The id a signal returned from this call will carry (deterministic: run, symbol, time). Use it to
+   * key State and Memory entries about that signal.
+   */
+  signalId: string;
   /** Index of the current candle in `candles`. */
   index: number;
   /** Every candle seen so far (indices 0..index) as typed-array columns; read, never write. */

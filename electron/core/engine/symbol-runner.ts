@@ -1,7 +1,7 @@
 import { INTERVAL_MS, type Candle, type Interval } from '../../../shared/candles';
 import { candleAt, type CandleColumns } from './columnar';
 import { IndicatorSet } from './indicators';
-import { SignalTracker, SignalValidationError, type LifecycleConfig, type LifecycleListener, type SignalIdentity } from './signal-lifecycle';
+import { signalIdFor, SignalTracker, SignalValidationError, type LifecycleConfig, type LifecycleListener, type SignalIdentity } from './signal-lifecycle';
 import type { MemoryAccess, SessionAccess, StateAccess, StrategyContext, StrategyDefinition, StrategySignal } from './strategy';
 
 export interface SymbolRunnerOptions {
@@ -46,6 +46,10 @@ export class SymbolRunner {
       price: NaN,
       params: options.params,
       backtest: options.identity.backtest,
+      // Computed on demand: building the string for every candle would tax strategies that never use it.
+      get signalId(): string {
+        return signalIdFor(options.identity.runId, options.identity.symbol, this.time);
+      },
       index: -1,
       candles: cols,
       recent,
