@@ -85,8 +85,8 @@ const gapSchema = z.object({ from: timestampSchema, to: timestampSchema, missing
 
 export const notificationListRequest = z.object({
   limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(200),
-  /** Keyset cursor: notifications created before this one. */
-  before: z.object({ createdAt: timestampSchema, notificationId: nonEmptyName }).optional(),
+  /** How many of the newest matching notifications to skip (the feed pages by offset). */
+  offset: z.number().int().nonnegative().max(100_000).default(0),
   unreadOnly: z.boolean().default(false),
   types: z.array(notificationTypeSchema).optional(),
   runId: nonEmptyName.optional(),
@@ -231,7 +231,7 @@ export const invokeChannels = {
 
   'notifications.list': {
     request: notificationListRequest,
-    response: z.object({ items: z.array(notificationSchema), hasMore: z.boolean() }),
+    response: z.object({ items: z.array(notificationSchema), total: z.number().int().nonnegative(), hasMore: z.boolean() }),
   },
   'notifications.markRead': { request: notificationMarkReadRequest, response: z.object({ updated: z.number().int().nonnegative() }) },
   'notifications.unreadCount': { request: empty, response: z.object({ count: z.number().int().nonnegative() }) },

@@ -67,7 +67,7 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
     invalid: [
       [{ types: ['signal.exploded'] }, 'types.0'],
       [{ limit: 100_000 }, 'limit'],
-      [{ before: { createdAt: T0 } }, 'before.notificationId'],
+      [{ offset: -1 }, 'offset'],
     ],
   },
   'notifications.markRead': { valid: { ids: ['n1', 'n2'] }, invalid: [[{ ids: [] }, 'ids'], [{ all: false }, 'all']] },
@@ -126,7 +126,7 @@ describe('contract', () => {
 
   it('fills defaults so handlers see complete requests', () => {
     const result = parseRequest('notifications.list', undefined);
-    expect(result).toEqual({ ok: true, data: { limit: 200, unreadOnly: false } });
+    expect(result).toEqual({ ok: true, data: { limit: 200, offset: 0, unreadOnly: false } });
   });
 
   const events: Record<EventName, { valid: unknown; invalid: [unknown, string] }> = {

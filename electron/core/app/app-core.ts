@@ -3,7 +3,6 @@ import type { DatabaseStatus } from '../../../shared/contract/channels';
 import { ContractFailure } from '../../../shared/contract/result';
 import type { ConnectionManager } from '../db/connection-manager';
 import { maskSecretsIn } from '../db/connection-string';
-import { DEFAULT_ADAPTER_MATRIX } from './adapter-matrix';
 import { AppLog } from './app-log';
 import { loadConfig, type AppConfig } from './config';
 import { DatabaseHub } from './database-hub';
@@ -106,7 +105,7 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'notifications.markRead': (r) => (parts.notifications ?? unavailable('The notification inbox')).markRead(r),
     'notifications.unreadCount': (r) => (parts.notifications ?? unavailable('The notification inbox')).unreadCount(r),
     'state.get': (r) => (parts.state ?? unavailable('Run state')).get(r),
-    'matrix.get': async (r) => (parts.matrix ? parts.matrix.get(r) : { rows: DEFAULT_ADAPTER_MATRIX, runs: [] }),
+    'matrix.get': (r) => (parts.matrix ?? unavailable('The adapter matrix')).get(r),
     'database.status': async () => {
       await database.ping();
       return { ...databaseStatus(), collections: await database.collectionCounts().catch(() => []) };

@@ -1,11 +1,19 @@
 import { join } from 'node:path';
 import type { PartsFactory } from './app-core';
 import { createCandlesPart } from './parts/candles-part';
+import { createEnginePart } from './parts/engine-part';
 
 /**
- * The real core parts, wired on the app's database. Each part is added here as it lands in
- * electron/core (market data, engine, persistence); a part that is missing answers `unavailable`.
+ * The real core parts on the app's database: candle history and import (electron/core/market),
+ * runs and strategies (electron/core/engine), notifications, run state, the adapter matrix and the
+ * outage spool (electron/core/persist).
  */
-export const buildCoreParts: PartsFactory = (ctx) => ({
-  candles: createCandlesPart(ctx.database, join(ctx.config.dataDir, 'imports')),
-});
+export const buildCoreParts: PartsFactory = async (ctx) => {
+  const engine = await createEnginePart({
+    dataDir: ctx.config.dataDir,
+    strategiesDir: () => ctx.settings.raw.strategiesDir,
+    emit: ctx.emit,
+    log: (level, message) => ctx.log.write(level, message, 'engine'),
+  });
+  return { ...engine, candles: createCandlesPart(ctx.database, join(ctx.config.dataDir, 'imports')) };
+};

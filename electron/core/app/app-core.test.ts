@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../../shared/contract/events';
+import { unwrap } from '../../../shared/contract/result';
+import { freshDatabaseUri } from '../../../test/support/test-db';
+import { createAppCore, type AppCore } from './app-core';
+import { buildCoreParts } from './core-parts';
+
+const CSV = resolve(process.cwd(), '..', 'shared', 'data', 'candles', 'ETHBTC-1m-2018-01.binance.csv');
+
+/** The composition root end to end on the real test database, through the same dispatch both transports use. */
+describe('app core with the real parts', () => {
+  let dataDir: string;
+  let core: AppCore;
+  const events: EventEnvelope[] = [];
+  const call = async (channel: string, payload?: unknown): Promise<unknown> => unwrap(await core.dispatch(channel, payload));
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'bm-core-'));
+    core = await createAppCore({
+      config: { dataDir, envConnectionString: freshDatabaseUri('app_core'), probeLocalhost: false, embedded: false },
+      parts: buildCoreParts,
+      echoLog: false,
+    });
+    core.bus.listen((e) => events.push(e));
+  });
+  afterAll(async () => {
+    if (core?.database.connection?.isConnected) await core.database.connection.connection.dropDatabase().catch(() => undefined);
+    await core?.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports the database it uses', async () => {
+    const status = (await call('database.status')) as { source: string; status: string; label: string; maskedUri: string };
+    expect(status).toMatchObject({ source: 'env', status: 'connected' });
+    expect(status.label).toMatch(/CC_MONGO_CONNECTION_STRING/);
+  });
+
+  it('imports an uploaded Binance CSV and browses it: series, chart under 2,000 points, pages, the gap', async () => {
+    const report = (await call('candles.import', {
+      source: { kind: 'content', fileName: 'ETHBTC-1m-2018-01.binance.csv', text: readFileSync(CSV, 'utf8') },
+      exchangeName: 'binance',
+      symbol: 'ETH/BTC',
+    })) as { ok: boolean; inserted: number; interval: string };
+    expect(report).toMatchObject({ ok: true, inserted: 14397, interval: '1m' });
+
+    const { series } = (await call('candles.symbols')) as { series: Array<{ symbol: string; count: number; first: number; last: number }> };
+    const eth = series.find((s) => s.symbol === 'ETH/BTC')!;
+    expect(eth.count).toBe(14397);
+
+    const key = { exchangeName: 'binance', symbol: 'ETH/BTC', interval: '1m' };
+    const chart = (await call('candles.chart', { ...key, from: eth.first, to: eth.last + 60_000 })) as { candles: unknown[]; aggregated: boolean };
+    expect(chart.aggregated).toBe(true);
+    expect(chart.candles.length).toBeLessThanOrEqual(2000);
+    expect(chart.candles.length).toBeGreaterThan(1000);
+
+    const page1 = (await call('candles.page', { ...key, limit: 100 })) as { rows: Array<{ timestamp: number }>; nextCursor: number };
+    const page2 = (await call('candles.page', { ...key, limit: 100, after: page1.nextCursor })) as { rows: Array<{ timestamp: number }> };
+    expect(page1.rows).toHaveLength(100);
+    expect(page2.rows[0]!.timestamp).toBeGreaterThan(page1.rows[99]!.timestamp);
+
+    const gaps = (await call('candles.gaps', key)) as { gaps: Array<{ missing: number }>; missingCandles: number };
+    expect(gaps.gaps).toHaveLength(1);
+    expect(gaps.missingCandles).toBe(1);
+  });
+
+  it('rejects a malformed import naming the field, and keeps what is stored', async () => {
+    const bad = await core.dispatch('candles.import', { source: { kind: 'content', fileName: 'x.csv', text: '' }, exchangeName: 'binance' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_payload', issues: [{ path: 'source.text' }] } });
+    const { series } = (await call('candles.symbols')) as { series: Array<{ count: number }> };
+    expect(series[0]!.count).toBe(14397);
+  });
+
+  it('lists strategies with their parameter fields and runs a backtest to completion', async () => {
+    const { strategies } = (await call('strategies.list')) as { strategies: Array<{ name: string; params: unknown[] }> };
+    expect(strategies.map((s) => s.name)).toContain('sma-crossover');
+    expect(strategies.find((s) => s.name === 'sma-crossover')!.params.length).toBeGreaterThan(0);
+
+    const { series } = (await call('candles.symbols')) as { series: Array<{ first: number; last: number }> };
+    const { runId } = (await call('runs.start', {
+      kind: 'backtest',
+      strategyName: 'sma-crossover',
+      exchangeName: 'binance',
+      symbols: ['ETH/BTC'],
+      interval: '1m',
+      from: series[0]!.first,
+      to: series[0]!.last + 60_000,
+    })) as { runId: string };
+    const deadline = Date.now() + 90_000;
+    const finished = (): boolean => events.some((e) => e.event === 'run.event' && e.payload.runId === runId && e.payload.type === 'status' && ['completed', 'failed'].includes(e.payload.status));
+    while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const { run } = (await call('runs.get', { runId })) as { run: { status: string; stats: { trades: number }; signals: unknown[] } };
+    expect(run.status).toBe('completed');
+    expect(run.stats.trades).toBeGreaterThan(0);
+    expect(events.some((e) => e.event === 'run.progress' && e.payload.runId === runId)).toBe(true);
+
+    const state = (await call('state.get', { runId })) as { storage: unknown[] };
+    expect(state.storage.length).toBe(run.signals.length);
+    const matrix = (await call('matrix.get', { runId })) as { rows: Array<{ subsystem: string; live: string; backtest: string }> };
+    expect(matrix.rows.find((r) => r.subsystem === 'storage')).toMatchObject({ live: 'mongodb', backtest: 'in-memory' });
+    const inbox = (await call('notifications.list', { runId })) as { items: Array<{ runId?: string }>; total: number };
+    expect(inbox.total).toBeGreaterThan(0);
+    expect(inbox.items.every((n) => n.runId === runId)).toBe(true);
+  });
+
+  it('answers an unknown run with not_found', async () => {
+    expect(await core.dispatch('runs.get', { runId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('keeps settings in the data dir and never returns the connection password', async () => {
+    await call('settings.set', { osNotifications: { 'run.completed': false }, theme: 'light' });
+    const settings = (await call('settings.get')) as { theme: string; osNotifications: Record<string, boolean> };
+    expect(settings).toMatchObject({ theme: 'light', osNotifications: { 'run.completed': false, 'signal.closed': true } });
+    const test = (await call('database.test', { connectionString: 'mongodb://user:hunter2@127.0.0.1:1/x?serverSelectionTimeoutMS=300' })) as { ok: boolean; maskedUri: string; error: string };
+    expect(test.ok).toBe(false);
+    expect(JSON.stringify(test)).not.toContain('hunter2');
+  });
+});
+
+describe('app core without any database', () => {
+  it('still starts, says how to start MongoDB, and answers runs with a clear reason', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bm-core-nodb-'));
+    const core = await createAppCore({ config: { dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, parts: buildCoreParts, echoLog: false });
+    try {
+      expect(core.databaseStatus()).toMatchObject({ source: 'none', hint: expect.stringContaining('docker compose -f docker/mongodb/docker-compose.yaml up -d') });
+      const strategies = unwrap(await core.dispatch('strategies.list', {}));
+      expect(strategies.strategies.length).toBeGreaterThan(0);
+      const run = await core.dispatch('runs.start', { kind: 'backtest', strategyName: 'sma-crossover', exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: 0, to: 60_000 });
+      expect(run).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(unwrap(await core.dispatch('runs.list', {}))).toEqual({ runs: [] });
+    } finally {
+      await core.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
