@@ -101,3 +101,11 @@ export class CorruptEntryError extends PersistError {
     this.name = 'CorruptEntryError';
   }
 }
+
+/** MongoDB is down right now; reads fail at once instead of waiting for the driver's timeouts. */
+export class DatabaseUnavailableError extends PersistError {
+  constructor(subsystem: string, operation: string) {
+    super(`${subsystem}: cannot ${operation}: MongoDB is unreachable right now (writes are buffered and replayed when it returns)`);
+    this.name = 'DatabaseUnavailableError';
+  }
+}

@@ -51,6 +51,18 @@ export interface SpoolStatus {
   pending: number;
   /** "buffering N writes", or "all writes stored" once the spool is empty. */
   message: string;
+  /** When the oldest buffered write was made (ms since the epoch). */
+  oldestAt?: number;
+}
+
+function spoolStatusOf(spool: WriteSpool | undefined): SpoolStatus {
+  const pending = spool?.size ?? 0;
+  const oldestAt = spool?.oldestAt;
+  return {
+    pending,
+    message: pending === 0 ? 'all writes stored' : `buffering ${pending} write${pending === 1 ? '' : 's'}`,
+    ...(oldestAt !== undefined && pending > 0 ? { oldestAt } : {}),
+  };
 }
 
 export interface PersistenceEvents {
@@ -85,6 +97,8 @@ export interface Persistence {
   readonly events: EventEmitter<PersistenceEvents>;
   /** Writes waiting in the outage spool (0 when there is none). */
   spoolSize(): number;
+  /** The spool as the UI shows it: count, message, age of the oldest write. */
+  spoolStatus(): SpoolStatus;
   /** Resolves true once the spool is empty; false if it is not within the timeout. */
   flushSpool(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -141,8 +155,8 @@ export async function createPersistence(options: CreatePersistenceOptions): Prom
       return { spool, replayer: new SpoolReplayer(spool, connection, replayTargets(connection)) };
     });
     const { spool } = spoolHandle;
-    const onSize = (pending: number): void => {
-      events.emit('spool', { pending, message: pending === 0 ? 'all writes stored' : `buffering ${pending} write${pending === 1 ? '' : 's'}` });
+    const onSize = (): void => {
+      events.emit('spool', spoolStatusOf(spool));
     };
     const onRejected = (entry: { subsystem: Subsystem; key: ContextKey }, reason: string): void => {
       events.emit('spool-rejected', { subsystem: entry.subsystem, key: entry.key, reason });
@@ -209,6 +223,7 @@ export async function createPersistence(options: CreatePersistenceOptions): Prom
       log: new LogService(await adapterFor(SUBSYSTEM_DEFS.log), { runId: options.runId }),
       events,
       spoolSize: () => spoolHandle?.spool.size ?? 0,
+      spoolStatus: () => spoolStatusOf(spoolHandle?.spool),
       flushSpool: (timeoutMs) => spoolHandle?.replayer.drained(timeoutMs) ?? Promise.resolve(true),
       async close() {
         notifications.removeAllListeners();

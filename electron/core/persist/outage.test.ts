@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConnectionManager } from '../db/connection-manager';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { createPersistence, type Persistence, type SpoolStatus } from './create-persistence';
+import { signal } from './test-support/fixtures';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -74,6 +75,9 @@ describe.skipIf(Boolean(process.env.CC_MONGO_CONNECTION_STRING?.trim()))('live m
       return app.persistence.spoolSize() >= 20;
     });
     expect(app.spool.at(-1)!.message).toMatch(/^buffering \d+ writes$/);
+    expect(app.persistence.spoolStatus()).toMatchObject({ pending: app.persistence.spoolSize(), oldestAt: expect.any(Number) });
+    // Signal rows are written through the outage too (their cap housekeeping waits).
+    await app.persistence.storage.upsert(signal(1, { backtest: false, status: 'opened' }));
     // Reads see the newest value, though it is only in the spool.
     expect(await app.persistence.state.get(counterKey)).toEqual({ i: next - 1 });
     const newest = await app.persistence.notifications.list({}, { limit: 1 });
@@ -109,6 +113,8 @@ describe.skipIf(Boolean(process.env.CC_MONGO_CONNECTION_STRING?.trim()))('live m
     const counter = await check.collection('state-items').find({ signalId: 'counter' }).toArray();
     expect(counter).toHaveLength(1);
     expect(counter[0]!.data).toEqual({ i: next - 1 });
+    const signals = await check.collection('storage-items').find({}).toArray();
+    expect(signals.map((d) => d.signalId)).toEqual(['sig-0001']);
     await app.persistence.close();
     await app.manager.close();
   });

@@ -103,6 +103,11 @@ export class WriteSpool extends EventEmitter<SpoolEvents> {
     return this.entries.length + this.waiting.length + this.inFlight;
   }
 
+  /** When the oldest buffered write was made (ms), if any. */
+  get oldestAt(): number | undefined {
+    return this.entries[0]?.at ?? this.waiting[0]?.entry.at;
+  }
+
   /** While anything is buffered, new writes must queue behind it to keep their order. */
   get active(): boolean {
     return this.size > 0;

@@ -1,8 +1,8 @@
 import type { AdapterName, Subsystem } from '../../../shared/domain/persist-matrix';
 import type { ConnectionManager } from '../db/connection-manager';
-import { isNetworkOrTimeoutError } from '../db/errors';
-import { LIST_LIMIT_MAX, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { DatabaseUnavailableError, LIST_LIMIT_MAX, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 import { KeyedLock } from './keyed-lock';
+import { isOutageError } from './outage-errors';
 import { keyMatches, runQuery } from './query';
 import type { SpoolEntry, WriteSpool } from './spool';
 import { canonicalKey } from './subsystems';
@@ -36,7 +36,7 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
         if (op === 'write') await this.inner.write(key, value as V);
         else await this.inner.remove(key);
       } catch (error) {
-        if (!isNetworkOrTimeoutError(error)) throw error;
+        if (!isOutageError(error)) throw error;
         await spooled();
       }
     });
@@ -50,23 +50,29 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
     return this.writeOrSpool('remove', key);
   }
 
+  /** Reads go to MongoDB only while it is up; otherwise they fail at once rather than after the driver's timeouts. */
+  private stored<T>(operation: string, task: () => Promise<T>): Promise<T> {
+    if (!this.connection.isConnected) return Promise.reject(new DatabaseUnavailableError(this.def.name, operation));
+    return task();
+  }
+
   private spooledValue(entry: SpoolEntry): V | null {
     return entry.op === 'write' ? (structuredClone(entry.value) as V) : null;
   }
 
   async read(key: K): Promise<V | null> {
     const pending = this.spool.newestFor(this.def.name, canonicalKey(this.def, key));
-    return pending ? this.spooledValue(pending) : this.inner.read(key);
+    return pending ? this.spooledValue(pending) : this.stored('read', () => this.inner.read(key));
   }
 
   async has(key: K): Promise<boolean> {
     const pending = this.spool.newestFor(this.def.name, canonicalKey(this.def, key));
-    return pending ? pending.op === 'write' : this.inner.has(key);
+    return pending ? pending.op === 'write' : this.stored('read', () => this.inner.has(key));
   }
 
   async keys(filter?: Partial<K>): Promise<K[]> {
     const pending = this.spool.newestOf(this.def.name);
-    const stored = await this.inner.keys(filter);
+    const stored = await this.stored('list keys', () => this.inner.keys(filter));
     if (pending.length === 0) return stored;
     const merged = new Map(stored.map((k) => [canonicalKey(this.def, k), k]));
     for (const entry of pending) {
@@ -84,13 +90,13 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
    */
   async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
     const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
-    if (pending.length === 0) return this.inner.list(query);
+    if (pending.length === 0) return this.stored('list', () => this.inner.list(query));
     let stored: Entry<K, V>[];
     let incomplete: string | undefined;
     try {
-      stored = (await this.inner.list({ ...query, offset: 0, limit: LIST_LIMIT_MAX })).items;
+      stored = (await this.stored('list', () => this.inner.list({ ...query, offset: 0, limit: LIST_LIMIT_MAX }))).items;
     } catch (error) {
-      if (!isNetworkOrTimeoutError(error)) throw error;
+      if (!isOutageError(error)) throw error;
       // During an outage the buffered writes are all we can show; say so rather than fail the inbox.
       stored = [];
       incomplete = `MongoDB is unreachable: only the ${pending.length} ${this.def.name} entries written during the outage are listed`;
@@ -138,7 +144,7 @@ export class SpoolReplayer {
         if (entry.op === 'write') await target.write(entry.key, entry.value);
         else await target.remove(entry.key);
       },
-      isTransient: (error) => isNetworkOrTimeoutError(error) || !this.connection.isConnected,
+      isTransient: (error) => isOutageError(error) || !this.connection.isConnected,
     });
   }
 

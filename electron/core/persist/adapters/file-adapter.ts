@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AdapterName } from '../../../../shared/domain/persist-matrix';
@@ -101,7 +101,12 @@ export class FileAdapter<K extends ContextKey, V> implements PersistAdapter<K, V
   }
 
   async has(key: K): Promise<boolean> {
-    return (await readFileIfExists(this.locate(key).path)) !== null;
+    try {
+      await access(this.locate(key).path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async remove(key: K): Promise<void> {

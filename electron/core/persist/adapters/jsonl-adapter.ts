@@ -114,7 +114,11 @@ export class JsonlAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     this.size = 0;
   }
 
-  async write(_key: K, value: V): Promise<void> {
+  async write(key: K, value: V): Promise<void> {
+    const own = this.def.keyFromValue!(value);
+    if (canonicalKey(this.def, own) !== canonicalKey(this.def, key)) {
+      throw new UnsupportedOperationError('jsonl', `writing ${JSON.stringify(key)}`, `the line's own key is ${JSON.stringify(own)}`);
+    }
     const line = `${JSON.stringify(value)}\n`;
     const bytes = Buffer.byteLength(line);
     const task = async (): Promise<void> => {

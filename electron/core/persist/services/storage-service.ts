@@ -1,8 +1,18 @@
 import { FINAL_SIGNAL_STATUSES, type SignalRow, type SignalStatus } from '../../../../shared/domain/signals';
 import type { ListPage } from '../contract';
+import { isOutageError } from '../outage-errors';
 import type { StorageKey } from '../subsystems';
 import type { TypedStore } from '../typed-store';
 import { KeyValueService } from './key-value-service';
+
+async function outageTolerant<T>(task: () => Promise<T>, duringOutage: T): Promise<T> {
+  try {
+    return await task();
+  } catch (error) {
+    if (isOutageError(error)) return duringOutage;
+    throw error;
+  }
+}
 
 export interface SignalFilter {
   status?: SignalStatus | SignalStatus[];
@@ -27,9 +37,11 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
   async upsert(row: SignalRow): Promise<void> {
     const checked = this.store.checkValue(row);
     const key = { backtest: checked.backtest, signalId: checked.signalId };
-    const isNew = !(await this.store.has(key));
+    // The cap is housekeeping: while MongoDB is unreachable the row is still written (spooled),
+    // and trimming waits for a later write.
+    const isNew = await outageTolerant(async () => !(await this.store.has(key)), false);
     await this.store.write(key, checked);
-    if (isNew) await this.enforceCap(checked.backtest);
+    if (isNew) await outageTolerant(() => this.enforceCap(checked.backtest), undefined);
   }
 
   getSignal(signalId: string, backtest = this.backtest): Promise<SignalRow | null> {
