@@ -4,45 +4,41 @@ import { createFrameBatcher } from '../lib/frame-batcher';
 import { useConnection } from '../stores/database';
 import { useLogs } from '../stores/logs';
 import { useNotifications } from '../stores/notifications';
-import { navigate } from '../stores/route';
+import { isView, navigate } from '../stores/route';
 import { useRuns } from '../stores/runs';
 import { useSettings } from '../stores/settings';
 import { call, errorMessage, setBackend } from './client';
 
-type Grouped = { [E in EventName]: EventPayload<E>[] };
+type Grouped = { [E in EventName]?: EventPayload<E>[] };
 
 function groupByEvent(batch: EventEnvelope[]): Grouped {
-  const out: Grouped = {
-    'run.progress': [],
-    'run.event': [],
-    notification: [],
-    'notifications.unread': [],
-    'database.status': [],
-    'log.line': [],
-    'app.focusRun': [],
-  };
-  for (const envelope of batch) (out[envelope.event] as unknown[]).push(envelope.payload);
-  return out;
+  const out: Record<string, unknown[]> = {};
+  for (const envelope of batch) (out[envelope.event] ??= []).push(envelope.payload);
+  return out as Grouped;
 }
 
 /** One store update per domain per animation frame, whatever the event rate. */
 function applyFrame(batch: EventEnvelope[]): void {
   const g = groupByEvent(batch);
-  if (g['run.progress'].length) useRuns.getState().applyProgress(g['run.progress']);
-  if (g['run.event'].length) {
-    useRuns.getState().applyEvents(g['run.event']);
+  if (g['run.progress']) useRuns.getState().applyProgress(g['run.progress']);
+  const runEvents = g['run.event'];
+  if (runEvents) {
+    useRuns.getState().applyEvents(runEvents);
     // A run we do not know yet has started: list again to get its summary.
     const known = useRuns.getState().byId;
-    if (g['run.event'].some((e) => !known[e.runId])) void refreshRuns();
+    if (runEvents.some((e) => !known[e.runId])) void refreshRuns();
   }
-  if (g.notification.length) useNotifications.getState().applyLive(g.notification);
-  const unread = g['notifications.unread'].at(-1);
+  if (g.notification) useNotifications.getState().applyLive(g.notification);
+  const unread = g['notifications.unread']?.at(-1);
   if (unread) useNotifications.getState().setUnread(unread.count);
-  const db = g['database.status'].at(-1);
+  const db = g['database.status']?.at(-1);
   if (db) useConnection.getState().setDatabase(db);
-  if (g['log.line'].length) useLogs.getState().applyLive(g['log.line']);
-  const focus = g['app.focusRun'].at(-1);
-  if (focus) navigate({ view: 'sessions', runId: focus.runId });
+  if (g['log.line']) useLogs.getState().applyLive(g['log.line']);
+  const go = g['app.navigate']?.at(-1);
+  if (go) {
+    const view = go.view.toLowerCase();
+    if (isView(view)) navigate({ view, runId: go.runId });
+  }
 }
 
 export async function refreshRuns(): Promise<void> {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import { Bar, ComposedChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ComposedChart, Line, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, usePlotArea, useXAxisScale, useYAxisScale, XAxis, YAxis } from 'recharts';
 import type { Candle } from '../../../shared/contract/domain';
 import { candleGeometry, candleIndexAt, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
 import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
@@ -25,7 +25,6 @@ export interface ChartLevel {
 
 interface Row {
   t: number;
-  range: [number, number];
   open: number;
   high: number;
   low: number;
@@ -41,35 +40,42 @@ interface Props {
   testId?: string;
 }
 
-interface ShapeProps {
-  x?: number;
-  y?: number;
-  width?: number;
-  height?: number;
-  payload?: Row;
-}
+/**
+ * Every candle and volume bar as plain SVG, positioned with the chart's own scales. One component
+ * for all bars instead of a recharts <Bar> shape per bar: 2,000 candles render in one pass.
+ */
+/** Volume bars take the bottom fifth of the plot, under the candles. */
+const VOLUME_SHARE = 0.2;
 
-function CandleShape(props: ShapeProps): ReactElement | null {
-  const { x = 0, y = 0, width = 0, height = 0, payload } = props;
-  if (!payload) return null;
-  const up = payload.close >= payload.open;
-  const color = up ? 'var(--up)' : 'var(--down)';
-  const g = candleGeometry(y, height, payload);
-  const cx = x + width / 2;
-  const bodyWidth = Math.max(1, width * 0.7);
+function CandleLayer({ rows, maxVolume }: { rows: Row[]; maxVolume: number }): ReactElement | null {
+  const x = useXAxisScale();
+  const y = useYAxisScale('price');
+  const plot = usePlotArea();
+  if (!x || !y || !plot || rows.length === 0) return null;
+  const band = plot.width / rows.length;
+  const bodyWidth = Math.max(1, band * 0.7);
+  const bottom = plot.y + plot.height;
   return (
-    <g className="candle" data-up={up}>
-      <line x1={cx} x2={cx} y1={g.wickTop} y2={g.wickBottom} stroke={color} strokeWidth={1} />
-      <rect x={cx - bodyWidth / 2} y={g.bodyTop} width={bodyWidth} height={g.bodyHeight} fill={color} />
+    <g className="candles" data-count={rows.length}>
+      {rows.map((r) => {
+        const cx = x(r.t, { position: 'middle' });
+        const top = y(r.high);
+        const low = y(r.low);
+        const volumeHeight = maxVolume > 0 ? (r.volume / maxVolume) * plot.height * VOLUME_SHARE : 0;
+        if (cx === undefined || top === undefined || low === undefined) return null;
+        const up = r.close >= r.open;
+        const color = up ? 'var(--up)' : 'var(--down)';
+        const g = candleGeometry(top, low - top, r);
+        return (
+          <g key={r.t} className="candle">
+            {volumeHeight > 0 && <rect x={cx - bodyWidth / 2} y={bottom - volumeHeight} width={bodyWidth} height={volumeHeight} fill={color} opacity={0.28} />}
+            <line x1={cx} x2={cx} y1={g.wickTop} y2={g.wickBottom} stroke={color} strokeWidth={1} />
+            <rect x={cx - bodyWidth / 2} y={g.bodyTop} width={bodyWidth} height={g.bodyHeight} fill={color} />
+          </g>
+        );
+      })}
     </g>
   );
-}
-
-function VolumeShape(props: ShapeProps): ReactElement | null {
-  const { x = 0, y = 0, width = 0, height = 0, payload } = props;
-  if (!payload || height <= 0) return null;
-  const up = payload.close >= payload.open;
-  return <rect x={x + width * 0.15} y={y} width={Math.max(1, width * 0.7)} height={height} fill={up ? 'var(--up)' : 'var(--down)'} opacity={0.28} />;
 }
 
 function CandleTooltip({ active, payload }: { active?: boolean; payload?: ReadonlyArray<{ payload?: Row }> }): ReactElement | null {
@@ -101,7 +107,7 @@ function CandleTooltip({ active, payload }: { active?: boolean; payload?: Readon
  */
 export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart' }: Props): ReactElement {
   const rows = useMemo<Row[]>(
-    () => candles.map((c) => ({ t: c.timestamp, range: [c.low, c.high], open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
+    () => candles.map((c) => ({ t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
     [candles],
   );
   const [view, setView] = useState<ViewWindow>({ start: 0, end: rows.length });
@@ -155,7 +161,8 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       if (l.price > max) max = l.price;
     }
     const pad = (max - min) * 0.06 || Math.abs(max) * 0.01 || 1;
-    return [min - pad, max + pad];
+    // Extra room below keeps the lowest candles clear of the volume bars.
+    return [min - pad * 4, max + pad];
   }, [visible, levels]);
   const maxVolume = useMemo(() => visible.reduce((m, r) => Math.max(m, r.volume), 0), [visible]);
 
@@ -182,7 +189,7 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       onDoubleClick={() => setView({ start: 0, end: rows.length })}
       style={{ height, cursor: drag.current ? 'grabbing' : 'crosshair' }}
     >
-      <span className="chart-hint">{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
+      <span className="chart-hint" style={{ left: 16, right: 'auto' }}>{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={visible} margin={{ top: 26, right: 8, bottom: 0, left: 8 }} barCategoryGap={1}>
           <XAxis
@@ -202,10 +209,10 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
             width={86}
             allowDataOverflow
           />
-          <YAxis yAxisId="volume" hide domain={[0, maxVolume * 4 || 1]} />
           <Tooltip content={<CandleTooltip />} cursor={{ stroke: 'var(--text-faint)', strokeDasharray: '3 3' }} isAnimationActive={false} />
-          <Bar yAxisId="volume" dataKey="volume" shape={<VolumeShape />} isAnimationActive={false} />
-          <Bar yAxisId="price" dataKey="range" shape={<CandleShape />} isAnimationActive={false} />
+          {/* An invisible series gives the tooltip its data points; the candles are drawn by CandleLayer. */}
+          <Line yAxisId="price" dataKey="close" stroke="none" dot={false} activeDot={false} isAnimationActive={false} />
+          <CandleLayer rows={visible} maxVolume={maxVolume} />
           {levels.map((l) => {
             const a = snap(l.from);
             const b = snap(l.to);

@@ -12,7 +12,7 @@ export interface Route {
   signalId?: string;
 }
 
-function isView(value: string): value is View {
+export function isView(value: string): value is View {
   return (VIEWS as readonly string[]).includes(value);
 }
 

@@ -48,7 +48,8 @@ export function NotificationsView(): ReactElement {
     if (!hasMore || loadingMore || !last) return;
     setLoadingMore(true);
     const { types, symbol, runId } = filters;
-    call('notifications.list', { limit: 500, before: { createdAt: last.createdAt, notificationId: last.notificationId }, types: types.length ? types : undefined, symbol, runId })
+    // Offset paging: live arrivals shift the offset a little; duplicates are dropped by the store.
+    call('notifications.list', { limit: 500, offset: items.length, types: types.length ? types : undefined, symbol, runId })
       .then((page) => useNotifications.getState().appendOlder(page.items, page.hasMore))
       .catch((err: unknown) => setActionError(errorMessage(err)))
       .finally(() => setLoadingMore(false));

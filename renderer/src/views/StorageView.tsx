@@ -1,5 +1,5 @@
 import type { ReactElement } from 'react';
-import type { Adapter } from '../../../shared/contract/domain';
+import type { AdapterName as Adapter } from '../../../shared/contract/domain';
 import { call } from '../api/client';
 import { refreshDatabase } from '../api/session';
 import { Icon } from '../components/icons';
