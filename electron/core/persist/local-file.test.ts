@@ -52,7 +52,7 @@ describe('local-file adapter', () => {
     const names = await fsp.readdir(join(dir, 'session'));
     expect(names).toHaveLength(hostile.length);
     for (const name of names) {
-      expect(name).toMatch(/^[A-Za-z0-9_%~-]+\.json$/);
+      expect(name).toMatch(/^[A-Za-z0-9_%~-]+(\.[0-9a-f]{8})?\.json$/);
       expect(name.startsWith('.')).toBe(false);
     }
     expect((await store.keys()).map((k) => k.symbol).sort()).toEqual([...hostile].sort());
@@ -83,10 +83,14 @@ describe('local-file adapter', () => {
     const dumps = await FileAdapter.open<DumpKey, string>(DUMP, { dir, format: 'markdown' });
     await dumps.write({ dumpId: 'run-1/summary' }, '# Run 1\n\n| trades | 3 |\n');
     await dumps.write({ dumpId: 'run-2' }, '# Run 2\n');
-    expect((await fsp.readdir(dir)).sort()).toEqual(['run-1%2Fsummary.md', 'run-2.md']);
+    await dumps.write({ dumpId: 'CON' }, 'a name Windows reserves');
+    await dumps.write({ dumpId: 'Run-2' }, '# Another run, only the case differs\n');
+    expect((await fsp.readdir(dir)).sort()).toEqual([expect.stringMatching(/^%43ON\.[0-9a-f]{8}\.md$/), expect.stringMatching(/^Run-2\.[0-9a-f]{8}\.md$/), 'run-1%2fsummary.md', 'run-2.md']);
+    expect(await dumps.read({ dumpId: 'Run-2' })).toBe('# Another run, only the case differs\n');
+    expect(await dumps.read({ dumpId: 'CON' })).toBe('a name Windows reserves');
     expect(await fsp.readFile(join(dir, 'run-2.md'), 'utf8')).toBe('# Run 2\n');
     expect(await dumps.read({ dumpId: 'run-1/summary' })).toBe('# Run 1\n\n| trades | 3 |\n');
-    expect(await dumps.keys()).toEqual(expect.arrayContaining([{ dumpId: 'run-1/summary' }, { dumpId: 'run-2' }]));
+    expect(await dumps.keys()).toEqual(expect.arrayContaining([{ dumpId: 'run-1/summary' }, { dumpId: 'run-2' }, { dumpId: 'CON' }, { dumpId: 'Run-2' }]));
   });
 
   it('a process killed in a tight write loop leaves every file parseable with a complete value', async () => {

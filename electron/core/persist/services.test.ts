@@ -167,7 +167,7 @@ describe('backtest mode', () => {
       expect(await second.session.get(key)).toEqual({ kept: true });
       expect(await second.storage.getSignal('sig-0001')).toBeNull();
       await second.close();
-      expect((await fsp.readdir(join(persistRoot(dataDir), 'session')))).toEqual(['s~e~f~%2E%2E%2Fescape~true.json']);
+      expect((await fsp.readdir(join(persistRoot(dataDir), 'session')))).toEqual(['s~e~f~%2e%2e%2fescape~true.json']);
     } finally {
       await fsp.rm(dataDir, { recursive: true, force: true });
     }
