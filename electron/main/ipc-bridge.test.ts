@@ -141,3 +141,15 @@ describe('OS notifications', () => {
     expect(osNotificationFor({ seq: 1, event: 'notifications.unread', payload: { count: 1 } }, all)).toBeUndefined();
   });
 });
+
+describe('window hardening', () => {
+  it('isolates and sandboxes the renderer without Node, and the CSP allows only the app itself', async () => {
+    const { SECURE_WEB_PREFERENCES, rendererCsp } = await import('./security');
+    expect(SECURE_WEB_PREFERENCES).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
+    const csp = rendererCsp();
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toMatch(/unsafe-eval/);
+    expect(csp).toContain("object-src 'none'");
+  });
+});

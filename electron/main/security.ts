@@ -17,3 +17,16 @@ export function rendererCsp(devServerUrl?: string): string {
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/** The renderer's web preferences (without the preload path): isolated, sandboxed, no Node. */
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const;

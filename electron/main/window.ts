@@ -1,5 +1,5 @@
 import { BrowserWindow, session, shell } from 'electron';
-import { rendererCsp } from './security';
+import { rendererCsp, SECURE_WEB_PREFERENCES } from './security';
 
 export interface WindowOptions {
   preloadFile: string;
@@ -28,16 +28,7 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
     show: false,
     backgroundColor: '#0f1216',
     title: 'Backtest Monitor',
-    webPreferences: {
-      preload: options.preloadFile,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
-    },
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload: options.preloadFile },
   });
   win.once('ready-to-show', () => win.show());
 
