@@ -46,6 +46,18 @@ describe('ccxt download against the fake Binance', () => {
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
   });
 
+  it('spaces its requests by the exchange rate limit (ccxt enableRateLimit)', async () => {
+    const exchange = client();
+    expect(exchange.enableRateLimit).toBe(true);
+    const first = fake.klinesRequests.length;
+    await downloadCandles({ exchange, store, symbol: 'ETH/BTC', interval: '1m', exchangeName: 'paced', from: ethFrom, to: ethFrom + 5000 * M, pageSize: 500, ...fast });
+    const times = fake.klinesRequests.slice(first).map((r) => r.at);
+    expect(times).toHaveLength(10);
+    // Binance's klines cost 2 weight units: ccxt waits at least 2 × rateLimit between them.
+    const spacing = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.min(...spacing)).toBeGreaterThanOrEqual((exchange.rateLimit ?? 50) * 2 * 0.8);
+  });
+
   it('resumes after an interruption without duplicates', async () => {
     const key: CandleKey = { exchangeName: 'resume', symbol: 'ETH/BTC', interval: '1m' };
     fake.failKlinesAfter(5);

@@ -64,6 +64,19 @@ describe('importing the shared real candle files', () => {
     expect(await store.countRange(key)).toBe(14383);
   });
 
+  it('a file overlapping stored candles inserts the new ones and updates the stored ones in place', async () => {
+    const key = keyFor('OVER/BTC', '1m', 'overlap');
+    const rows = (from: number, to: number, close: number): string =>
+      Array.from({ length: to - from }, (_, i) => binanceRow(HOUR0 + (from + i) * M, 1, 2, 0.5, close)).join('\n');
+    await importCandleFile(store, { file: write('first.csv', rows(0, 6000, 1.5)), key });
+    const report = await importCandleFile(store, { file: write('second.csv', rows(3000, 12000, 1.6)), key });
+    expect(report).toMatchObject({ ok: true, rows: 9000, inserted: 6000, existing: 3000 });
+    expect(await store.countRange(key)).toBe(12000);
+    const closes = (await store.range(key)).map((c) => c.close);
+    expect(closes.slice(0, 3000).every((c) => c === 1.5)).toBe(true);
+    expect(closes.slice(3000).every((c) => c === 1.6)).toBe(true);
+  });
+
   it('reports progress while validating and storing', async () => {
     const phases = new Set<string>();
     let last = 0;

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { candleViolations, type Candle, type CandleKey } from '../../../shared/candles';
-import type { BulkUpsertResult, CandleDbService } from '../db/candle-db-service';
+import type { BulkUpsertResult } from '../db/candle-db-service';
+import type { CandleStore } from './candle-store';
 import {
   detectFormat,
   FatalFileError,
@@ -157,7 +158,7 @@ async function scanFile(
  * bad row stores nothing. With `skipInvalid` the valid rows are stored in the same pass.
  * Writes are idempotent upserts, so importing a file again adds no documents.
  */
-export async function importCandleFile(service: CandleDbService, options: ImportOptions): Promise<ImportReport> {
+export async function importCandleFile(service: CandleStore, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const { file, key } = options;
   const totalBytes = (await stat(file)).size;
@@ -177,8 +178,8 @@ export async function importCandleFile(service: CandleDbService, options: Import
   const store = async (candles: Candle[]): Promise<void> => {
     while (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
     if (writeError) throw writeError;
-    const write: Promise<void> = service
-      .bulkUpsert(key, candles)
+    // A file imported before is all duplicates: skip the insert attempt once that shows.
+    const write: Promise<void> = (storedRows > 0 && written.matched === storedRows ? service.bulkUpsert(key, candles) : service.insertOrUpsert(key, candles))
       .then((r) => {
         written.inserted += r.inserted;
         written.modified += r.modified;

@@ -28,6 +28,8 @@ export interface KlinesRequest {
   endTime?: number;
   limit: number;
   failed: boolean;
+  /** When it arrived (ms since the epoch): lets tests check the client's rate limiting. */
+  at: number;
 }
 
 export interface FakeBinanceServer {
@@ -138,7 +140,7 @@ export async function startFakeBinanceServer(options: FakeBinanceOptions): Promi
     const endTime = optionalInt(params, 'endTime');
     const limit = Math.min(optionalInt(params, 'limit') ?? DEFAULT_LIMIT, MAX_LIMIT);
     const shouldFail = failNext > 0 || (failAfter !== undefined && served >= failAfter);
-    klinesRequests.push({ symbol, interval, startTime, endTime, limit, failed: shouldFail });
+    klinesRequests.push({ symbol, interval, startTime, endTime, limit, failed: shouldFail, at: Date.now() });
     if (shouldFail) {
       if (failNext > 0) failNext--;
       fail(req, res);
