@@ -163,7 +163,10 @@ export class WriteSpool extends EventEmitter<SpoolEvents> {
     }
   }
 
-  /** Applies buffered entries oldest first; resolves when the spool is empty or a transient failure stops it. */
+  /**
+   * Applies buffered entries oldest first (an entry a later one for the same key supersedes is
+   * skipped); resolves when the spool is empty or a transient failure stops it.
+   */
   replay(options: ReplayOptions): Promise<void> {
     this.replaying ??= this.drain(options).finally(() => {
       this.replaying = undefined;
@@ -174,8 +177,11 @@ export class WriteSpool extends EventEmitter<SpoolEvents> {
   private async drain(options: ReplayOptions): Promise<void> {
     while (this.entries.length > 0) {
       const entry = this.entries[0]!;
+      const slot = this.slot(entry.subsystem, entry.keyId);
+      // A later buffered write to the same key replaces this one anyway; skipping it shortens the replay.
+      const superseded = this.newest.get(slot) !== entry;
       try {
-        await options.apply(entry);
+        if (!superseded) await options.apply(entry);
       } catch (error) {
         if (options.isTransient(error)) return;
         const reason = error instanceof Error ? error.message : String(error);
@@ -183,7 +189,6 @@ export class WriteSpool extends EventEmitter<SpoolEvents> {
         this.emit('rejected', entry, reason);
       }
       this.entries.shift();
-      const slot = this.slot(entry.subsystem, entry.keyId);
       if (this.newest.get(slot) === entry) this.newest.delete(slot);
       this.emit('size', this.size);
     }
