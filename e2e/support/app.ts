@@ -11,13 +11,6 @@ export function appUrl(hash = ''): string {
   return `${url.replace(/\/$/, '')}/${hash}`;
 }
 
-export async function dbControl(action: 'stop' | 'start'): Promise<void> {
-  const control = process.env.E2E_DB_CONTROL;
-  if (!control) throw new Error('E2E_DB_CONTROL is not set');
-  const res = await fetch(`${control}/db/${action}`, { method: 'POST' });
-  if (!res.ok) throw new Error(`database ${action} failed: ${res.status} ${await res.text()}`);
-}
-
 /** Saves a full-window screenshot as a test artifact (test-results/screenshots, not committed). */
 export async function snap(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -57,4 +58,27 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
     child.kill(signal);
     setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
+}
+
+export interface RunningHost {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The built headless host (out/main/server.js) on a free port, using only `mongoUri` as its database. */
+export async function startHost(options: { root: string; mongoUri: string; dataDir: string; logFile: string }): Promise<RunningHost> {
+  const port = await freePort();
+  const { child, match } = await startProcess(
+    process.execPath,
+    [join(options.root, 'out', 'main', 'server.js'), '--port', String(port), '--static', join(options.root, 'out', 'renderer')],
+    {
+      cwd: options.root,
+      env: { ...process.env, CC_MONGO_CONNECTION_STRING: options.mongoUri, BACKTEST_MONITOR_DB: 'env', BACKTEST_MONITOR_DATA_DIR: options.dataDir },
+      ready: /Backtest Monitor UI: (http\S+)/,
+      logFile: options.logFile,
+      timeoutMs: 120_000,
+    },
+  );
+  return { url: match[1]!, child, stop: () => stopProcess(child) };
 }

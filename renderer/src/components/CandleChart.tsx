@@ -174,6 +174,8 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
     return timestamps[i];
   };
   const zoomed = view.start > 0 || view.end < rows.length;
+  // Dense trade histories get smaller dots so the candles stay readable.
+  const markerRadius = markers.length > 60 ? 3 : markers.length > 20 ? 4 : 5;
 
   return (
     <div
@@ -242,7 +244,7 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
                 yAxisId="price"
                 x={x}
                 y={m.price}
-                r={m.kind === 'entry' ? 5 : 4.5}
+                r={markerRadius}
                 fill={fill}
                 stroke="var(--bg)"
                 strokeWidth={1.5}

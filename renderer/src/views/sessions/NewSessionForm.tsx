@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS, INTERVAL_MS, type Interval } from '../../../../shared/candles';
 import type { ParamField, RunKind, StrategyInfo, StrategyParams } from '../../../../shared/contract/domain';
 import { ContractFailure } from '../../../../shared/contract/result';
@@ -114,6 +114,16 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
       setInterval(s0.interval);
     } else if (!s0 && !exchangeName) setExchangeName('binance');
   }, [data.data]);
+
+  // Preselect the first stored symbol so a first backtest is one click away.
+  const preselected = useRef(false);
+  useEffect(() => {
+    const first = available[0];
+    if (!preselected.current && kind !== 'live' && first) {
+      preselected.current = true;
+      setSymbols((s) => (s.length ? s : [first.symbol]));
+    }
+  }, [available, kind]);
 
   // The date range follows the chosen symbols' stored range until the user edits it.
   const chosen = available.filter((s) => symbols.includes(s.symbol));
