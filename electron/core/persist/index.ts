@@ -32,3 +32,14 @@ export { RecentService } from './services/recent-service';
 export { StorageService } from './services/storage-service';
 export { SUBSYSTEM_DEFS } from './subsystems';
 export type { DumpKey, JsonValue, LogKey, MemoryKey, NotificationKey, RecentKey, ReportKey, SessionKey, StateKey, StorageKey } from './subsystems';
+export {
+  DumpDbService,
+  LogDbService,
+  MarkdownDbService,
+  MemoryDbService,
+  NotificationDbService,
+  RecentDbService,
+  SessionDbService,
+  StateDbService,
+  StorageDbService,
+} from './adapters/db-services';

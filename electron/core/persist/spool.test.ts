@@ -55,6 +55,13 @@ describe('outage spool', () => {
     expect(lines.map((l) => (JSON.parse(l) as SpoolEntry).keyId)).toEqual(['a', 'b']);
   });
 
+  it('refuses to start on a corrupt line in the middle, naming the file and line', async () => {
+    await fsp.mkdir(join(dir, 'spool'), { recursive: true });
+    await fsp.writeFile(path, '{"seq":1,"at":1,"subsystem":"log","op":"write","keyId":"a","key":{"entryId":"a"},"value":1}\n{garbage\n{"seq":3,"at":1,"subsystem":"log","op":"write","keyId":"b","key":{"entryId":"b"},"value":2}\n');
+    await expect(WriteSpool.open(path)).rejects.toThrow(`${path}:2 is not a valid entry`);
+    expect((await fsp.readFile(path, 'utf8')).split('\n')).toHaveLength(4);
+  });
+
   it('a transient failure stops the replay where it is; a permanent one sets the entry aside', async () => {
     const spool = await WriteSpool.open(path);
     for (const id of ['a', 'b', 'c', 'd']) await spool.append({ subsystem: 'log', op: 'write', keyId: id, key: { entryId: id }, value: id });

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { appendFile, mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Subsystem } from '../../../shared/domain/persist-matrix';
-import type { ContextKey } from './contract';
+import { CorruptEntryError, type ContextKey } from './contract';
 
 /** One buffered MongoDB write, in the order it was made. */
 export interface SpoolEntry {
@@ -81,9 +81,17 @@ export class WriteSpool extends EventEmitter<SpoolEvents> {
       await handle.sync();
       await handle.close();
     }
-    for (const line of text.slice(0, complete).split('\n')) {
+    const lines = text.slice(0, complete).split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       if (line.trim() === '') continue;
-      const entry = JSON.parse(line) as SpoolEntry;
+      let entry: SpoolEntry;
+      try {
+        entry = JSON.parse(line) as SpoolEntry;
+      } catch (error) {
+        // Only disk corruption or a hand edit gets here; refusing to start keeps the buffered writes.
+        throw new CorruptEntryError(`${this.path}:${i + 1}`, `${(error as Error).message}; fix or remove that line to continue`);
+      }
       this.track(entry);
       this.nextSeq = Math.max(this.nextSeq, entry.seq + 1);
     }

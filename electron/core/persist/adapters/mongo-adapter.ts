@@ -107,23 +107,31 @@ export class PersistDbService extends BaseCRUD<PersistDoc> {
  */
 export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, V> {
   readonly adapter: AdapterName = 'mongodb';
-  private ready: Promise<PersistDbService> | undefined;
+  private ready: { conn: Connection; service: Promise<PersistDbService> } | undefined;
 
   constructor(
     private readonly connection: () => Connection,
     private readonly def: MongoSubsystem,
   ) {}
 
+  /** Follows the ConnectionManager to a new connection object if it ever replaces the old one. */
   private service(): Promise<PersistDbService> {
-    this.ready ??= (async () => {
-      const service = new PersistDbService(this.connection(), this.def);
-      await service.ensureIndexes();
-      return service;
-    })().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+    const conn = this.connection();
+    if (this.ready?.conn !== conn) {
+      const ready = {
+        conn,
+        service: (async () => {
+          const service = new PersistDbService(conn, this.def);
+          await service.ensureIndexes();
+          return service;
+        })(),
+      };
+      ready.service.catch(() => {
+        if (this.ready === ready) this.ready = undefined;
+      });
+      this.ready = ready;
+    }
+    return this.ready.service;
   }
 
   async read(key: K): Promise<V | null> {
