@@ -82,7 +82,8 @@ export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchange
       )}
       {result && (
         <div className="result ok" role="status" data-testid="download-result">
-          Fetched {formatInt(result.fetched)} candles, stored {formatInt(result.stored)} in {formatDuration(result.durationMs)}.
+          {result.resumed ? 'Resumed after the newest stored candle: f' : 'F'}etched {formatInt(result.fetched)} candles in {formatInt(result.pages)} pages, {formatInt(result.inserted)} new
+          {result.rejected > 0 && `, ${formatInt(result.rejected)} rejected (broke the candle rules)`} · {formatDuration(result.durationMs)}.
         </div>
       )}
     </form>
