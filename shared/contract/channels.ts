@@ -214,7 +214,18 @@ export const invokeChannels = {
   },
   'candles.download': {
     request: candleDownloadRequest,
-    response: z.object({ fetched: z.number().int().nonnegative(), stored: z.number().int().nonnegative(), durationMs: z.number().nonnegative() }),
+    response: z.object({
+      from: timestampSchema,
+      to: timestampSchema,
+      /** Fetching resumed after the newest stored candle of the range. */
+      resumed: z.boolean(),
+      pages: z.number().int().nonnegative(),
+      fetched: z.number().int().nonnegative(),
+      inserted: z.number().int().nonnegative(),
+      /** Candles the exchange sent that broke the candle rules (not stored). */
+      rejected: z.number().int().nonnegative(),
+      durationMs: z.number().nonnegative(),
+    }),
   },
   'candles.gaps': {
     request: candleGapsRequest,

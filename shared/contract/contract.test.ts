@@ -138,6 +138,10 @@ describe('contract', () => {
       valid: { runId: 'r1', type: 'status', status: 'completed', at: T0 },
       invalid: [{ runId: 'r1', type: 'status', status: 'exploded', at: T0 }, 'status'],
     },
+    'candles.progress': {
+      valid: { ...series, operation: 'download', fraction: 0.5, count: 500 },
+      invalid: [{ ...series, operation: 'upload', fraction: 0.5, count: 500 }, 'operation'],
+    },
     notification: {
       valid: { notificationId: 'n1', type: 'signal.closed', backtest: false, title: 'TP hit', message: 'ETH/BTC +1.2%', createdAt: T0, read: false },
       invalid: [{ notificationId: 'n1', type: 'signal.closed', backtest: false, title: 't', message: 'm', createdAt: T0 }, 'read'],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, timestampSchema } from './domain';
+import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, seriesKeySchema, timestampSchema } from './domain';
 import { databaseStatusSchema } from './channels';
 
 /** The renderer's views, in navigation order. */
@@ -11,6 +11,15 @@ export const eventChannels = {
   'run.progress': runProgressSchema.extend({ runId: nonEmptyName, at: timestampSchema }),
   /** Everything else a run reports, in order: status changes, signal transitions, notifications, state writes. */
   'run.event': runEventSchema,
+  /** A candle import or download under way (throttled to a few per second). */
+  'candles.progress': seriesKeySchema.extend({
+    operation: z.enum(['import', 'download']),
+    /** 0..1 of the file read or the time range walked. */
+    fraction: z.number().min(0).max(1),
+    /** Rows read (import) or candles fetched (download) so far. */
+    count: z.number().int().nonnegative(),
+    message: z.string().optional(),
+  }),
   notification: notificationSchema,
   'notifications.unread': z.object({ count: z.number().int().nonnegative() }),
   'database.status': databaseStatusSchema,

@@ -31,6 +31,7 @@ export const INVOKE_CHANNEL_NAMES = [
 export const EVENT_NAMES = [
   'run.progress',
   'run.event',
+  'candles.progress',
   'notification',
   'notifications.unread',
   'database.status',

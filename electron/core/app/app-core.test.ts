@@ -125,13 +125,49 @@ describe('app core without any database', () => {
     const core = await createAppCore({ config: { dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, parts: buildCoreParts, echoLog: false });
     try {
       expect(core.databaseStatus()).toMatchObject({ source: 'none', hint: expect.stringContaining('docker compose -f docker/mongodb/docker-compose.yaml up -d') });
-      const strategies = unwrap(await core.dispatch('strategies.list', {}));
+      const strategies = unwrap(await core.dispatch('strategies.list', {})) as { strategies: unknown[] };
       expect(strategies.strategies.length).toBeGreaterThan(0);
       const run = await core.dispatch('runs.start', { kind: 'backtest', strategyName: 'sma-crossover', exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: 0, to: 60_000 });
       expect(run).toMatchObject({ ok: false, error: { code: 'unavailable' } });
       expect(unwrap(await core.dispatch('runs.list', {}))).toEqual({ runs: [] });
     } finally {
       await core.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('candle download through the app core', () => {
+  it('downloads from an exchange (the fake Binance server) and reports progress', async () => {
+    const { loadSharedCandles } = await import('../market/test-data');
+    const { startFakeBinanceServer } = await import('../market/fake-binance-server');
+    const ada = loadSharedCandles('ADA_BTC-1m.json');
+    const fake = await startFakeBinanceServer({ markets: [{ symbol: 'ADA/BTC', candles: { '1m': ada } }] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'bm-core-dl-'));
+    process.env.BACKTEST_MONITOR_EXCHANGE_API_URL = fake.url;
+    const core = await createAppCore({
+      config: { dataDir, envConnectionString: freshDatabaseUri('app_core_dl'), probeLocalhost: false, embedded: false },
+      parts: buildCoreParts,
+      echoLog: false,
+    });
+    const progress: EventEnvelope[] = [];
+    core.bus.listen((e) => e.event === 'candles.progress' && progress.push(e));
+    try {
+      const from = ada[0]!.timestamp;
+      const to = from + 3000 * 60_000;
+      const report = unwrap(await core.dispatch('candles.download', { exchangeName: 'binance', symbol: 'ADA/BTC', interval: '1m', from, to })) as { fetched: number; inserted: number };
+      const expected = ada.filter((c) => c.timestamp >= from && c.timestamp < to).length;
+      expect(report.inserted).toBe(expected);
+      const { series } = unwrap(await core.dispatch('candles.symbols')) as { series: Array<{ symbol: string; count: number }> };
+      expect(series.find((s) => s.symbol === 'ADA/BTC')?.count).toBe(expected);
+      expect(progress.at(-1)).toMatchObject({ payload: { operation: 'download', fraction: 1 } });
+      const unknown = await core.dispatch('candles.download', { exchangeName: 'no-such-exchange', symbol: 'ADA/BTC', interval: '1m', from, to });
+      expect(unknown).toMatchObject({ ok: false, error: { issues: [{ path: 'exchangeName' }] } });
+    } finally {
+      delete process.env.BACKTEST_MONITOR_EXCHANGE_API_URL;
+      await core.database.connection?.connection.dropDatabase().catch(() => undefined);
+      await core.shutdown();
+      await fake.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -15,5 +15,11 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     emit: ctx.emit,
     log: (level, message) => ctx.log.write(level, message, 'engine'),
   });
-  return { ...engine, candles: createCandlesPart(ctx.database, join(ctx.config.dataDir, 'imports')) };
+  const candles = createCandlesPart({
+    database: ctx.database,
+    scratchDir: join(ctx.config.dataDir, 'imports'),
+    emit: ctx.emit,
+    exchangeApiUrl: process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined,
+  });
+  return { ...engine, candles };
 };

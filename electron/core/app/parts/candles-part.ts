@@ -1,28 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { INTERVAL_MS, isInterval, type Interval } from '../../../../shared/candles';
+import { INTERVAL_MS, type CandleKey } from '../../../../shared/candles';
+import type { EventPayload } from '../../../../shared/contract/events';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
 import { coverage } from '../../market/candle-coverage';
+import { downloadCandles } from '../../market/candle-download';
 import { downsample } from '../../market/candle-history';
+import { createExchangeClient } from '../../market/exchange-client';
+import { seriesFromFileName } from '../../market/series-from-file-name';
 import { importCandleFile } from '../../market/candle-importer';
 import { CandleStore } from '../../market/candle-store';
-import type { CandlesPort } from '../ports';
+import type { CandlesPort, Emit } from '../ports';
 
-/**
- * "ETH_BTC-1m.json" → ETH/BTC 1m; "ETHBTC-1m-2018-01.binance.csv" → ETHBTC 1m. Only a guess used
- * when the request leaves symbol or interval out.
- */
-export function seriesFromFileName(fileName: string): { symbol?: string; interval?: Interval } {
-  const [head = '', second] = basename(fileName).split(/[-.]/);
-  const symbol = head ? head.replace(/_/g, '/') : undefined;
-  const interval = second && isInterval(second) ? second : undefined;
-  return { symbol, interval };
+export interface CandlesPartOptions {
+  database: () => ConnectionManager | undefined;
+  /** Where browser uploads are written before the (streaming) importer reads them. */
+  scratchDir: string;
+  emit: Emit;
+  /** Replaces the exchange's REST hosts (a proxy, a mirror, the fake exchange in tests): BACKTEST_MONITOR_EXCHANGE_API_URL. */
+  exchangeApiUrl?: string;
 }
 
-/** Candle history, import and coverage over the market-data code, on the app's current database. */
-export function createCandlesPart(database: () => ConnectionManager | undefined, scratchDir: string): CandlesPort {
+/** Emits at most one progress event per series every 250 ms. */
+function throttled(emit: Emit): (progress: EventPayload<'candles.progress'>, final?: boolean) => void {
+  let last = 0;
+  return (progress, final = false) => {
+    const now = Date.now();
+    if (!final && now - last < 250) return;
+    last = now;
+    emit('candles.progress', progress);
+  };
+}
+
+/** Candle history, import, download and coverage over the market-data code, on the app's current database. */
+export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }: CandlesPartOptions): CandlesPort {
   let cached: { manager: ConnectionManager; store: CandleStore } | undefined;
   const store = (): CandleStore => {
     const manager = database();
@@ -77,12 +90,17 @@ export function createCandlesPart(database: () => ConnectionManager | undefined,
         writeFileSync(temp, request.source.text, { mode: 0o600 });
         file = temp;
       }
+      const key: CandleKey = { exchangeName: request.exchangeName, symbol, interval };
+      const progress = throttled(emit);
       try {
         const report = await importCandleFile(store(), {
           file,
-          key: { exchangeName: request.exchangeName, symbol, interval },
+          key,
           skipInvalid: request.skipInvalid,
+          onProgress: (p) =>
+            progress({ ...key, operation: 'import', fraction: p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : 0, count: p.rows, message: p.phase }),
         });
+        progress({ ...key, operation: 'import', fraction: 1, count: report.rows, message: report.ok ? 'done' : 'refused' }, true);
         const shown = (location: string): string => (temp ? location.replace(temp, basename(fileName)) : location);
         return {
           exchangeName: report.key.exchangeName,
@@ -107,8 +125,44 @@ export function createCandlesPart(database: () => ConnectionManager | undefined,
         if (temp) rmSync(temp, { force: true });
       }
     },
-    async download() {
-      throw new ContractFailure('unavailable', 'downloading from an exchange is not wired into the app yet');
+    async download({ exchangeName, symbol, interval, from, to }) {
+      const candleStore = store();
+      let exchange;
+      try {
+        exchange = createExchangeClient(exchangeName, exchangeApiUrl ? { apiUrl: exchangeApiUrl } : {});
+      } catch (error) {
+        throw new ContractFailure('invalid_payload', `exchangeName: ${error instanceof Error ? error.message : String(error)}`, [
+          { path: 'exchangeName', message: 'not an exchange ccxt knows' },
+        ]);
+      }
+      const key: CandleKey = { exchangeName, symbol, interval };
+      const progress = throttled(emit);
+      try {
+        const report = await downloadCandles({
+          exchange,
+          store: candleStore,
+          exchangeName,
+          symbol,
+          interval,
+          from,
+          to,
+          onProgress: (p) =>
+            progress({ ...key, operation: 'download', fraction: p.fraction, count: p.fetched, ...(p.retry ? { message: `retry ${p.retry.attempt}: ${p.retry.reason}` } : {}) }),
+        });
+        progress({ ...key, operation: 'download', fraction: 1, count: report.fetched, message: 'done' }, true);
+        return {
+          from: report.from,
+          to: report.to,
+          resumed: report.resumed,
+          pages: report.pages,
+          fetched: report.fetched,
+          inserted: report.inserted,
+          rejected: report.rejected,
+          durationMs: report.durationMs,
+        };
+      } catch (error) {
+        throw new ContractFailure('unavailable', `download from ${exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     },
   };
 }

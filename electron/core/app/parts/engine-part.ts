@@ -160,7 +160,9 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       async get({ runId }) {
         const detail = runs().get(runId);
         const p = persistenceFor(runId);
-        const storage = (await p.storage.listSignals({ runId }, { limit: 10_000 })).items.map((e) => e.value as SignalRow);
+        // Backtests keep their signal rows in the run itself (the engine skips the Storage write for speed).
+        const storage =
+          detail.kind === 'backtest' ? detail.signals : (await p.storage.listSignals({ runId }, { limit: 10_000 })).items.map((e) => e.value as SignalRow);
         const signalIds = new Set(storage.map((s) => s.signalId));
         const backtestFlag = detail.kind === 'backtest';
         const session = [];
