@@ -5,7 +5,7 @@ import { maskSecretsIn } from '../db/connection-string';
 
 export type Handlers = { [C in InvokeChannel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
 
-export type Dispatch = (channel: unknown, payload: unknown) => Promise<InvokeResult<unknown>>;
+export type Dispatch = (channel: unknown, payload?: unknown) => Promise<InvokeResult<unknown>>;
 
 /**
  * The one entry point both transports call: validates the channel and payload (errors name the
