@@ -117,5 +117,5 @@ describe.skipIf(Boolean(process.env.CC_MONGO_CONNECTION_STRING?.trim()))('live m
     expect(signals.map((d) => d.signalId)).toEqual(['sig-0001']);
     await app.persistence.close();
     await app.manager.close();
-  });
+  }, 180_000);
 });
