@@ -1,0 +1,64 @@
+import { ensureCandles } from './support/candles';
+import { expect, openView, snap, test } from './support/app';
+
+async function unreadCount(page: import('@playwright/test').Page): Promise<number> {
+  const badge = page.getByTestId('unread-count');
+  return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
+}
+
+test('a paper replay streams notifications live, raises the unread count and updates the State view', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await openView(app, 'Sessions');
+  const form = app.getByTestId('new-session-form');
+  await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Paper replay' }).click();
+  await form.getByLabel('Strategy').selectOption('sma-crossover');
+  const chip = form.locator('[data-symbol="ETH/BTC"]');
+  if ((await chip.getAttribute('aria-pressed')) !== 'true') await chip.click();
+  await form.getByRole('group', { name: 'Replay speed' }).getByRole('button', { name: '3600×' }).click();
+  const before = await unreadCount(app);
+  await form.getByRole('button', { name: 'Start paper replay' }).click();
+
+  const runPage = app.getByTestId('run-page');
+  await expect(runPage).toHaveAttribute('data-run-status', 'running');
+  const runId = decodeURIComponent(new URL(app.url()).hash.split('/')[2] ?? '');
+  expect(runId).not.toBe('');
+
+  // Notifications arrive live and the unread count on the navigation rises.
+  await expect.poll(() => unreadCount(app), { timeout: 90_000 }).toBeGreaterThan(before + 2);
+  const mid = await unreadCount(app);
+  await expect.poll(() => unreadCount(app), { timeout: 90_000 }).toBeGreaterThan(mid);
+  await expect(app.getByTestId('run-notifications').getByTestId('notification-row').first()).toBeVisible();
+  await snap(app, 'run-paper');
+
+  // The feed shows them newest first; filtering by run keeps only this run's.
+  await openView(app, 'Notifications');
+  const feed = app.getByTestId('notification-feed');
+  await expect(feed.getByTestId('notification-row').first()).toBeVisible();
+  await app.getByLabel('Run filter').selectOption(runId);
+  await expect.poll(() => feed.getByTestId('notification-row').count()).toBeGreaterThan(1);
+  const times = await feed.getByTestId('notification-row').evaluateAll((rows) => rows.map((r) => r.children[1]?.textContent ?? ''));
+  expect(times).toEqual([...times].sort().reverse());
+  await snap(app, 'notifications');
+
+  // Clicking a notification marks it read and opens its run.
+  const unreadBefore = await unreadCount(app);
+  await feed.locator('.note-row.unread').first().click();
+  await expect(app.getByTestId('run-page')).toBeVisible();
+  await expect.poll(() => unreadCount(app)).toBeLessThan(unreadBefore + 50);
+
+  // The State view shows the run's data and changes while the run goes on.
+  await openView(app, 'State');
+  await app.getByLabel('Run').selectOption(runId);
+  const tree = app.getByTestId('state-tree');
+  await expect(tree).toBeVisible();
+  await expect(app.getByTestId('state-storage')).toContainText(/Storage \([1-9]/, { timeout: 60_000 });
+  const v1 = Number(await tree.getAttribute('data-version'));
+  await expect.poll(async () => Number(await tree.getAttribute('data-version')), { timeout: 60_000 }).toBeGreaterThan(v1);
+  await snap(app, 'state');
+
+  // Stop the run.
+  await openView(app, 'Sessions');
+  const row = app.locator(`[data-run-id="${runId}"]`);
+  await row.getByTestId('stop-run').click();
+  await expect(row.locator('[data-status="stopped"]')).toBeVisible({ timeout: 60_000 });
+});
