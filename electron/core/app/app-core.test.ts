@@ -105,6 +105,15 @@ describe('app core with the real parts', () => {
     expect(inbox.items.every((n) => n.runId === runId)).toBe(true);
   });
 
+  it('tails the JSONL log with a level filter', async () => {
+    const { lines } = (await call('logs.tail', { limit: 1000 })) as { lines: Array<{ message: string; level: string }> };
+    expect(lines.map((l) => l.message).join(' / ')).toMatch(/using MongoDB/);
+    const errors = (await call('logs.tail', { limit: 50, level: 'error' })) as { lines: Array<{ level: string }> };
+    expect(errors.lines.every((l) => l.level === 'error')).toBe(true);
+    core.log.warn('a line written now', 'test');
+    await expect.poll(() => events.some((e) => e.event === 'log.line' && e.payload.message === 'a line written now')).toBe(true);
+  });
+
   it('answers an unknown run with not_found', async () => {
     expect(await core.dispatch('runs.get', { runId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });

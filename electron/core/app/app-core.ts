@@ -72,6 +72,8 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     log.error(`core services failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 'core');
   }
 
+  if (parts.logSink) log.attachSink(parts.logSink);
+
   const spool = (): DatabaseStatus['spool'] => parts.spool?.buffering() ?? { buffering: 0 };
   const databaseStatus = (): DatabaseStatus => database.status(spool());
   database.onManager((manager) => parts.attachDatabase?.(manager));

@@ -1,6 +1,7 @@
 import type { InvokeChannel, ParsedRequestOf, ResponseOf } from '../../../shared/contract/channels';
 import type { EventName, EventPayload } from '../../../shared/contract/events';
 import type { ConnectionManager } from '../db/connection-manager';
+import type { LogSink } from './app-log';
 
 /**
  * The narrow surface the app shell needs from each core part (engine, market data, persistence).
@@ -69,6 +70,8 @@ export interface CoreParts {
   strategies?: StrategiesPort;
   logs?: LogsPort;
   spool?: SpoolPort;
+  /** Appends the app's own log lines to the JSONL log (then `logs` reads them back). */
+  logSink?: LogSink;
   /** Called when the database changes (connected, switched, lost for good); parts rebind their services. */
   attachDatabase?(manager: ConnectionManager | undefined): Promise<void> | void;
   close?(): Promise<void>;

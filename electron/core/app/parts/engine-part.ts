@@ -198,6 +198,16 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
         return { rows, runs: active.map((r) => ({ runId: r.runId, kind: r.kind, mode: r.kind === 'backtest' ? ('backtest' as const) : ('live' as const) })) };
       },
     },
+    logSink: (input) => backtest.log.append(input),
+    logs: {
+      async tail({ limit, level }) {
+        const order = ['debug', 'info', 'warn', 'error'];
+        const min = level ? order.indexOf(level) : 0;
+        // Read more than asked when filtering by level, so a quiet level still fills the page.
+        const lines = await backtest.log.tail(Math.min(10_000, level ? limit * 10 : limit));
+        return { lines: lines.filter((l) => order.indexOf(l.level) >= min).slice(-limit) };
+      },
+    },
     spool: {
       buffering() {
         const status = bound?.live.spoolStatus();
