@@ -2,6 +2,7 @@ import { app, BrowserWindow, ipcMain, Notification } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from '../core/app/app-core';
+import { loadConfig } from '../core/app/config';
 import { buildCoreParts } from '../core/app/core-parts';
 import { startIpcBridge, trustedRendererCheck } from './ipc-bridge';
 import { installMenu } from './menu';
@@ -26,7 +27,10 @@ function focusWindow(): void {
 
 async function start(): Promise<void> {
   hardenSession(devServerUrl);
-  core = await createAppCore({ config: { dataDir: process.env.BACKTEST_MONITOR_DATA_DIR ?? app.getPath('userData') }, parts: buildCoreParts });
+  // loadConfig picks BACKTEST_MONITOR_DATA_DIR or the same per-user directory the headless host uses,
+  // so both modes share settings, the embedded database and local files.
+  app.setPath('userData', loadConfig().dataDir);
+  core = await createAppCore({ parts: buildCoreParts });
   const appCore = core;
   const isTrustedSender = trustedRendererCheck(rendererIndexFile, devServerUrl);
   win = createMainWindow({
