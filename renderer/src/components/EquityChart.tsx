@@ -42,7 +42,7 @@ export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; h
           <YAxis orientation="right" tickFormatter={(v: number) => `${v.toFixed(1)}%`} stroke="var(--border-strong)" tickLine={false} width={60} />
           <ReferenceLine y={0} stroke="var(--border-strong)" />
           <Tooltip content={<EquityTooltip />} isAnimationActive={false} />
-          <Area type="monotone" dataKey="equity" stroke="url(#equityStroke)" strokeWidth={1.6} fill="url(#equityFill)" isAnimationActive={false} dot={false} />
+          <Area type="linear" dataKey="equity" stroke="url(#equityStroke)" strokeWidth={1.6} fill="url(#equityFill)" isAnimationActive={false} dot={false} />
         </AreaChart>
       </ResponsiveContainer>
     </div>

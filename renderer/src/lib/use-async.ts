@@ -8,9 +8,10 @@ export type AsyncState<T> =
 
 /**
  * Runs `load` when `deps` change and on `reload()`; a reload keeps the previous data visible (no
- * flash of a spinner on live refreshes), and a stale answer never overwrites a newer one.
+ * flash of a spinner on live refreshes; `keepDataOnChange` does the same when deps change), and a
+ * stale answer never overwrites a newer one.
  */
-export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): AsyncState<T> & { reload(): void } {
+export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[], options: { keepDataOnChange?: boolean } = {}): AsyncState<T> & { reload(): void } {
   const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
   const generation = useRef(0);
   const loadRef = useRef(load);
@@ -29,8 +30,9 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
     );
   }, []);
 
+  const keep = options.keepDataOnChange === true;
   useEffect(() => {
-    run(false);
+    run(keep);
   }, deps);
 
   const reload = useCallback(() => run(true), [run]);

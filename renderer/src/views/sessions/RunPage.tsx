@@ -95,9 +95,11 @@ function RunChart({ run, symbol, version }: { run: RunDetail; symbol: string; ve
   const chart = useAsync(
     () => call('candles.chart', { exchangeName: run.exchangeName, symbol, interval: run.interval, from, to }),
     [run.runId, symbol, from, to, live ? version : 0],
+    // A live chart refreshes in place; an outage or a slow query keeps the last candles on screen.
+    { keepDataOnChange: true },
   );
   const { markers, levels } = useMemo(() => chartOverlays(run.signals, symbol, to), [run.signals, symbol, to]);
-  if (chart.status === 'loading') return <Loading label="Loading candles…" />;
+  if (chart.status === 'loading' && !chart.data) return <Loading label="Loading candles…" />;
   if (chart.status === 'error' && !chart.data) return <ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />;
   const candles = chart.data?.candles ?? [];
   if (candles.length === 0) return <Empty title="No candles for this range">Import or download {symbol} {run.interval} candles in Candles.</Empty>;
