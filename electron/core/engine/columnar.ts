@@ -85,9 +85,15 @@ export function packColumns(c: CandleColumns): Buffer {
 export function unpackColumns(bytes: Uint8Array, length: number): CandleColumns {
   const expected = length * COLUMN_NAMES.length * 8;
   if (bytes.byteLength !== expected) throw new Error(`candle cache body has ${bytes.byteLength} bytes, expected ${expected} for ${length} candles`);
-  // Copy into an aligned buffer: a Buffer read from disk may start at any byte offset.
-  const all = new Float64Array(length * COLUMN_NAMES.length);
-  new Uint8Array(all.buffer).set(bytes);
+  // A Float64Array view needs 8-byte alignment; a Buffer from a small read may sit at any offset
+  // of a shared pool, so only then is it copied.
+  let all: Float64Array;
+  if (bytes.byteOffset % 8 === 0) {
+    all = new Float64Array(bytes.buffer, bytes.byteOffset, length * COLUMN_NAMES.length);
+  } else {
+    all = new Float64Array(length * COLUMN_NAMES.length);
+    new Uint8Array(all.buffer).set(bytes);
+  }
   const c = { length } as CandleColumns;
   COLUMN_NAMES.forEach((name, k) => {
     c[name] = all.subarray(k * length, (k + 1) * length);

@@ -111,6 +111,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   /** Last message time per worker; absent until its first message (startup is not watched as tightly). */
   private readonly lastSeen = new Map<Worker, number>();
   private readonly spawnedAt = new Map<Worker, number>();
+  /** Warm workers waiting for their next job. */
+  private readonly idle: Worker[] = [];
+  private readonly idleDrop = new Map<Worker, () => void>();
   private readonly watchdog: NodeJS.Timeout;
   private closed = false;
 
@@ -277,7 +280,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     clearInterval(this.watchdog);
     this.queue.length = 0;
     const records = [...this.runs.values()];
-    await Promise.all(records.map((r) => this.terminateWorkers(r)));
+    const idle = this.idle.splice(0);
+    await Promise.all([...records.map((r) => this.terminateWorkers(r)), ...idle.map((w) => w.terminate().catch(() => undefined))]);
     await Promise.all(records.map((r) => r.chain.catch(() => undefined)));
   }
 
@@ -355,9 +359,15 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.backtestWorkers, pendingSymbols.length)) }, next));
     if (record.stopRequested || this.closed || isFinal(record.summary.status)) return;
     if (record.failure) return this.failWith(record, record.failure);
-    // Storage/Recent of the backtest column (in-memory by default) get each signal's final row.
-    const p = this.options.persistence.backtest;
-    for (const row of record.signals.values()) await p.storage.upsert(row);
+    // A backtest's signal rows stay in its in-memory result (get(runId).signals): the Storage
+    // service's per-row cap bookkeeping costs milliseconds per row, far too slow for 10^4–10^5
+    // signals. Recent gets the latest signal of each symbol.
+    const latest = new Map<string, SignalRow>();
+    for (const row of record.signals.values()) {
+      const prev = latest.get(row.symbol);
+      if (!prev || createdAtOf(row) >= createdAtOf(prev)) latest.set(row.symbol, row);
+    }
+    for (const row of latest.values()) await this.options.persistence.backtest.recent.remember(row);
     await this.finish(record, 'completed');
   }
 
@@ -404,41 +414,81 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return out;
   }
 
+  /** An idle warm worker, or a new one: loading a worker (and its modules) costs ~0.1–1 s. */
+  private acquireWorker(): Worker {
+    const warm = this.idle.pop();
+    if (warm) {
+      warm.off('exit', this.idleDrop.get(warm)!);
+      this.idleDrop.delete(warm);
+      warm.ref();
+      return warm;
+    }
+    const worker = spawnRunWorker(this.entry);
+    this.spawnedAt.set(worker, Date.now());
+    return worker;
+  }
+
+  /** Keeps a worker that finished cleanly for the next job (up to backtestWorkers of them). */
+  private releaseWorker(worker: Worker): void {
+    this.lastSeen.delete(worker);
+    if (this.closed || this.idle.length >= this.backtestWorkers) {
+      void worker.terminate();
+      return;
+    }
+    const drop = (): void => {
+      const i = this.idle.indexOf(worker);
+      if (i >= 0) this.idle.splice(i, 1);
+    };
+    worker.once('exit', drop);
+    this.idleDrop.set(worker, drop);
+    worker.unref();
+    this.idle.push(worker);
+  }
+
   private runWorker(record: RunRecord, job: WorkerJob): Promise<void> {
     return new Promise((resolve) => {
-      const worker = spawnRunWorker(this.entry);
+      const worker = this.acquireWorker();
       record.workers.add(worker);
-      this.spawnedAt.set(worker, Date.now());
+      if (this.spawnedAt.has(worker) === false) this.lastSeen.set(worker, Date.now());
       let settled = false;
-      const settle = (): void => {
+      const settle = (reusable: boolean): void => {
         if (settled) return;
         settled = true;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
         record.workers.delete(worker);
         this.lastSeen.delete(worker);
         this.spawnedAt.delete(worker);
+        if (reusable) this.releaseWorker(worker);
+        else void worker.terminate();
         resolve();
       };
-      worker.on('message', (m: FromWorker) => {
+      // Only this job's own listeners are removed afterwards: Worker keeps internal ones (they ref
+      // and unref its message port), which removeAllListeners would break.
+      const onMessage = (m: FromWorker): void => {
+        if (settled) return;
         this.lastSeen.set(worker, Date.now());
         if (m.type === 'events') this.onEvents(record, job, m);
         else if (m.type === 'rpc') this.onRpc(record, worker, m);
-        else if (m.type === 'done') {
-          void worker.terminate();
-          settle();
-        } else if (m.type === 'failed') {
+        else if (m.type === 'done') settle(record.workers.has(worker));
+        else if (m.type === 'failed') {
           record.failure ??= { error: m.error, stack: m.stack, symbol: m.symbol };
+          settle(false);
           void this.terminateWorkers(record);
-          settle();
         }
-      });
-      worker.on('error', (error) => {
+      };
+      const onError = (error: Error): void => {
         record.failure ??= { error: error.message, stack: error.stack, symbol: job.kind === 'backtest' ? job.symbol : undefined };
-        settle();
-      });
-      worker.on('exit', () => {
+        settle(false);
+      };
+      const onExit = (): void => {
         if (!settled && !record.stopRequested && !this.closed) record.failure ??= { error: 'the run worker exited unexpectedly' };
-        settle();
-      });
+        settle(false);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
       worker.postMessage({ type: 'start', job } satisfies ToWorker);
     });
   }

@@ -61,6 +61,20 @@ export function signalIdFor(runId: string, symbol: string, createdAt: number): s
   return `${runId}:${symbol}:${createdAt}`;
 }
 
+const SIGNAL_KEYS = new Set(['position', 'priceOpen', 'priceTakeProfit', 'priceStopLoss', 'minuteEstimatedTime', 'note']);
+const positiveFinite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/** True when `strategySignalSchema` would accept the value unchanged. */
+function looksValid(v: StrategySignal): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (v.position !== 'long' && v.position !== 'short') return false;
+  if (!positiveFinite(v.priceTakeProfit) || !positiveFinite(v.priceStopLoss) || !positiveFinite(v.minuteEstimatedTime)) return false;
+  if (v.priceOpen !== undefined && !positiveFinite(v.priceOpen)) return false;
+  if (v.note !== undefined && (typeof v.note !== 'string' || v.note.length > 2000)) return false;
+  for (const key in v) if (!SIGNAL_KEYS.has(key)) return false;
+  return true;
+}
+
 export class SignalTracker {
   /** The pending signal (scheduled or opened), if any. Only one per symbol at a time. */
   current: SignalRow | null = null;
@@ -84,11 +98,16 @@ export class SignalTracker {
    */
   submit(signal: StrategySignal, time: number, price: number): SignalRow {
     if (this.current) throw new SignalValidationError(`a ${this.current.status} signal ${this.current.signalId} is still pending`);
-    const parsed = strategySignalSchema.safeParse(signal);
-    if (!parsed.success) {
-      throw new SignalValidationError(parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; '));
+    // The zod schema is the rule; the hand-written check only spares strategies that emit tens of
+    // thousands of signals its cost, and any doubt goes to zod for the field-by-field message.
+    let s = signal;
+    if (!looksValid(signal)) {
+      const parsed = strategySignalSchema.safeParse(signal);
+      if (!parsed.success) {
+        throw new SignalValidationError(parsed.error.issues.map((i) => `${i.path.join('.') || 'signal'}: ${i.message}`).join('; '));
+      }
+      s = parsed.data;
     }
-    const s = parsed.data;
     const long = s.position === 'long';
     // A scheduled entry the price has already reached opens at once, at the current price.
     const reached = s.priceOpen === undefined || (long ? price <= s.priceOpen : price >= s.priceOpen);

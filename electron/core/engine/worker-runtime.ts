@@ -89,6 +89,7 @@ function makeRunner(
   now: () => number,
 ): SymbolRunner {
   const r = job.request;
+  const backtest = job.kind === 'backtest';
   const identity: SignalIdentity = {
     runId: job.runId,
     symbol,
@@ -104,7 +105,12 @@ function makeRunner(
     interval: r.interval,
     lifecycle: { costs: r.costs, intervalMs: INTERVAL_MS[r.interval], scheduleTimeoutMs: r.scheduleTimeoutMinutes * 60_000 },
     services: strategyServices(identity, access, events, now),
-    onSignal: (transition, signal) => events.push({ type: 'signal', at: eventTime(transition, signal), transition, signal }),
+    onSignal: (transition, signal) => {
+      // A backtest reports each signal once, when it is final (the replay is over in seconds and
+      // nobody watches it move); pending ones are reported at the end. Live runs report every step.
+      if (backtest && transition !== 'closed' && transition !== 'cancelled') return;
+      events.push({ type: 'signal', at: eventTime(transition, signal), transition, signal });
+    },
     onInvalidSignal: (error, time) => events.push({ type: 'notification', at: time, notification: validationNotice(identity, error, time) }),
   });
 }
@@ -122,6 +128,12 @@ async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess): 
     if (pending) await pending;
     port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length });
     await nextTick();
+  }
+  const open = runner.tracker.current;
+  if (open) {
+    const transition = open.status === 'scheduled' ? 'scheduled' : 'opened';
+    events.push({ type: 'signal', at: eventTime(transition, open), transition, signal: { ...open } });
+    port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
   }
   port.post({ type: 'done', processed: cols.length });
 }
@@ -270,39 +282,51 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
   };
 }
 
-/** Runs one job on a worker port; failures (a throwing strategy included) become a `failed` message. */
-export async function serveWorker(port: WorkerPort): Promise<void> {
+/**
+ * Serves jobs on a worker port, one after another (the run manager keeps finished workers warm for
+ * the next job). Failures, a throwing strategy included, become a `failed` message.
+ */
+export function serveWorker(port: WorkerPort): void {
   let nextRpc = 1;
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const cancels = new Set<string>();
-  const started = new Promise<WorkerJob>((resolveJob) => {
-    port.onMessage((m) => {
-      if (m.type === 'start') resolveJob(m.job);
-      else if (m.type === 'rpc-result') {
-        const w = waiting.get(m.id);
-        waiting.delete(m.id);
-        if (m.error !== undefined) w?.reject(new Error(m.error));
-        else w?.resolve(m.value ?? null);
-      } else if (m.type === 'cancel-signal') cancels.add(m.symbol);
-    });
-  });
+  const jobs: WorkerJob[] = [];
+  let busy = false;
   const rpc: RawAccess = (subsystem, method, key, value) =>
     new Promise((resolve, reject) => {
       const id = nextRpc++;
       waiting.set(id, { resolve, reject });
       port.post({ type: 'rpc', id, subsystem, method, key, value });
     });
+  const drain = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      cancels.clear();
+      // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
+      const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
+      try {
+        if (job.kind === 'backtest') await runBacktest(job, port, rpc);
+        else await runLive(job, port, rpc, cancels);
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        port.post({ type: 'failed', error: e.message, stack: e.stack, symbol: job.kind === 'backtest' ? job.symbol : undefined });
+      } finally {
+        clearInterval(heartbeat);
+      }
+    }
+    busy = false;
+  };
+  port.onMessage((m) => {
+    if (m.type === 'start') {
+      jobs.push(m.job);
+      void drain();
+    } else if (m.type === 'rpc-result') {
+      const w = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.error !== undefined) w?.reject(new Error(m.error));
+      else w?.resolve(m.value ?? null);
+    } else if (m.type === 'cancel-signal') cancels.add(m.symbol);
+  });
   port.post({ type: 'heartbeat' }); // loaded: from here on the watchdog expects regular signs of life
-  const job = await started;
-  // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
-  const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
-  try {
-    if (job.kind === 'backtest') await runBacktest(job, port, rpc);
-    else await runLive(job, port, rpc, cancels);
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    port.post({ type: 'failed', error: e.message, stack: e.stack, symbol: job.kind === 'backtest' ? job.symbol : undefined });
-  } finally {
-    clearInterval(heartbeat);
-  }
 }
