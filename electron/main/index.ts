@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from '../core/app/app-core';
 import { loadConfig } from '../core/app/config';
 import { buildCoreParts } from '../core/app/core-parts';
+import type { Dispatch } from '../core/app/dispatcher';
+import { AppEventBus } from '../core/app/event-bus';
 import { startIpcBridge, trustedRendererCheck } from './ipc-bridge';
 import { installMenu } from './menu';
 import { osNotificationFor } from './os-notifications';
@@ -13,54 +15,58 @@ const here = dirname(fileURLToPath(import.meta.url));
 const preloadFile = join(here, '..', 'preload', 'index.cjs');
 const rendererIndexFile = join(here, '..', 'renderer', 'index.html');
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const isTrustedSender = trustedRendererCheck(rendererIndexFile, devServerUrl);
 
-let core: AppCore | undefined;
 let win: BrowserWindow | undefined;
+let corePromise: Promise<AppCore> | undefined;
 let quitting = false;
 
-function focusWindow(): void {
-  if (!win || win.isDestroyed()) return;
-  if (win.isMinimized()) win.restore();
-  win.show();
-  win.focus();
+function openWindow(): void {
+  win = createMainWindow({ preloadFile, rendererIndexFile, devServerUrl, isTrustedUrl: (url) => isTrustedSender({ url, parent: null }) });
 }
 
-async function start(): Promise<void> {
-  hardenSession(devServerUrl);
-  // loadConfig picks BACKTEST_MONITOR_DATA_DIR or the same per-user directory the headless host uses,
-  // so both modes share settings, the embedded database and local files.
+function focusWindow(): void {
+  if (!win || win.isDestroyed()) openWindow();
+  if (win!.isMinimized()) win!.restore();
+  win!.show();
+  win!.focus();
+}
+
+function start(): void {
+  // The same per-user directory the headless host uses, so both modes share settings and data.
   app.setPath('userData', loadConfig().dataDir);
-  core = await createAppCore({ parts: buildCoreParts });
-  const appCore = core;
-  const isTrustedSender = trustedRendererCheck(rendererIndexFile, devServerUrl);
-  win = createMainWindow({
-    preloadFile,
-    rendererIndexFile,
-    devServerUrl,
-    isTrustedUrl: (url) => isTrustedSender({ url, parent: null }),
-  });
+  hardenSession(devServerUrl);
+  // The window and IPC come up at once; the core (database search, services) follows, and
+  // invokes made meanwhile wait for it instead of failing.
+  const bus = new AppEventBus();
+  const ready = createAppCore({ parts: buildCoreParts, bus });
+  corePromise = ready;
+  const dispatch: Dispatch = async (channel, payload) => (await ready).dispatch(channel, payload);
+  openWindow();
   const bridge = startIpcBridge({
     ipcMain,
-    dispatch: appCore.dispatch,
-    bus: appCore.bus,
+    dispatch,
+    bus,
     targets: () => (win && !win.isDestroyed() ? [win.webContents] : []),
     isTrustedSender,
-    onRejected: (reason) => appCore.log.warn(reason, 'ipc'),
+    onRejected: (reason) => void ready.then((core) => core.log.warn(reason, 'ipc')),
   });
   installMenu((view) => {
     focusWindow();
-    appCore.bus.emit('app.navigate', { view });
+    bus.emit('app.navigate', { view });
   });
 
-  appCore.bus.listen((envelope) => {
-    const note = osNotificationFor(envelope, appCore.settings.raw.osNotifications);
-    if (!note || !Notification.isSupported()) return;
-    const shown = new Notification({ title: note.title, body: note.body });
-    shown.on('click', () => {
-      focusWindow();
-      appCore.bus.emit('app.navigate', note.runId ? { view: 'Sessions', runId: note.runId, notificationType: note.type } : { view: 'Notifications' });
+  void ready.then((core) => {
+    bus.listen((envelope) => {
+      const note = osNotificationFor(envelope, core.settings.raw.osNotifications);
+      if (!note || !Notification.isSupported()) return;
+      const shown = new Notification({ title: note.title, body: note.body });
+      shown.on('click', () => {
+        focusWindow();
+        bus.emit('app.navigate', note.runId ? { view: 'Sessions', runId: note.runId, notificationType: note.type } : { view: 'Notifications' });
+      });
+      shown.show();
     });
-    shown.show();
   });
 
   app.on('before-quit', (event) => {
@@ -69,7 +75,10 @@ async function start(): Promise<void> {
     event.preventDefault();
     quitting = true;
     bridge.dispose();
-    void appCore.shutdown().finally(() => app.exit(0));
+    void ready
+      .then((core) => core.shutdown())
+      .catch((error: unknown) => console.error('shutdown failed', error))
+      .finally(() => app.exit(0));
   });
 }
 
@@ -81,9 +90,9 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0 && core) void start();
+    if (corePromise && BrowserWindow.getAllWindows().length === 0) openWindow();
   });
-  // Quit cleanly on SIGTERM/SIGINT too (e.g. from a terminal or a service manager).
+  // Quit cleanly on SIGTERM/SIGINT too (from a terminal or a service manager).
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => app.quit());
   app
     .whenReady()

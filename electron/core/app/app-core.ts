@@ -30,6 +30,8 @@ export interface AppCoreOptions {
   connectTimeoutMs?: number;
   /** Echo log lines to stderr (off in tests). */
   echoLog?: boolean;
+  /** An event bus created earlier (Electron opens its window and IPC before the core is ready). */
+  bus?: AppEventBus;
 }
 
 export interface AppCore {
@@ -52,7 +54,7 @@ function unavailable(part: string): never {
 export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCore> {
   const config = loadConfig(options.config);
   mkdirSync(config.dataDir, { recursive: true });
-  const bus = new AppEventBus();
+  const bus = options.bus ?? new AppEventBus();
   const log = new AppLog(bus.emit, 2000, options.echoLog === false ? () => undefined : undefined);
   const settings = new SettingsStore(config.settingsFile);
   if (settings.loadProblem) log.warn(settings.loadProblem, 'settings');
