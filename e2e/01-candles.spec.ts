@@ -65,3 +65,20 @@ test('a strict import of a malformed file stores nothing and lists the errors wi
   await expect(outcome).toContainText(/line|:2|:3/);
   await expect(app.getByTestId('import-result')).toHaveAttribute('data-ok', 'false');
 });
+
+test('downloads a range from the exchange (the fake Binance) and shows it', async ({ app }) => {
+  await openView(app, 'Candles');
+  await app.getByRole('button', { name: 'Download', exact: true }).first().click();
+  const form = app.getByTestId('download-form');
+  await form.getByLabel('Download exchange').fill('binance');
+  await form.getByLabel('Download symbol').fill('ADA/BTC');
+  await form.getByLabel('Download interval').selectOption('1m');
+  await form.getByLabel('Download from').fill('2018-01-21T00:00');
+  await form.getByLabel('Download to').fill('2018-01-22T00:00');
+  await form.getByRole('button', { name: 'Download' }).click();
+  const result = app.getByTestId('download-result');
+  await expect(result).toBeVisible({ timeout: 120_000 });
+  await expect(result).toContainText(/Fetched 1,4\d\d candles/);
+  await app.getByTestId('candles-view').getByLabel('Symbol', { exact: true }).selectOption('ADA/BTC');
+  await expect.poll(() => app.getByTestId('candle-chart').locator('g.candle').count()).toBeGreaterThan(1000);
+});

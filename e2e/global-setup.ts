@@ -4,12 +4,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWireServer, type RunningWireServer } from '../electron/core/db/wire-server';
-import { startHost } from './support/processes';
+import { startHost, startProcess, stopProcess } from './support/processes';
 
 /**
  * Starts what the e2e tests drive: the built app (built first if `out/` lacks it), a wire-protocol
  * database server in memory (unless CC_MONGO_CONNECTION_STRING names a real MongoDB), and
- * the headless host on a free port with a fresh database.
+ * the fake Binance exchange for downloads, and the headless host on a free port with a fresh database.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const root = process.cwd();
@@ -29,7 +29,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const base = new URL(external ?? db!.uri);
   base.pathname = `/bme2e_${randomBytes(4).toString('hex')}`;
   const mongoUri = base.toString();
-  const host = await startHost({ root, mongoUri, dataDir: join(work, 'app-data'), logFile: join(logDir, 'e2e-host.log') });
+  // The fake Binance (real REST format, the shared real candles) behind the Download form.
+  const exchange = await startProcess(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'electron', 'core', 'market', 'fake-binance-cli.ts'), '--port', '0'], {
+    cwd: root,
+    ready: /FAKE_BINANCE_URL=(\S+)/,
+    logFile: join(logDir, 'e2e-fake-binance.log'),
+  });
+  const host = await startHost({ root, mongoUri, dataDir: join(work, 'app-data'), logFile: join(logDir, 'e2e-host.log'), exchangeApiUrl: exchange.match[1] });
 
   process.env.E2E_APP_URL = host.url;
   process.env.E2E_MONGO_URI = mongoUri;
@@ -37,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     await host.stop();
+    await stopProcess(exchange.child);
     await db?.stop();
     rmSync(work, { recursive: true, force: true });
   };

@@ -67,14 +67,20 @@ export interface RunningHost {
 }
 
 /** The built headless host (out/main/server.js) on a free port, using only `mongoUri` as its database. */
-export async function startHost(options: { root: string; mongoUri: string; dataDir: string; logFile: string }): Promise<RunningHost> {
+export async function startHost(options: { root: string; mongoUri: string; dataDir: string; logFile: string; exchangeApiUrl?: string }): Promise<RunningHost> {
   const port = await freePort();
   const { child, match } = await startProcess(
     process.execPath,
     [join(options.root, 'out', 'main', 'server.js'), '--port', String(port), '--static', join(options.root, 'out', 'renderer')],
     {
       cwd: options.root,
-      env: { ...process.env, CC_MONGO_CONNECTION_STRING: options.mongoUri, BACKTEST_MONITOR_DB: 'env', BACKTEST_MONITOR_DATA_DIR: options.dataDir },
+      env: {
+        ...process.env,
+        CC_MONGO_CONNECTION_STRING: options.mongoUri,
+        BACKTEST_MONITOR_DB: 'env',
+        BACKTEST_MONITOR_DATA_DIR: options.dataDir,
+        ...(options.exchangeApiUrl ? { BACKTEST_MONITOR_EXCHANGE_API_URL: options.exchangeApiUrl } : {}),
+      },
       ready: /Backtest Monitor UI: (http\S+)/,
       logFile: options.logFile,
       timeoutMs: 120_000,

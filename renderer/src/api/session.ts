@@ -1,6 +1,7 @@
 import { connectBackend } from '../../../shared/contract/connect';
 import type { EventEnvelope, EventName, EventPayload } from '../../../shared/contract/events';
 import { createFrameBatcher } from '../lib/frame-batcher';
+import { useCandleProgress } from '../stores/candle-progress';
 import { useConnection } from '../stores/database';
 import { useLogs } from '../stores/logs';
 import { useNotifications } from '../stores/notifications';
@@ -28,6 +29,7 @@ function applyFrame(batch: EventEnvelope[]): void {
     const known = useRuns.getState().byId;
     if (runEvents.some((e) => !known[e.runId])) void refreshRuns();
   }
+  if (g['candles.progress']) useCandleProgress.getState().apply(g['candles.progress']);
   if (g.notification) useNotifications.getState().applyLive(g.notification);
   const unread = g['notifications.unread']?.at(-1);
   if (unread) useNotifications.getState().setUnread(unread.count);

@@ -69,3 +69,17 @@ export function Panel({ title, actions, children, flush, testId }: { title?: Rea
     </section>
   );
 }
+
+/** Progress of a long import or download: a bar when the fraction is known, a spinner until then. */
+export function OperationProgress({ label, fraction, detail, testId }: { label: string; fraction?: number; detail?: string; testId?: string }): ReactElement {
+  return (
+    <div style={{ display: 'flex', alignItems: 'center', gap: 10 }} role="status" data-testid={testId}>
+      {fraction === undefined ? <div className="spinner" style={{ width: 16, height: 16 }} /> : <ProgressBar value={fraction} />}
+      <span className="dim">
+        {label}
+        {fraction !== undefined && ` ${Math.round(fraction * 100)}%`}
+        {detail && ` · ${detail}`}
+      </span>
+    </div>
+  );
+}

@@ -239,7 +239,11 @@ export function CandlesView(): ReactElement {
       )}
       {panel === 'download' && (
         <Panel title="Download from an exchange" testId="download-panel">
-          <DownloadPanel defaults={{ exchangeName: current?.exchangeName ?? 'binance', symbol: current?.symbol ?? 'BTC/USDT', interval: current?.interval ?? '1m' }} onDownloaded={refresh} />
+          <DownloadPanel defaults={{ exchangeName: current?.exchangeName ?? 'binance', symbol: current?.symbol ?? 'BTC/USDT', interval: current?.interval ?? '1m' }} onDownloaded={(s) => {
+              setKey(s);
+              refresh();
+            }}
+          />
         </Panel>
       )}
       {list.status === 'loading' && !list.data ? (

@@ -2,11 +2,13 @@ import { useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS, type Interval } from '../../../../shared/candles';
 import type { ResponseOf } from '../../../../shared/contract/channels';
 import { call, errorMessage } from '../../api/client';
+import { OperationProgress } from '../../components/states';
+import { useCandleProgress } from '../../stores/candle-progress';
 import { formatDuration, formatInt, fromUtcInput, toUtcInput } from '../../lib/format';
 
 type DownloadResult = ResponseOf<'candles.download'>;
 
-export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchangeName: string; symbol: string; interval: Interval }; onDownloaded(): void }): ReactElement {
+export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchangeName: string; symbol: string; interval: Interval }; onDownloaded(series: { exchangeName: string; symbol: string; interval: Interval }): void }): ReactElement {
   const [exchangeName, setExchange] = useState(defaults.exchangeName || 'binance');
   const [symbol, setSymbol] = useState(defaults.symbol || 'BTC/USDT');
   const [interval, setInterval] = useState<Interval>(defaults.interval);
@@ -15,10 +17,12 @@ export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchange
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<DownloadResult>();
   const [error, setError] = useState<string>();
+  const progress = useCandleProgress((s) => s.byOperation.download);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setBusy(true);
+    useCandleProgress.getState().clear('download');
     setError(undefined);
     setResult(undefined);
     try {
@@ -26,7 +30,7 @@ export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchange
       const t = fromUtcInput(to);
       if (f === undefined || t === undefined) throw new Error('from and to must be dates');
       setResult(await call('candles.download', { exchangeName, symbol, interval, from: f, to: t }));
-      onDownloaded();
+      onDownloaded({ exchangeName, symbol, interval });
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -69,10 +73,12 @@ export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchange
           {busy ? 'Downloading…' : 'Download'}
         </button>
         {busy && (
-          <div style={{ display: 'flex', alignItems: 'center', gap: 8 }} role="status">
-            <div className="spinner" style={{ width: 16, height: 16 }} />
-            <span className="dim">Fetching pages from {exchangeName} within its rate limit…</span>
-          </div>
+          <OperationProgress
+            testId="download-progress"
+            label={`Fetching from ${exchangeName} within its rate limit…`}
+            fraction={progress?.fraction}
+            detail={progress ? `${formatInt(progress.count)} candles${progress.message && progress.message !== 'done' ? ` · ${progress.message}` : ''}` : undefined}
+          />
         )}
       </div>
       {error && (

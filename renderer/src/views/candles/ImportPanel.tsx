@@ -2,7 +2,9 @@ import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS } from '../../../../shared/candles';
 import type { ResponseOf } from '../../../../shared/contract/channels';
 import { call, errorMessage } from '../../api/client';
+import { OperationProgress } from '../../components/states';
 import { formatDuration, formatInt, formatTime } from '../../lib/format';
+import { useCandleProgress } from '../../stores/candle-progress';
 
 type ImportResult = ResponseOf<'candles.import'>;
 
@@ -61,6 +63,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
         source = { kind: 'content', fileName: file.name, text: await file.text() };
       } else if (path.trim()) source = { kind: 'path', path: path.trim() };
       else throw new Error('choose a file or enter a path on the host');
+      useCandleProgress.getState().clear('import');
       setPhase('importing');
       const out = await call('candles.import', {
         source,
@@ -79,6 +82,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
   };
 
   const busy = phase !== 'idle';
+  const progress = useCandleProgress((s) => s.byOperation.import);
   return (
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="import-form">
       <div className="form-row">
@@ -126,10 +130,12 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
           {busy ? 'Importing…' : 'Import'}
         </button>
         {busy && (
-          <div style={{ display: 'flex', alignItems: 'center', gap: 8 }} role="status" data-testid="import-progress">
-            <div className="spinner" style={{ width: 16, height: 16 }} />
-            <span className="dim">{phase === 'reading' ? `Reading ${file?.name ?? 'file'}…` : 'Validating and storing candles…'}</span>
-          </div>
+          <OperationProgress
+            testId="import-progress"
+            label={phase === 'reading' ? `Reading ${file?.name ?? 'file'}…` : 'Validating and storing candles…'}
+            fraction={phase === 'importing' ? progress?.fraction : undefined}
+            detail={phase === 'importing' && progress ? `${formatInt(progress.count)} rows` : undefined}
+          />
         )}
       </div>
       {error && (
