@@ -171,6 +171,33 @@ describe('headless WebSocket host', () => {
   });
 });
 
+describe('headless host request limits', () => {
+  it('refuses invokes beyond the in-flight limit instead of queuing them, and answers the rest', async () => {
+    const { AppEventBus } = await import('../core/app/event-bus');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const core = {
+      bus: new AppEventBus(),
+      dispatch: async () => {
+        await gate;
+        return { ok: true as const, data: {} };
+      },
+      databaseStatus: () => ({ source: 'none' as const, status: 'disconnected' as const, label: 'none', spool: { buffering: 0 }, since: 0 }),
+    };
+    const host = await startHost(core, { maxInFlight: 4 });
+    try {
+      const client = await rawClient(`${host.url.replace('http', 'ws')}ws`);
+      for (let id = 1; id <= 6; id++) client.ws.send(JSON.stringify({ type: 'invoke', id, channel: 'settings.get' }));
+      expect(await client.next((m) => m.type === 'result' && m.id === 5)).toMatchObject({ result: { ok: false, error: { code: 'unavailable' } } });
+      release();
+      expect(await client.next((m) => m.type === 'result' && m.id === 4)).toMatchObject({ result: { ok: true } });
+      client.ws.close();
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('headless host beyond loopback', () => {
   let dataDir: string;
   let core: AppCore;

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DatabaseStatus } from '../../shared/contract/channels';
 import type { EventEnvelope } from '../../shared/contract/events';
+import { fail } from '../../shared/contract/result';
 import { CLOSE_CODES, WS_PATH, type ClientMessage, type ServerMessage } from '../../shared/contract/ws-protocol';
 import type { Dispatch } from '../core/app/dispatcher';
 import { EventBatcher, type EnvelopeListener } from '../core/app/event-bus';
@@ -33,6 +34,10 @@ export interface HostOptions {
   /** A client whose unsent data passes this is dropped (code 4008) instead of growing memory. */
   maxBufferedBytes?: number;
   batchIntervalMs?: number;
+  /** Invokes one connection may have unanswered at once; more are refused, not queued without bound. */
+  maxInFlight?: number;
+  /** Ping period; a client that misses a pong is closed so dead connections do not linger. */
+  heartbeatMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -154,9 +159,28 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     // Replay before joining the live stream; a later batch may repeat some, the client drops seq <= its last.
     for (let i = 0; i < missed.events.length; i += 2000) send(ws, { type: 'events', events: missed.events.slice(i, i + 2000) });
     sockets.add(ws);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     ws.on('close', () => sockets.delete(ws));
     ws.on('message', (data, isBinary) => void onMessage(ws, isBinary ? null : data.toString()));
   };
+
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const ws of sockets) {
+      if (!alive.get(ws)) {
+        sockets.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, options.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
+  const inFlight = new WeakMap<WebSocket, number>();
+  const maxInFlight = options.maxInFlight ?? 64;
 
   const onMessage = async (ws: WebSocket, text: string | null): Promise<void> => {
     if (text === null) return send(ws, { type: 'error', code: 'invalid_payload', message: 'binary messages are not supported; send JSON text' });
@@ -169,8 +193,17 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     if (typeof message !== 'object' || message === null || message.type !== 'invoke' || typeof message.id !== 'number') {
       return send(ws, { type: 'error', code: 'invalid_payload', message: 'expected {"type":"invoke","id":<number>,"channel":"…","payload":…}' });
     }
-    const result = await core.dispatch(message.channel, message.payload);
-    send(ws, { type: 'result', id: message.id, result });
+    const busy = inFlight.get(ws) ?? 0;
+    if (busy >= maxInFlight) {
+      return send(ws, { type: 'result', id: message.id, result: fail('unavailable', `too many requests in flight (${maxInFlight}); wait for answers before sending more`) });
+    }
+    inFlight.set(ws, busy + 1);
+    try {
+      const result = await core.dispatch(message.channel, message.payload);
+      send(ws, { type: 'result', id: message.id, result });
+    } finally {
+      inFlight.set(ws, (inFlight.get(ws) ?? 1) - 1);
+    }
   };
 
   await new Promise<void>((resolveListen, reject) => {
@@ -187,6 +220,7 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     host,
     clients: () => sockets.size,
     close: async () => {
+      clearInterval(heartbeat);
       unlisten();
       batcher.dispose();
       for (const socket of wss.clients) socket.close(CLOSE_CODES.shuttingDown, 'host shutting down');
