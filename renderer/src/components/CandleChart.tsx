@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { ComposedChart, Line, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, usePlotArea, useXAxisScale, useYAxisScale, XAxis, YAxis } from 'recharts';
 import type { Candle } from '../../../shared/contract/domain';
-import { candleGeometry, candleIndexAt, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
+import { candleGeometry, candleIndexAt, niceTicks, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
 import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
 
 export interface ChartMarker {
@@ -164,6 +164,10 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
     // Extra room below keeps the lowest candles clear of the volume bars.
     return [min - pad * 4, max + pad];
   }, [visible, levels]);
+  const priceTicks = useMemo(() => niceTicks(lo, hi), [lo, hi]);
+  // Ticks show as many decimals as their step needs (0.095, not 0.09500000).
+  const tickStep = priceTicks.length > 1 ? priceTicks[1]! - priceTicks[0]! : 1;
+  const tickDecimals = Math.min(8, Math.max(0, Math.ceil(-Math.log10(tickStep) + 0.3) + 1));
   const maxVolume = useMemo(() => visible.reduce((m, r) => Math.max(m, r.volume), 0), [visible]);
 
   // Markers and levels snap to the candle that contains their time, so they sit on aggregated bars too.
@@ -205,7 +209,8 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
             yAxisId="price"
             orientation="right"
             domain={[lo, hi]}
-            tickFormatter={(v: number) => formatPrice(v)}
+            ticks={priceTicks}
+            tickFormatter={(v: number) => formatPrice(v, tickDecimals)}
             stroke="var(--border-strong)"
             tickLine={false}
             width={86}

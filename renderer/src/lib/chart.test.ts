@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candleGeometry, candleIndexAt, panWindow, zoomWindow } from './chart';
+import { candleGeometry, candleIndexAt, niceTicks, panWindow, zoomWindow } from './chart';
 
 describe('chart helpers', () => {
   it('zooms in around the cursor and never past the series', () => {
@@ -30,5 +30,11 @@ describe('chart helpers', () => {
     expect(candleIndexAt(ts, 180)).toBe(3);
     expect(candleIndexAt(ts, 999)).toBe(3);
     expect(candleIndexAt(ts, -1)).toBe(-1);
+  });
+
+  it('picks round price ticks inside the range', () => {
+    expect(niceTicks(0.0866, 0.1071, 6)).toEqual([0.09, 0.095, 0.1, 0.105]);
+    expect(niceTicks(95, 212, 5)).toEqual([100, 125, 150, 175, 200]);
+    expect(niceTicks(1, 1)).toEqual([]);
   });
 });

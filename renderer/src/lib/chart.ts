@@ -55,3 +55,14 @@ export function candleIndexAt(timestamps: readonly number[], t: number): number 
   }
   return found;
 }
+
+/** Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, target = 6): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi <= lo) return [];
+  const raw = (hi - lo) / target;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
