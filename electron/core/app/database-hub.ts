@@ -14,6 +14,8 @@ export interface DatabaseHubOptions {
   settingsConnectionString?: string;
   /** Per-candidate connect budget. */
   connectTimeoutMs?: number;
+  /** How often to look for a database again while there is none. */
+  retryMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -48,6 +50,8 @@ export class DatabaseHub {
   private since = Date.now();
   private readonly stateListeners = new Set<() => void>();
   private readonly managerListeners = new Set<Listener>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(private readonly options: DatabaseHubOptions) {}
 
@@ -95,6 +99,46 @@ export class DatabaseHub {
   /** Runs the search once at startup. Never throws: with no database the app still runs. */
   async start(): Promise<DatabaseStatus> {
     const { config } = this.options;
+    const problems = await this.search(true);
+    if (problems === undefined) return this.status();
+    await this.stopEmbedded();
+    this.source = config.envConnectionString ? 'env' : 'none';
+    this.label = config.envConnectionString ? `MongoDB at ${maskConnectionString(config.envConnectionString)} (unreachable)` : 'no database';
+    this.reason = problems.join('; ') || 'no database was found';
+    this.log('warn', `running without a database: ${this.reason}; retrying every ${Math.round(this.retryMs / 1000)} s`);
+    await this.setManager(undefined);
+    this.scheduleRetry();
+    return this.status();
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? 15_000;
+  }
+
+  /**
+   * Without a database, looks again now and then (not for the embedded server, which would
+   * always win): a MongoDB started later with the Compose command is picked up without a restart.
+   */
+  private scheduleRetry(): void {
+    this.cancelRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.search(false).then((problems) => {
+        if (problems === undefined) this.log('info', `database is back: ${this.label}`);
+        else if (!this.manager && !this.closed) this.scheduleRetry();
+      });
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Tries the candidates in order; undefined on success, else why each failed. */
+  private async search(withEmbedded: boolean): Promise<string[] | undefined> {
+    const { config } = this.options;
     const candidates: Array<{ source: DatabaseSource; uri: () => Promise<string | undefined> }> = [];
     if (config.envConnectionString) {
       candidates.push({ source: 'env', uri: async () => config.envConnectionString });
@@ -103,7 +147,7 @@ export class DatabaseHub {
       if (config.probeLocalhost) {
         candidates.push({ source: 'localhost', uri: async () => ((await portAnswers('127.0.0.1', 27017)) ? LOCALHOST_URI : undefined) });
       }
-      if (config.embedded) candidates.push({ source: 'embedded', uri: () => this.startEmbedded() });
+      if (config.embedded && withEmbedded) candidates.push({ source: 'embedded', uri: () => this.startEmbedded() });
     }
     const problems: string[] = [];
     for (const candidate of candidates) {
@@ -116,18 +160,12 @@ export class DatabaseHub {
       }
       if (!uri) continue;
       const failure = await this.use(candidate.source, uri);
-      if (!failure) return this.status();
+      if (!failure) return undefined;
       problems.push(`${candidate.source}: ${failure}`);
       // The environment's choice is explicit: report its failure instead of silently using another database.
       if (candidate.source === 'env') break;
     }
-    await this.stopEmbedded();
-    this.source = config.envConnectionString ? 'env' : 'none';
-    this.label = config.envConnectionString ? `MongoDB at ${maskConnectionString(config.envConnectionString)} (unreachable)` : 'no database';
-    this.reason = problems.join('; ') || 'no database was found';
-    this.log('warn', `running without a database: ${this.reason}`);
-    await this.setManager(undefined);
-    return this.status();
+    return problems;
   }
 
   private async startEmbedded(): Promise<string> {
@@ -250,25 +288,31 @@ export class DatabaseHub {
 
   /** Switches to another database at runtime (Settings → Connect). */
   async switchTo(target: { connectionString: string } | { embedded: true }): Promise<string | undefined> {
+    this.cancelRetry();
     if ('embedded' in target) {
       if (this.source === 'embedded' && this.manager) return undefined;
       let uri: string;
       try {
         uri = await this.startEmbedded();
       } catch (error) {
+        if (!this.manager) this.scheduleRetry();
         return error instanceof Error ? error.message : String(error);
       }
       const failure = await this.use('embedded', uri);
       if (failure) await this.stopEmbedded();
+      if (failure && !this.manager) this.scheduleRetry();
       return failure;
     }
     const wasEmbedded = this.source === 'embedded';
     const failure = await this.use('custom', target.connectionString);
     if (!failure && wasEmbedded) await this.stopEmbedded();
+    if (failure && !this.manager) this.scheduleRetry();
     return failure;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.cancelRetry();
     const manager = this.manager;
     this.manager = undefined;
     await manager?.close();
