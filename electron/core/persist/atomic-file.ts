@@ -14,6 +14,26 @@ export const nodeFileOps: FileOps = { open: fsp.open, rename: fsp.rename, rm: fs
 export const TEMP_SUFFIX = '.tmp';
 let tempCounter = 0;
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * A temp file whose writer is gone was never renamed, so its key still holds the previous value
+ * and the file is garbage. Temp files of live writers (this process or another) are in flight.
+ */
+export function isAbandonedTempFile(name: string): boolean {
+  const pid = Number(name.match(/\.(\d+)\.[0-9a-z]+\.tmp$/)?.[1]);
+  if (!name.endsWith(TEMP_SUFFIX) || !Number.isInteger(pid) || pid <= 0) return false;
+  return pid !== process.pid && !isRunning(pid);
+}
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;

@@ -119,4 +119,13 @@ describe('local-file adapter', () => {
     // Leftover temp files of the killed writer are cleared on open.
     expect((await fsp.readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('on open, clears temp files of dead writers but not those of live ones', async () => {
+    const dead = `x.json.${2 ** 22 + 12345}.0.tmp`;
+    const alive = `y.json.${process.ppid}.0.tmp`;
+    const ours = `z.json.${process.pid}.0.tmp`;
+    for (const name of [dead, alive, ours]) await fsp.writeFile(join(dir, name), 'partial');
+    await FileAdapter.open<StateKey, JsonValue>(STATE, { dir, format: 'json' });
+    expect((await fsp.readdir(dir)).sort()).toEqual([alive, ours].sort());
+  });
 });

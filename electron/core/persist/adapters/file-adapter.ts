@@ -2,7 +2,7 @@ import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AdapterName } from '../../../../shared/domain/persist-matrix';
-import { readFileIfExists, removeFileIfExists, TEMP_SUFFIX, writeFileAtomic, type FileOps, nodeFileOps } from '../atomic-file';
+import { isAbandonedTempFile, readFileIfExists, removeFileIfExists, writeFileAtomic, type FileOps, nodeFileOps } from '../atomic-file';
 import { CorruptEntryError, PersistError, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from '../contract';
 import { fileStemFor, isHashedStem, keyFromStem } from '../file-names';
 import { KeyedLock } from '../keyed-lock';
@@ -52,9 +52,8 @@ export class FileAdapter<K extends ContextKey, V> implements PersistAdapter<K, V
 
   static async open<K extends ContextKey, V>(def: FileSubsystem, options: FileAdapterOptions): Promise<FileAdapter<K, V>> {
     await mkdir(options.dir, { recursive: true });
-    // A temp file left by a killed process was never renamed, so its key still holds the previous value.
     for (const name of await readdir(options.dir)) {
-      if (name.endsWith(TEMP_SUFFIX)) await removeFileIfExists(join(options.dir, name)).catch(() => undefined);
+      if (isAbandonedTempFile(name)) await removeFileIfExists(join(options.dir, name)).catch(() => undefined);
     }
     return new FileAdapter<K, V>(def, options);
   }
