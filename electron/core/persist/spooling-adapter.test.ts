@@ -79,6 +79,32 @@ describe('the spooling MongoDB adapter', () => {
     await otherSpool.close();
   });
 
+  it('lists stored and buffered entries as one view until the replay lands', async () => {
+    const connection = { isConnected: true };
+    const inner = new MemoryAdapter<StateKey, JsonValue>(STATE);
+    const adapter = new SpoolingAdapter({ name: 'state', keyParts: STATE.keyParts }, inner, spool, connection);
+    for (const [bucketName, rank] of [['a', 1], ['b', 2], ['c', 3]] as const) await adapter.write({ signalId: 's', bucketName }, { rank });
+    expect(spool.size).toBe(0);
+    connection.isConnected = false;
+    await adapter.write({ signalId: 's', bucketName: 'b' }, { rank: 20 });
+    await adapter.remove({ signalId: 's', bucketName: 'c' });
+    await adapter.write({ signalId: 's', bucketName: 'd' }, { rank: 0 });
+    await adapter.write({ signalId: 'other', bucketName: 'x' }, { rank: 5 });
+    // Back up, not yet replayed: MongoDB holds a, b(2), c; the spool holds b(20), -c, d, other/x.
+    connection.isConnected = true;
+    const page = await adapter.list({ key: { signalId: 's' }, sortBy: 'rank', order: 'desc', limit: 2 });
+    expect(page.total).toBe(3);
+    expect(page.incomplete).toBeUndefined();
+    expect(page.items.map((e) => [e.key.bucketName, e.value])).toEqual([['b', { rank: 20 }], ['a', { rank: 1 }]]);
+    expect((await adapter.keys({ signalId: 's' })).map((k) => k.bucketName).sort()).toEqual(['a', 'b', 'd']);
+    expect(await adapter.has({ signalId: 's', bucketName: 'c' })).toBe(false);
+    await spool.replay({
+      apply: (e) => (e.op === 'write' ? inner.write(e.key as StateKey, e.value as JsonValue) : inner.remove(e.key as StateKey)),
+      isTransient: () => false,
+    });
+    expect((await inner.list({ key: { signalId: 's' }, sortBy: 'rank', order: 'desc' })).items.map((e) => e.key.bucketName)).toEqual(['b', 'a', 'd']);
+  });
+
   it('MongoDB writes carry the wtimeoutMS of the connection string', async () => {
     const uri = new URL(freshDatabaseUri('persist_wc'));
     uri.searchParams.set('wtimeoutMS', '1234');
