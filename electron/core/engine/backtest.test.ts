@@ -114,7 +114,7 @@ describe.each(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout'])('bac
     // Both symbols ran (in their own workers) and every signal belongs to one of them.
     expect(new Set(first.signals.map((x) => x.symbol))).toEqual(new Set(Object.keys(SYMBOLS)));
     for (const x of first.signals) expect(['closed', 'cancelled', 'opened', 'scheduled']).toContain(x.status);
-  });
+  }, 120_000);
 });
 
 describe('backtest requests', () => {

@@ -126,5 +126,5 @@ describe('paper replay', () => {
     const session = await second.live.session.get({ strategyName: 'paper-demo', exchangeName: 'binance', frameName: done.frameName, symbol: 'ETH/BTC', backtest: false });
     expect(session).toMatchObject({ lastSignalAt: expect.any(Number) });
     await second.manager.close();
-  });
+  }, 150_000);
 });

@@ -106,7 +106,7 @@ describe('a failing strategy fails its own run only', () => {
 
     expect(g.status).toBe('completed');
     expect(g.stats!.trades).toBeGreaterThan(10);
-  });
+  }, 120_000);
 
   it('stop() ends a running run as stopped', async () => {
     const { runId } = await manager.start({ kind: 'backtest', exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', ...range, strategyName: 'loops' });

@@ -45,6 +45,8 @@ export interface RunManagerOptions {
   watchdogMs?: number;
   /** Live runs: exchange polling period. */
   livePollMs?: number;
+  /** Live runs: REST base URL replacing the exchange's own (proxy, mirror, fake exchange in tests). */
+  exchangeApiUrl?: string;
   workerEntry?: RunWorkerEntry;
 }
 
@@ -62,11 +64,15 @@ interface RunRecord {
   /** Live persistence runs in message order, one write after another. */
   chain: Promise<void>;
   stopRequested: boolean;
+  /** When the paper/live checkpoint was last written, and the pending deferred write. */
+  savedAt?: number;
+  checkpointTimer?: NodeJS.Timeout;
   /** Set by a worker's failure so the other symbols of the run stop too. */
   failure?: { error: string; stack?: string; symbol?: string };
 }
 
 const STARTUP_GRACE_MS = 60_000;
+const CHECKPOINT_EVERY_MS = 1_000;
 
 const isFinal = (s: RunStatus): boolean => (FINAL_RUN_STATUSES as readonly string[]).includes(s);
 
@@ -382,6 +388,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       cursors: record.cursors,
       pending: this.pendingAtCursors(record),
       pollMs: this.options.livePollMs,
+      exchangeApiUrl: this.options.exchangeApiUrl,
     };
     if (r.kind === 'paper') job.cacheFiles = await this.cacheFiles(record);
     await this.runWorker(record, job);
@@ -509,13 +516,35 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
         .then(async () => {
           await this.persistLive(record, events);
           Object.assign(record.cursors, cursors);
-          await this.persistRun(record);
+          // The checkpoint may lag (a resume then replays a little more, as the same documents);
+          // it must never run ahead of the events it covers, which the chain guarantees.
+          const now = Date.now();
+          if (events.length > 0 || now - (record.savedAt ?? 0) >= CHECKPOINT_EVERY_MS) {
+            record.savedAt = now;
+            await this.persistRun(record);
+          } else {
+            this.scheduleCheckpoint(record);
+          }
         })
         .catch((error: unknown) => {
           record.failure ??= { error: `cannot persist run ${runId}: ${error instanceof Error ? error.message : String(error)}` };
           void this.terminateWorkers(record);
         });
     }
+  }
+
+  /** A skipped checkpoint is written a moment later, so a feed that went quiet is not left behind. */
+  private scheduleCheckpoint(record: RunRecord): void {
+    if (record.checkpointTimer) return;
+    record.checkpointTimer = setTimeout(() => {
+      record.checkpointTimer = undefined;
+      if (isFinal(record.summary.status) || record.stopRequested || this.closed) return;
+      record.chain = record.chain.then(async () => {
+        record.savedAt = Date.now();
+        await this.persistRun(record);
+      }).catch(() => undefined);
+    }, CHECKPOINT_EVERY_MS);
+    record.checkpointTimer.unref();
   }
 
   private applyEvent(record: RunRecord, e: EngineEvent): void {

@@ -48,13 +48,21 @@ function runModel(conn: Connection): Model<StoredRun> {
 
 /** Paper/live runs in MongoDB (`run-items`, unique on runId), written with atomic upserts. */
 export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
+  private indexes: Promise<void> | undefined;
   constructor(conn: Connection) {
     super(runModel(conn));
   }
+  /** The unique index must exist before the first upsert, or two first writes could both insert. */
+  ensureIndexes(): Promise<void> {
+    this.indexes ??= this.model.init().then(() => undefined);
+    return this.indexes;
+  }
   async save(run: StoredRun): Promise<void> {
+    await this.ensureIndexes();
     await this.upsert({ runId: run.runId }, { request: run.request, summary: run.summary, cursors: run.cursors });
   }
   async listUnfinished(): Promise<StoredRun[]> {
+    await this.ensureIndexes();
     const rows = await this.findByFilter({ 'summary.status': { $in: ['running', 'queued'] } }, { sort: { 'summary.createdAt': 1 } });
     return rows.map(({ id: _id, ...run }) => run);
   }

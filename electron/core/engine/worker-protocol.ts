@@ -29,6 +29,8 @@ export interface LiveJob {
   pending: Record<string, SignalRow>;
   /** Live: how often to poll the exchange for closed candles. */
   pollMs?: number;
+  /** Live: the exchange's REST base URL instead of its own (a proxy, a mirror, the fake exchange in tests). */
+  exchangeApiUrl?: string;
 }
 
 export type WorkerJob = BacktestJob | LiveJob;

@@ -14,6 +14,9 @@ export interface WorkerPort {
 }
 
 const DEFAULT_CHUNK = 65_536;
+/** Live feeds: candles per exchange request, and how many before a checkpoint re-warm the indicators. */
+const PAGE = 500;
+const WARMUP_CANDLES = 500;
 const HEARTBEAT_MS = 500;
 
 const nextTick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -230,32 +233,40 @@ function paperFeed(job: LiveJob): Feed {
 
 /** Exchange feed through ccxt: REST polling for candles that have closed since the last one seen. */
 async function ccxtFeed(job: LiveJob): Promise<Feed> {
-  const ccxt = (await import('ccxt')) as unknown as Record<string, new (options: object) => {
-    fetchOHLCV(symbol: string, timeframe: string, since?: number, limit?: number): Promise<number[][]>;
-  }>;
-  const Exchange = ccxt[job.request.exchangeName];
-  if (typeof Exchange !== 'function') throw new Error(`live run: ccxt has no exchange "${job.request.exchangeName}"`);
-  const exchange = new Exchange({ enableRateLimit: true });
+  // Loaded only by live runs: ccxt takes a while to import, and backtests never need it.
+  const { createExchangeClient } = await import('../market/exchange-client');
+  const exchange = createExchangeClient(job.request.exchangeName, job.exchangeApiUrl ? { apiUrl: job.exchangeApiUrl } : {});
   const interval = job.request.interval;
   const candleMs = INTERVAL_MS[interval];
   const pollMs = job.pollMs ?? Math.min(candleMs, 10_000);
   const cols = new Map<string, CandleColumns>();
   const positions = new Map<string, number>();
-  const fetchClosed = async (symbol: string, since?: number): Promise<void> => {
-    const rows = await exchange.fetchOHLCV(symbol, interval, since, 500);
-    let c = cols.get(symbol) ?? allocateColumns(1024);
-    const last = c.length > 0 ? c.timestamp[c.length - 1]! : -Infinity;
-    for (const [timestamp, open, high, low, close, volume] of rows) {
-      if (timestamp! <= last || timestamp! + candleMs > Date.now()) continue; // still forming, or already seen
-      c = appendCandle(c, { timestamp: timestamp!, open: open!, high: high!, low: low!, close: close!, volume: volume ?? 0 });
+  /** Appends the closed candles from `since` on, page by page until caught up; returns how many. */
+  const fetchClosed = async (symbol: string, since?: number): Promise<number> => {
+    let added = 0;
+    for (let from = since; ; ) {
+      const rows = (await exchange.fetchOHLCV(symbol, interval, from, PAGE)) as number[][];
+      let c = cols.get(symbol) ?? allocateColumns(1024);
+      const last = c.length > 0 ? c.timestamp[c.length - 1]! : -Infinity;
+      for (const [timestamp, open, high, low, close, volume] of rows) {
+        if (timestamp! <= last || timestamp! + candleMs > Date.now()) continue; // already seen, or still forming
+        c = appendCandle(c, { timestamp: timestamp!, open: open!, high: high!, low: low!, close: close!, volume: volume ?? 0 });
+        added++;
+      }
+      cols.set(symbol, c);
+      // Without `since` the exchange answers with its latest page: that is all the warm-up there is.
+      if (from === undefined || rows.length < PAGE || c.length === 0) return added;
+      const next = c.timestamp[c.length - 1]! + candleMs;
+      if (next <= from) return added;
+      from = next;
     }
-    cols.set(symbol, c);
   };
   for (const symbol of job.request.symbols) {
-    await fetchClosed(symbol);
-    const c = cols.get(symbol)!;
     const cursor = job.cursors[symbol];
-    // History before the cursor (or all of it on a fresh start) only warms the indicators up.
+    // Fresh start: the latest page only warms the indicators up. Resume: from a warm-up window
+    // before the checkpoint, catching up on every candle that closed while the app was stopped.
+    await fetchClosed(symbol, cursor === undefined ? undefined : cursor - WARMUP_CANDLES * candleMs);
+    const c = cols.get(symbol)!;
     positions.set(symbol, cursor === undefined ? c.length : lowerBound(c, cursor + 1));
   }
   return {
@@ -275,7 +286,7 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
         await sleep(pollMs);
         for (const symbol of job.request.symbols) {
           const c = cols.get(symbol)!;
-          await fetchClosed(symbol, c.length > 0 ? c.timestamp[c.length - 1]! + candleMs : undefined);
+          await fetchClosed(symbol, c.length > 0 ? c.timestamp[c.length - 1]! + candleMs : Date.now() - PAGE * candleMs);
         }
       }
     },
