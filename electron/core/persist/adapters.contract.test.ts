@@ -119,6 +119,14 @@ describe.each([mongo, localFile, inMemory])('persist contract: $name adapter', (
     }
   });
 
+  it('stores objects whose keys contain dots, dollars and other characters MongoDB treats specially', async () => {
+    const key = { signalId: 'odd-keys', bucketName: 'b' };
+    const value = { levels: { '100.5': 3, '99.25': 1 }, $meta: { '$set': 1, 'a.b.c': [{ '.': '$' }] }, '': 'empty', 'ünï': true };
+    await stores.state.write(key, value);
+    expect(await stores.state.read(key)).toEqual(value);
+    expect((await stores.state.list({ key: { signalId: 'odd-keys' } })).items[0]!.value).toEqual(value);
+  });
+
   it('keeps the stored value apart from the caller\'s object', async () => {
     const key = { signalId: 's-copy', bucketName: 'b' };
     const value = { list: [1] };

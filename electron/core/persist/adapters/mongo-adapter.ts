@@ -3,6 +3,7 @@ import type { AdapterName } from '../../../../shared/domain/persist-matrix';
 import { BaseCRUD } from '../../db/base-crud';
 import type { ContextKey, ListPage, ListQuery, PersistAdapter } from '../contract';
 import { resolvePaging } from '../query';
+import { fromStoredFieldNames, toStoredFieldNames } from './mongo-field-names';
 import { z } from 'zod';
 
 /** A persisted entry in MongoDB: the context key parts at the top level (the unique index), the payload under `data`. */
@@ -136,12 +137,12 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
 
   async read(key: K): Promise<V | null> {
     const doc = await (await this.service()).findOneDoc(key);
-    return doc ? (doc.data as V) : null;
+    return doc ? (fromStoredFieldNames(doc.data) as V) : null;
   }
 
   async write(key: K, value: V): Promise<void> {
     const service = await this.service();
-    await service.upsert(service.keyFilter(key), { data: value, updatedAt: Date.now() });
+    await service.upsert(service.keyFilter(key), { data: toStoredFieldNames(value), updatedAt: Date.now() });
   }
 
   async has(key: K): Promise<boolean> {
@@ -172,7 +173,7 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [`data.${query.sortBy}`]: direction, ...natural } : natural;
     const typed = filter as QueryFilter<PersistDoc>;
     const [docs, total] = await Promise.all([service.findDocs(typed, sort, offset, limit), service.count(typed)]);
-    return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: d.data as V })), total, offset, limit };
+    return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: fromStoredFieldNames(d.data) as V })), total, offset, limit };
   }
 
   async close(): Promise<void> {
