@@ -82,8 +82,10 @@ class SyntheticStore implements CandleStore {
 async function bundleWorker(outDir: string): Promise<string> {
   const file = join(outDir, 'run-worker.js');
   await build({
-    entryPoints: [join(process.cwd(), 'electron/core/engine/run-worker.ts')],
-    outfile: file,
+    entryPoints: { 'run-worker': join(process.cwd(), 'electron/core/engine/run-worker.ts') },
+    outdir: outDir,
+    // Split chunks keep live-only modules (ccxt) out of a backtest worker's start, as the app's bundler does.
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -32,8 +32,13 @@ function describe(error: unknown): string {
 async function importModule(file: string): Promise<unknown> {
   const version = statSync(file).mtimeMs;
   if (file.endsWith('.ts') || file.endsWith('.mts')) {
-    const { tsImport } = await import('tsx/esm/api');
-    return tsImport(`${pathToFileURL(file).href}?v=${version}`, import.meta.url);
+    let api: typeof import('tsx/esm/api');
+    try {
+      api = await import('tsx/esm/api');
+    } catch {
+      throw new Error('TypeScript strategy modules need the `tsx` package, which this installation lacks; use a .js/.mjs module instead');
+    }
+    return api.tsImport(`${pathToFileURL(file).href}?v=${version}`, import.meta.url);
   }
   return import(`${pathToFileURL(file).href}?v=${version}`);
 }
