@@ -139,7 +139,7 @@ export async function downloadCandles(options: DownloadOptions): Promise<Downloa
     }
     const lastSeen = rows.length > 0 ? toCandle(rows[rows.length - 1]!).timestamp : undefined;
     if (page.length > 0) {
-      const written = await store.bulkUpsert(key, page);
+      const written = await store.insertOrUpsert(key, page);
       report.fetched += page.length;
       report.inserted += written.inserted;
     }
