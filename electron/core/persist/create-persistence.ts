@@ -10,7 +10,8 @@ import { FileAdapter } from './adapters/file-adapter';
 import { JsonlAdapter } from './adapters/jsonl-adapter';
 import { MemoryAdapter } from './adapters/memory-adapter';
 import { MongoAdapter } from './adapters/mongo-adapter';
-import { assertConnectionAvailable, DEFAULT_PERSIST_CONFIG, effectiveMatrix, type MatrixOverrides, type PersistConfig } from './matrix-config';
+import { assertConnectionAvailable, DEFAULT_PERSIST_CONFIG, effectiveMatrix, MatrixConfigError, type MatrixOverrides, type PersistConfig } from './matrix-config';
+import { fileStemFor } from './file-names';
 import { KeyValueService } from './services/key-value-service';
 import { LogService } from './services/log-service';
 import { NotificationService } from './services/notification-service';
@@ -136,6 +137,9 @@ function replayTargets(connection: ConnectionManager): Map<Subsystem, PersistAda
  * (a bad override or a mongodb cell without a connection fails here, with its message).
  */
 export async function createPersistence(options: CreatePersistenceOptions): Promise<Persistence> {
+  if (typeof options.dataDir !== 'string' || options.dataDir.trim() === '') {
+    throw new MatrixConfigError(`${options.mode} mode`, ['dataDir: a data directory is required for local files, the log and the outage spool']);
+  }
   const config = options.config ?? DEFAULT_PERSIST_CONFIG;
   const matrix = effectiveMatrix({ mode: options.mode, overrides: options.overrides }, config);
   assertConnectionAvailable(matrix, options.mode, options.connection !== undefined);
@@ -192,7 +196,8 @@ export async function createPersistence(options: CreatePersistenceOptions): Prom
         adapter = new DummyAdapter<K, V>();
         break;
       case 'jsonl': {
-        const file = join(dir, `${options.runId ?? options.mode}.jsonl`);
+        // A run id is user-influenced text: encode it like any key so it cannot leave the log directory.
+        const file = join(dir, `${fileStemFor(['name'], { name: options.runId ?? options.mode }).stem}.jsonl`);
         const shared = await jsonlFiles.acquire(file, async () => (await JsonlAdapter.open(def, { file, ...config.log })) as JsonlAdapter<ContextKey, unknown>);
         cleanups.push(() => jsonlFiles.release(file));
         const typed = new TypedStore(def, shared as unknown as PersistAdapter<K, V>);

@@ -154,6 +154,23 @@ describe.each(modes)('subsystem services, $label', ({ mode }) => {
   });
 });
 
+describe('createPersistence input', () => {
+  it('keeps a run id with path characters inside the log directory, and requires a data directory', async () => {
+    const dataDir = await fsp.mkdtemp(join(tmpdir(), 'persist-input-'));
+    try {
+      const p = await createPersistence({ mode: 'backtest', runId: '../../escape', dataDir });
+      await p.log.info('hello');
+      await p.close();
+      expect(await fsp.readdir(dataDir)).toEqual(['persist']);
+      expect(await fsp.readdir(join(persistRoot(dataDir), 'log'))).toEqual(['%2e%2e%2f%2e%2e%2fescape.jsonl']);
+      await expect(createPersistence({ mode: 'backtest', dataDir: ' ' })).rejects.toThrow('dataDir: a data directory is required');
+      await expect(createPersistence({ mode: 'paper' as 'live', dataDir })).rejects.toThrow(/mode: unknown mode "paper"/);
+    } finally {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('backtest mode', () => {
   it('keeps local-file subsystems on disk across runs, and in-memory ones per run', async () => {
     const dataDir = await fsp.mkdtemp(join(tmpdir(), 'persist-backtest-'));
