@@ -27,6 +27,8 @@ function booleanKeyParts(def: FileSubsystem): Set<string> {
   return new Set(def.keyParts.filter((part) => shape[part] instanceof z.ZodBoolean));
 }
 
+const LIST_READ_PARALLELISM = 32;
+
 const envelopeSchema = z.object({ key: z.record(z.string(), z.union([z.string(), z.boolean()])), value: z.unknown() });
 
 /**
@@ -135,11 +137,16 @@ export class FileAdapter<K extends ContextKey, V> implements PersistAdapter<K, V
   }
 
   async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
+    const keys = await this.keys(query.key);
     const entries: Entry<K, V>[] = [];
-    for (const key of await this.keys(query.key)) {
-      const value = await this.read(key);
-      // A key removed between readdir and read is simply no longer there.
-      if (value !== null) entries.push({ key, value });
+    // Read a bounded number of files at a time: fast on big directories, gentle on file handles.
+    for (let start = 0; start < keys.length; start += LIST_READ_PARALLELISM) {
+      const batch = keys.slice(start, start + LIST_READ_PARALLELISM);
+      const values = await Promise.all(batch.map((key) => this.read(key)));
+      values.forEach((value, i) => {
+        // A key removed between readdir and read is simply no longer there.
+        if (value !== null) entries.push({ key: batch[i]!, value });
+      });
     }
     return runQuery(entries, query);
   }

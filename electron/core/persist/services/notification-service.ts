@@ -84,13 +84,21 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
 
   /** Marks every unread notification matching the filter read; returns how many changed. */
   async markAllRead(filter: NotificationFilter = {}): Promise<number> {
-    const page = await this.store.list({
-      key: filter.backtest !== undefined ? { backtest: filter.backtest } : undefined,
-      where: this.where({ ...filter, unreadOnly: true }),
-      limit: 10_000,
-    });
-    for (const { key, value } of page.items) await this.store.write(key, { ...value, read: true });
-    return page.items.length;
+    let changed = 0;
+    let before = Number.POSITIVE_INFINITY;
+    // Each pass marks a page read, so the next query for unread ones starts over at offset 0.
+    for (;;) {
+      const page = await this.store.list({
+        key: filter.backtest !== undefined ? { backtest: filter.backtest } : undefined,
+        where: this.where({ ...filter, unreadOnly: true }),
+        limit: 1_000,
+      });
+      for (const { key, value } of page.items) await this.store.write(key, { ...value, read: true });
+      changed += page.items.length;
+      // Stop when done, or when a pass made no headway (never loop on a store that ignores writes).
+      if (page.items.length === 0 || page.total <= page.items.length || page.total >= before) return changed;
+      before = page.total;
+    }
   }
 
   async unreadCount(filter: NotificationFilter = {}): Promise<number> {
