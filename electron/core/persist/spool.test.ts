@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WriteSpool, type SpoolEntry } from './spool';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const transient = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'MongoNetworkError' });
 
@@ -88,6 +92,29 @@ describe('outage spool', () => {
     expect(rejected).toEqual(['c: document failed validation']);
     expect(await fsp.readFile(join(dir, 'spool', 'writes.rejected.jsonl'), 'utf8')).toContain('"keyId":"c"');
     await spool.close();
+  });
+
+  it('an app killed while buffering keeps every acknowledged write', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'test-support', 'spool-loop.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let acknowledged = 0;
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      for (const m of c.toString().matchAll(/ACK (\d+)/g)) acknowledged = Math.max(acknowledged, Number(m[1]));
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    const deadline = Date.now() + 20_000;
+    while (acknowledged < 20 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    expect(acknowledged, stderr).toBeGreaterThanOrEqual(20);
+    child.kill('SIGKILL');
+    await exited;
+
+    const reopened = await WriteSpool.open(path);
+    const applied: string[] = [];
+    await reopened.replay({ apply: async (e) => void applied.push(e.keyId), isTransient: () => false });
+    for (let i = 1; i <= acknowledged; i++) for (let lane = 0; lane < 8; lane++) expect(applied).toContain(`${i}-${lane}`);
+    expect(new Set(applied).size).toBe(applied.length);
+    await reopened.close();
   });
 
   it('group-commits concurrent appends and keeps their order', async () => {
