@@ -9,6 +9,7 @@ import { RunDbService } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
 import { createPersistence, effectiveMatrix, type Persistence } from '../../persist';
+import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
 
 export interface EnginePartOptions {
@@ -22,6 +23,7 @@ interface Bound {
   manager: ConnectionManager;
   live: Persistence;
   runs: RunManager;
+  runStore: OutageTolerantRunStore;
 }
 
 function notFound(error: unknown): never {
@@ -75,19 +77,24 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     bound = undefined;
     if (old) {
       await old.runs.close();
+      await old.runStore.flush().catch(() => undefined);
+      old.runStore.dispose();
       await old.live.close();
     }
     if (!manager?.isConnected) return;
     const live = await createPersistence({ mode: 'live', dataDir: options.dataDir, connection: manager });
+    const runStore = new OutageTolerantRunStore(new RunDbService(manager.connection), 2000, (runId, reason) =>
+      options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`),
+    );
     const runManager = new RunManager({
       candles: new CandleStore(manager.connection),
       cacheDir: join(options.dataDir, 'candle-cache'),
       strategiesDir: options.strategiesDir?.(),
       persistence: { live, backtest },
-      runStore: new RunDbService(manager.connection),
+      runStore,
     });
     runManager.on('event', forward);
-    bound = { manager, live, runs: runManager };
+    bound = { manager, live, runs: runManager, runStore };
     const resumed = await runManager.resumeUnfinished().catch((error: unknown) => {
       options.log('warn', `could not resume unfinished runs: ${error instanceof Error ? error.message : String(error)}`);
       return [];
@@ -211,10 +218,14 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     spool: {
       buffering() {
         const status = bound?.live.spoolStatus();
-        return status ? { buffering: status.pending, ...(status.oldestAt !== undefined ? { oldestAt: status.oldestAt } : {}) } : { buffering: 0 };
+        if (!status) return { buffering: 0 };
+        const buffering = status.pending + bound!.runStore.held;
+        return { buffering, ...(status.oldestAt !== undefined ? { oldestAt: status.oldestAt } : {}) };
       },
       async flush() {
-        if (bound) await bound.live.flushSpool(10_000);
+        if (!bound) return;
+        await bound.live.flushSpool(10_000);
+        await bound.runStore.flush();
       },
     },
     async close() {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { RunStore, StoredRun } from '../../engine/run-store';
+import { OutageTolerantRunStore } from './outage-tolerant-run-store';
+
+class FlakyStore implements RunStore {
+  down = false;
+  saved = new Map<string, StoredRun>();
+  writes: Array<{ runId: string; processed: number }> = [];
+  async save(run: StoredRun): Promise<void> {
+    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoNetworkError' });
+    this.saved.set(run.runId, structuredClone(run));
+    this.writes.push({ runId: run.runId, processed: run.summary.processed });
+  }
+  async listUnfinished(): Promise<StoredRun[]> {
+    return [...this.saved.values()].filter((r) => r.summary.status === 'running');
+  }
+}
+
+const run = (runId: string, processed: number, status: 'running' | 'completed' = 'running'): StoredRun =>
+  ({ runId, request: {}, summary: { runId, status, processed }, cursors: { 'ETH/BTC': processed } }) as unknown as StoredRun;
+
+describe('run checkpoints during a MongoDB outage', () => {
+  it('holds the newest checkpoint per run while the database is down and writes it once it answers', async () => {
+    const inner = new FlakyStore();
+    const store = new OutageTolerantRunStore(inner, 20);
+    await store.save(run('a', 1));
+    inner.down = true;
+    await store.save(run('a', 2));
+    await store.save(run('a', 3));
+    await store.save(run('b', 1));
+    expect(store.held).toBe(2);
+    inner.down = false;
+    await expect.poll(() => store.held, { timeout: 2000 }).toBe(0);
+    expect(inner.saved.get('a')!.summary.processed).toBe(3);
+    expect(inner.writes.filter((w) => w.runId === 'a').map((w) => w.processed)).toEqual([1, 3]);
+    store.dispose();
+  });
+
+  it('still throws what is not an outage', async () => {
+    const store = new OutageTolerantRunStore({ save: async () => Promise.reject(new Error('validation failed: summary.status')), listUnfinished: async () => [] });
+    await expect(store.save(run('a', 1))).rejects.toThrow(/validation failed/);
+  });
+
+  it('lists held unfinished runs for resume and hides those that finished while held', async () => {
+    const inner = new FlakyStore();
+    const store = new OutageTolerantRunStore(inner, 10_000);
+    await store.save(run('a', 1));
+    await store.save(run('b', 1));
+    inner.down = true;
+    await store.save(run('a', 5));
+    await store.save(run('b', 9, 'completed'));
+    inner.down = false;
+    const unfinished = await store.listUnfinished();
+    expect(unfinished.map((r) => [r.runId, r.summary.processed])).toEqual([['a', 5]]);
+    store.dispose();
+  });
+});

@@ -1,0 +1,87 @@
+import { isNetworkOrTimeoutError } from '../../db/errors';
+import type { RunStore, StoredRun } from '../../engine/run-store';
+
+/**
+ * A run's checkpoint (request, summary, cursors) is "latest wins", so during a MongoDB outage it
+ * is enough to hold the newest one per run and write it when the database answers again. Without
+ * this a live run would fail on the first checkpoint after the connection drops, although its
+ * signals and notifications are safe in the persistence layer's spool.
+ */
+export class OutageTolerantRunStore implements RunStore {
+  private readonly pending = new Map<string, StoredRun>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly inner: RunStore,
+    private readonly retryMs = 2000,
+    private readonly onHeld: (runId: string, reason: string) => void = () => undefined,
+  ) {}
+
+  /** Checkpoints waiting for the database. */
+  get held(): number {
+    return this.pending.size;
+  }
+
+  async save(run: StoredRun): Promise<void> {
+    if (this.pending.size > 0) {
+      // Keep per-run order: while anything is held, the newest checkpoint joins the queue.
+      this.pending.set(run.runId, structuredClone(run));
+      await this.flush();
+      return;
+    }
+    try {
+      await this.inner.save(run);
+    } catch (error) {
+      if (!isNetworkOrTimeoutError(error)) throw error;
+      this.hold(run, error);
+    }
+  }
+
+  private hold(run: StoredRun, error: unknown): void {
+    const first = !this.pending.has(run.runId);
+    this.pending.set(run.runId, structuredClone(run));
+    if (first) this.onHeld(run.runId, error instanceof Error ? error.message : String(error));
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.retryMs);
+    this.timer.unref();
+  }
+
+  /** Writes every held checkpoint; stops at the first network failure and tries again later. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        for (const [runId, run] of [...this.pending]) {
+          try {
+            await this.inner.save(run);
+            if (this.pending.get(runId) === run) this.pending.delete(runId);
+          } catch (error) {
+            if (!isNetworkOrTimeoutError(error)) throw error;
+            this.hold(this.pending.get(runId) ?? run, error);
+            return;
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  async listUnfinished(): Promise<StoredRun[]> {
+    const stored = await this.inner.listUnfinished();
+    const byId = new Map(stored.map((r) => [r.runId, r]));
+    for (const run of this.pending.values()) {
+      if (run.summary.status === 'running' || run.summary.status === 'queued') byId.set(run.runId, run);
+      else byId.delete(run.runId);
+    }
+    return [...byId.values()];
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
