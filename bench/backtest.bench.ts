@@ -266,6 +266,12 @@ const backtest: Benchmark = async (ctx) => {
   results.push({ name: 'backtest.backtest_kit_cache_off_candles_per_s', value: cacheOff.candlesPerSecond, unit: 'candles/s', note: `${cacheOff.candles} candles, ${cacheOff.signals} closed signals` });
   results.push({ name: 'backtest.backtest_kit_defaults_candles_per_s', value: defaults.candlesPerSecond, unit: 'candles/s', note: `default settings (per-candle disk cache), first ${sliceCount} candles of ETH_BTC-1m.json` });
   results.push({ name: 'backtest.vs_backtest_kit_defaults', value: Math.round(ours.candlesPerSecond / defaults.candlesPerSecond), unit: 'x', note: 'ours (replay loop) vs backtest-kit with its default settings' });
+  results.push({
+    name: 'backtest.vs_backtest_kit_end_to_end',
+    value: Math.round(e2ePerSecond / cacheOff.candlesPerSecond),
+    unit: 'x',
+    note: 'ours through the run manager (worker, cache check, events, statistics) vs backtest-kit with its cache off',
+  });
   results.push({ name: 'backtest.eth_end_to_end_candles_per_s', value: e2ePerSecond, unit: 'candles/s', note: `ours through the run manager on ETH_BTC-1m.json (${eth.length} candles) warm worker and cache, start→completed; ${e2e.trades} trades` });
 
   await Promise.all([single.close(), sequential.close(), parallel.close(), perCore.close(), ethStore.close()]);
