@@ -49,8 +49,9 @@ export function paramFields(schema: ParamsSchema): ParamField[] {
     if (isParamValue(p.default)) field.default = p.default;
     const min = p.minimum ?? p.exclusiveMinimum;
     const max = p.maximum ?? p.exclusiveMaximum;
-    if (min !== undefined) field.min = min;
-    if (max !== undefined) field.max = max;
+    // zod's .int() exports the safe-integer range as bounds; they are no limit a form should show.
+    if (min !== undefined && min > Number.MIN_SAFE_INTEGER) field.min = min;
+    if (max !== undefined && max < Number.MAX_SAFE_INTEGER) field.max = max;
     if (p.multipleOf !== undefined) field.step = p.multipleOf;
     else if (field.type === 'integer') field.step = 1;
     if (p.description) field.description = p.description;
