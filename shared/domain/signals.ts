@@ -12,38 +12,39 @@ export const signalStatusSchema = z.enum(SIGNAL_STATUSES);
 export const closeReasonSchema = z.enum(CLOSE_REASONS);
 export const cancelReasonSchema = z.enum(CANCEL_REASONS);
 
-export const signalRowSchema = z
-  .object({
-    signalId: nonEmptyName,
-    runId: z.string().optional(),
-    symbol: nonEmptyName,
-    strategyName: nonEmptyName,
-    exchangeName: z.string(),
-    frameName: z.string().optional(),
-    backtest: z.boolean(),
-    position: positionSchema,
-    status: signalStatusSchema,
-    priceOpen: z.number().finite(),
-    priceTakeProfit: z.number().finite(),
-    priceStopLoss: z.number().finite(),
-    minuteEstimatedTime: z.number().nonnegative(),
-    note: z.string().optional(),
-    scheduledAt: timestampSchema.optional(),
-    openedAt: timestampSchema.optional(),
-    closedAt: timestampSchema.optional(),
-    priceClose: z.number().finite().optional(),
-    pnlPercent: z.number().finite().optional(),
-    closeReason: closeReasonSchema.optional(),
-    cancelReason: cancelReasonSchema.optional(),
-  })
-  .superRefine((row, ctx) => {
-    if (row.status === 'closed' && row.closeReason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['closeReason'], message: 'a closed signal needs a closeReason' });
-    }
-    if (row.status === 'cancelled' && row.cancelReason === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['cancelReason'], message: 'a cancelled signal needs a cancelReason' });
-    }
-  });
+/** The row's fields without the cross-field rules, for schemas that extend or pick from it (zod cannot extend a refined object). */
+export const signalRowFieldsSchema = z.object({
+  signalId: nonEmptyName,
+  runId: z.string().optional(),
+  symbol: nonEmptyName,
+  strategyName: nonEmptyName,
+  exchangeName: z.string(),
+  frameName: z.string().optional(),
+  backtest: z.boolean(),
+  position: positionSchema,
+  status: signalStatusSchema,
+  priceOpen: z.number().finite(),
+  priceTakeProfit: z.number().finite(),
+  priceStopLoss: z.number().finite(),
+  minuteEstimatedTime: z.number().nonnegative(),
+  note: z.string().optional(),
+  scheduledAt: timestampSchema.optional(),
+  openedAt: timestampSchema.optional(),
+  closedAt: timestampSchema.optional(),
+  priceClose: z.number().finite().optional(),
+  pnlPercent: z.number().finite().optional(),
+  closeReason: closeReasonSchema.optional(),
+  cancelReason: cancelReasonSchema.optional(),
+});
+
+export const signalRowSchema = signalRowFieldsSchema.superRefine((row, ctx) => {
+  if (row.status === 'closed' && row.closeReason === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['closeReason'], message: 'a closed signal needs a closeReason' });
+  }
+  if (row.status === 'cancelled' && row.cancelReason === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['cancelReason'], message: 'a cancelled signal needs a cancelReason' });
+  }
+});
 
 export type Position = z.infer<typeof positionSchema>;
 export type SignalStatus = z.infer<typeof signalStatusSchema>;
