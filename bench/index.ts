@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startWireServer } from '../electron/core/db/wire-server';
@@ -50,7 +50,11 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
   }
-  writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // A filtered run (`npm run bench -- persist`) updates its own results and keeps the others.
+  const resultsPath = join(benchDir, 'results.json');
+  const fresh = new Set(results.map((r) => r.name));
+  const kept = filter && existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResult[]).filter((r) => !fresh.has(r.name)) : [];
+  writeFileSync(resultsPath, `${JSON.stringify([...kept, ...results], null, 2)}\n`);
   console.log('\n| name | value | unit | note |\n|---|---:|---|---|');
   for (const r of results) console.log(`| ${r.name} | ${r.value} | ${r.unit} | ${r.note ?? ''} |`);
   console.log(`\nWrote bench/results.json (${results.length} results${failures ? `, ${failures} benchmark files failed` : ''}).`);
