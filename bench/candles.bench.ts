@@ -72,13 +72,13 @@ async function ingestComparison(store: CandleStore, ctx: BenchContext): Promise<
   const bulkCount = 100_000;
   const singleCount = 3_000;
   const time = { single: 0, bulkUpsert: 0, insertOrUpsert: 0 };
+  const all = [...syntheticCandles(bulkCount, START, 7)];
   for (let round = 0; round < 2; round++) {
-    const offset = START + round * bulkCount * M;
     let started = performance.now();
-    for (const candle of syntheticCandles(singleCount / 2, offset, 7)) await store.upsertCandle(key('SINGLE/BTC'), candle);
+    for (const candle of all.slice((round * singleCount) / 2, ((round + 1) * singleCount) / 2)) await store.upsertCandle(key('SINGLE/BTC'), candle);
     time.single += performance.now() - started;
 
-    const candles = [...syntheticCandles(bulkCount / 2, offset, 7)];
+    const candles = all.slice((round * bulkCount) / 2, ((round + 1) * bulkCount) / 2);
     started = performance.now();
     const upserted = await store.bulkUpsert(key('BULKUPSERT/BTC'), candles);
     time.bulkUpsert += performance.now() - started;

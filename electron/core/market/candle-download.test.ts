@@ -55,7 +55,7 @@ describe('ccxt download against the fake Binance', () => {
     for (let i = 0; i < requests; i++) await exchange.fetchOHLCV('ETH/BTC', '1m', ethFrom + i * M, 1);
     // A leaky bucket: a burst of one, then one request per rateLimit ms on average. Unthrottled,
     // a dozen local requests take a few ms.
-    expect(performance.now() - started).toBeGreaterThanOrEqual((requests - 2) * rateLimit * 0.9);
+    expect(performance.now() - started).toBeGreaterThanOrEqual((requests - 3) * rateLimit * 0.7);
   });
 
   it('resumes after an interruption without duplicates', async () => {
