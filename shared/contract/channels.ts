@@ -242,7 +242,13 @@ export const invokeChannels = {
 
   'notifications.list': {
     request: notificationListRequest,
-    response: z.object({ items: z.array(notificationSchema), total: z.number().int().nonnegative(), hasMore: z.boolean() }),
+    response: z.object({
+      items: z.array(notificationSchema),
+      total: z.number().int().nonnegative(),
+      hasMore: z.boolean(),
+      /** Set when part of the inbox could not be read (live notifications during a MongoDB outage). */
+      partial: z.string().optional(),
+    }),
   },
   'notifications.markRead': { request: notificationMarkReadRequest, response: z.object({ updated: z.number().int().nonnegative() }) },
   'notifications.unreadCount': { request: empty, response: z.object({ count: z.number().int().nonnegative() }) },

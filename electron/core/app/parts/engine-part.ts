@@ -9,6 +9,8 @@ import { RunDbService } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
 import { createPersistence, effectiveMatrix, type Persistence } from '../../persist';
+import { DatabaseUnavailableError } from '../../persist/contract';
+import { isNetworkOrTimeoutError } from '../../db/errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
 
@@ -67,9 +69,26 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     }
   };
 
+  /**
+   * Reads every inbox (live and backtest), skipping the live one while MongoDB is unreachable so
+   * the feed keeps working from events and the backtest inbox; `partial` says what was skipped.
+   */
+  async function fromInboxes<T>(read: (p: Persistence) => Promise<T>): Promise<{ results: T[]; partial?: string }> {
+    const settled = await Promise.allSettled(persistences().map(read));
+    const results: T[] = [];
+    let partial: string | undefined;
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') return void results.push(outcome.value);
+      const error = outcome.reason as unknown;
+      if (!(error instanceof DatabaseUnavailableError) && !isNetworkOrTimeoutError(error)) throw error;
+      partial = `the ${persistences()[i]!.mode} inbox is unavailable while MongoDB is unreachable`;
+    });
+    return partial ? { results, partial } : { results };
+  }
+
   async function unreadCount(): Promise<number> {
-    const counts = await Promise.all(persistences().map((p) => p.notifications.unreadCount()));
-    return counts.reduce((a, b) => a + b, 0);
+    const { results } = await fromInboxes((p) => p.notifications.unreadCount());
+    return results.reduce((a, b) => a + b, 0);
   }
 
   async function bind(manager: ConnectionManager | undefined): Promise<void> {
@@ -83,8 +102,11 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     }
     if (!manager?.isConnected) return;
     const live = await createPersistence({ mode: 'live', dataDir: options.dataDir, connection: manager });
-    const runStore = new OutageTolerantRunStore(new RunDbService(manager.connection), 2000, (runId, reason) =>
-      options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`),
+    const runStore = new OutageTolerantRunStore(
+      new RunDbService(manager.connection),
+      2000,
+      (runId, reason) => options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`),
+      () => manager.isConnected,
     );
     const runManager = new RunManager({
       candles: new CandleStore(manager.connection),
@@ -145,10 +167,10 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     notifications: {
       async list({ limit, offset, unreadOnly, types, runId, symbol }) {
         const filter = { unreadOnly, ...(types ? { type: types } : {}), ...(runId ? { runId } : {}), ...(symbol ? { symbol } : {}) };
-        const pages = await Promise.all(persistences().map((p) => p.notifications.list(filter, { limit: offset + limit })));
+        const { results: pages, partial } = await fromInboxes((p) => p.notifications.list(filter, { limit: offset + limit }));
         const merged: Notification[] = pages.flatMap((p) => p.items).sort((a, b) => b.createdAt - a.createdAt);
         const total = pages.reduce((a, p) => a + p.total, 0);
-        return { items: merged.slice(offset, offset + limit), total, hasMore: offset + limit < total };
+        return { items: merged.slice(offset, offset + limit), total, hasMore: offset + limit < total, ...(partial ? { partial } : {}) };
       },
       async markRead(request) {
         let updated = 0;

@@ -16,6 +16,8 @@ export class OutageTolerantRunStore implements RunStore {
     private readonly inner: RunStore,
     private readonly retryMs = 2000,
     private readonly onHeld: (runId: string, reason: string) => void = () => undefined,
+    /** False while the connection is known to be down: hold without trying (a try can block for seconds). */
+    private readonly isUp: () => boolean = () => true,
   ) {}
 
   /** Checkpoints waiting for the database. */
@@ -24,10 +26,10 @@ export class OutageTolerantRunStore implements RunStore {
   }
 
   async save(run: StoredRun): Promise<void> {
-    if (this.pending.size > 0) {
-      // Keep per-run order: while anything is held, the newest checkpoint joins the queue.
-      this.pending.set(run.runId, structuredClone(run));
-      await this.flush();
+    if (this.pending.size > 0 || !this.isUp()) {
+      // While anything is held (or the database is away) the newest checkpoint joins the queue and
+      // the run goes on; the timer writes the queue once the database answers.
+      this.hold(run, new Error('MongoDB is unreachable'));
       return;
     }
     try {
@@ -42,6 +44,10 @@ export class OutageTolerantRunStore implements RunStore {
     const first = !this.pending.has(run.runId);
     this.pending.set(run.runId, structuredClone(run));
     if (first) this.onHeld(run.runId, error instanceof Error ? error.message : String(error));
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -53,6 +59,10 @@ export class OutageTolerantRunStore implements RunStore {
   flush(): Promise<void> {
     this.flushing ??= (async () => {
       try {
+        if (this.pending.size > 0 && !this.isUp()) {
+          this.schedule();
+          return;
+        }
         for (const [runId, run] of [...this.pending]) {
           try {
             await this.inner.save(run);
