@@ -153,3 +153,15 @@ describe('window hardening', () => {
     expect(csp).toContain("object-src 'none'");
   });
 });
+
+describe('dispatcher', () => {
+  it('answers a database outage as unavailable, without logging it as a bug', async () => {
+    const logged: string[] = [];
+    const dispatch = createDispatcher(
+      { 'runs.list': async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoNetworkError' })) } as unknown as Handlers,
+      (channel) => logged.push(channel),
+    );
+    expect(await dispatch('runs.list', {})).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining('unreachable') } });
+    expect(logged).toEqual([]);
+  });
+});

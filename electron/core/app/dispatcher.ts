@@ -2,6 +2,7 @@ import type { InvokeChannel, ParsedRequestOf, ResponseOf } from '../../../shared
 import { ContractFailure, fail, ok, type InvokeResult } from '../../../shared/contract/result';
 import { parseRequest } from '../../../shared/contract/validate';
 import { maskSecretsIn } from '../db/connection-string';
+import { isNetworkOrTimeoutError } from '../db/errors';
 
 export type Handlers = { [C in InvokeChannel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
 
@@ -23,6 +24,10 @@ export function createDispatcher(handlers: Handlers, onError: (channel: string, 
       return ok(await handler(parsed.data));
     } catch (error) {
       if (error instanceof ContractFailure) return fail(error.code, maskSecretsIn(error.message), error.issues);
+      // An outage is a state, not a bug: say so plainly (the status banner explains the rest).
+      if (isNetworkOrTimeoutError(error) || (error instanceof Error && error.name === 'DatabaseUnavailableError')) {
+        return fail('unavailable', `${name}: MongoDB is unreachable right now (${maskSecretsIn(error instanceof Error ? error.message : String(error))})`);
+      }
       onError(name, error);
       return fail('internal', `${name} failed: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`);
     }

@@ -36,6 +36,23 @@ describe('run checkpoints during a MongoDB outage', () => {
     store.dispose();
   });
 
+  it('does not even try while the connection is known to be down, and writes once it is back', async () => {
+    const inner = new FlakyStore();
+    let up = true;
+    const store = new OutageTolerantRunStore(inner, 20, () => undefined, () => up);
+    await store.save(run('a', 1));
+    up = false;
+    inner.down = true;
+    await store.save(run('a', 2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(store.held).toBe(1);
+    up = true;
+    inner.down = false;
+    await expect.poll(() => store.held, { timeout: 2000 }).toBe(0);
+    expect(inner.saved.get('a')!.summary.processed).toBe(2);
+    store.dispose();
+  });
+
   it('still throws what is not an outage', async () => {
     const store = new OutageTolerantRunStore({ save: async () => Promise.reject(new Error('validation failed: summary.status')), listUnfinished: async () => [] });
     await expect(store.save(run('a', 1))).rejects.toThrow(/validation failed/);

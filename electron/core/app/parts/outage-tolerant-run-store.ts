@@ -58,6 +58,8 @@ export class OutageTolerantRunStore implements RunStore {
   /** Writes every held checkpoint; stops at the first network failure and tries again later. */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
+      // Yield first: the finally below must not run before `flushing` has been assigned.
+      await Promise.resolve();
       try {
         if (this.pending.size > 0 && !this.isUp()) {
           this.schedule();
