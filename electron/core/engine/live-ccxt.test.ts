@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('live run through ccxt (fake Binance)', () => {
-  it('resumes from its checkpoint, catches up on the candles that closed meanwhile, and writes to MongoDB', async () => {
+  it('resumes from its checkpoint (retrying while the exchange is down), catches up on the candles that closed meanwhile, and writes to MongoDB', async () => {
     const live = await createPersistence({ mode: 'live', connection: db.manager, dataDir: join(dir, 'data') });
     const backtest = await createPersistence({ mode: 'backtest', dataDir: join(dir, 'data') });
     opened.push(live, backtest);
@@ -58,6 +58,8 @@ describe('live run through ccxt (fake Binance)', () => {
       exchangeApiUrl: fake.url,
       livePollMs: 200,
     });
+    // The exchange drops connections when the run comes back: it waits and retries instead of failing.
+    fake.failNextKlines(3, 'reset');
     expect(await manager.resumeUnfinished()).toEqual(['live-1']);
     // Wait until the run has caught up to the exchange's last candle.
     await expect.poll(async () => (await runStore.listUnfinished())[0]?.cursors['ETH/BTC'], { timeout: 60_000, interval: 250 }).toBe(eth.at(-1)!.timestamp);
@@ -74,8 +76,13 @@ describe('live run through ccxt (fake Binance)', () => {
     expect(await db.manager.connection.collection('storage-items').countDocuments({})).toBe(signals.length);
     const notes = await live.notifications.list({ runId: 'live-1' }, { limit: 10_000 });
     expect(notes.items.filter((n) => n.type === 'signal.opened')).toHaveLength(signals.length);
-    // The first request asked for a warm-up window before the checkpoint.
-    expect(fake.klinesRequests[0]!.startTime).toBe(cursor - 500 * M);
+    // The first requests (refused, then retried) asked for a warm-up window before the checkpoint.
+    expect(fake.klinesRequests.slice(0, 4).map((r) => [r.startTime, r.failed])).toEqual([
+      [cursor - 500 * M, true],
+      [cursor - 500 * M, true],
+      [cursor - 500 * M, true],
+      [cursor - 500 * M, false],
+    ]);
     expect(await runStore.listUnfinished()).toEqual([]);
     await manager.close();
   }, 150_000);

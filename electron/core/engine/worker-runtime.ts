@@ -231,6 +231,18 @@ function paperFeed(job: LiveJob): Feed {
   };
 }
 
+/**
+ * ccxt's OperationFailed family: network errors, timeouts, rate limits, "server busy" answers.
+ * Matched by class name along the prototype chain, because a loader may give this module and the
+ * exchange client different copies of ccxt (so `instanceof` would miss).
+ */
+function isTransientExchangeError(error: unknown): boolean {
+  for (let p: unknown = error; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'OperationFailed') return true;
+  }
+  return false;
+}
+
 /** Exchange feed through ccxt: REST polling for candles that have closed since the last one seen. */
 async function ccxtFeed(job: LiveJob): Promise<Feed> {
   // Loaded only by live runs: ccxt takes a while to import, and backtests never need it.
@@ -241,11 +253,25 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
   const pollMs = job.pollMs ?? Math.min(candleMs, 10_000);
   const cols = new Map<string, CandleColumns>();
   const positions = new Map<string, number>();
+  /**
+   * An exchange outage or rate-limit refusal must not end a live run: the request is retried with
+   * a growing pause (capped at a minute) until the exchange answers; other errors fail the run.
+   */
+  const fetchOhlcv = async (symbol: string, from: number | undefined): Promise<number[][]> => {
+    for (let pause = Math.min(pollMs, 1_000); ; pause = Math.min(pause * 2, 60_000)) {
+      try {
+        return (await exchange.fetchOHLCV(symbol, interval, from, PAGE)) as number[][];
+      } catch (error) {
+        if (!isTransientExchangeError(error)) throw error;
+        await sleep(pause);
+      }
+    }
+  };
   /** Appends the closed candles from `since` on, page by page until caught up; returns how many. */
   const fetchClosed = async (symbol: string, since?: number): Promise<number> => {
     let added = 0;
     for (let from = since; ; ) {
-      const rows = (await exchange.fetchOHLCV(symbol, interval, from, PAGE)) as number[][];
+      const rows = await fetchOhlcv(symbol, from);
       let c = cols.get(symbol) ?? allocateColumns(1024);
       const last = c.length > 0 ? c.timestamp[c.length - 1]! : -Infinity;
       for (const [timestamp, open, high, low, close, volume] of rows) {
