@@ -1,4 +1,4 @@
-import { ensureCandles } from './support/candles';
+import { chooseOnlySymbol, ensureCandles } from './support/candles';
 import { expect, openView, snap, test } from './support/app';
 
 test('launches a backtest from New session: progress, completion, trades, statistics, chart markers', async ({ app }) => {
@@ -8,8 +8,7 @@ test('launches a backtest from New session: progress, completion, trades, statis
   await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Backtest' }).click();
   await form.getByLabel('Strategy').selectOption('sma-crossover');
   await expect(form.getByTestId('strategy-params')).toBeVisible();
-  const chip = form.locator('[data-symbol="ETH/BTC"]');
-  if ((await chip.getAttribute('aria-pressed')) !== 'true') await chip.click();
+  await chooseOnlySymbol(app, 'ETH/BTC');
   await expect(form.getByLabel('From', { exact: true })).not.toHaveValue('');
   await snap(app, 'sessions-new');
   await form.getByRole('button', { name: 'Start backtest' }).click();

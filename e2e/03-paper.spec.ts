@@ -1,4 +1,4 @@
-import { ensureCandles } from './support/candles';
+import { chooseOnlySymbol, ensureCandles } from './support/candles';
 import { expect, openView, snap, test } from './support/app';
 
 async function unreadCount(page: import('@playwright/test').Page): Promise<number> {
@@ -12,8 +12,7 @@ test('a paper replay streams notifications live, raises the unread count and upd
   const form = app.getByTestId('new-session-form');
   await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Paper replay' }).click();
   await form.getByLabel('Strategy').selectOption('sma-crossover');
-  const chip = form.locator('[data-symbol="ETH/BTC"]');
-  if ((await chip.getAttribute('aria-pressed')) !== 'true') await chip.click();
+  await chooseOnlySymbol(app, 'ETH/BTC');
   await form.getByRole('group', { name: 'Replay speed' }).getByRole('button', { name: '3600×' }).click();
   const before = await unreadCount(app);
   await form.getByRole('button', { name: 'Start paper replay' }).click();

@@ -14,6 +14,8 @@ export function appUrl(hash = ''): string {
 /** Saves a full-window screenshot as a test artifact (test-results/screenshots, not committed). */
 export async function snap(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  // No hover tooltip in the picture.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 

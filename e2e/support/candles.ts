@@ -14,3 +14,15 @@ export async function ensureCandles(page: Page, file: string, symbol: string): P
   await page.getByTestId('import-form').getByRole('button', { name: 'Import' }).click();
   await expect(page.getByTestId('import-result')).toHaveAttribute('data-ok', 'true', { timeout: 120_000 });
 }
+
+/** Leaves exactly `symbol` selected in the New session form's symbol chips. */
+export async function chooseOnlySymbol(page: Page, symbol: string): Promise<void> {
+  const form = page.getByTestId('new-session-form');
+  const wanted = form.locator(`[data-symbol="${symbol}"]`);
+  await expect(wanted).toBeVisible();
+  if ((await wanted.getAttribute('aria-pressed')) !== 'true') await wanted.click();
+  // Deselect the others one at a time: each click changes which chips match "pressed".
+  const others = form.locator(`[data-symbol][aria-pressed="true"]:not([data-symbol="${symbol}"])`);
+  while ((await others.count()) > 0) await others.first().click();
+  await expect(form.locator('[data-symbol][aria-pressed="true"]')).toHaveCount(1);
+}

@@ -89,8 +89,14 @@ function chartOverlays(signals: SignalRow[], symbol: string, end: number): { mar
 function RunChart({ run, symbol, version }: { run: RunDetail; symbol: string; version: number }): ReactElement {
   const step = INTERVAL_MS[run.interval];
   const from = run.from ?? (run.startedAt ?? run.createdAt) - 300 * step;
-  // A live run's chart ends "now"; recomputed only when the run has news, not on every render.
-  const to = useMemo(() => run.to ?? Math.max(from + step, Date.now()), [run.to, from, step, version]);
+  // A live run's chart ends "now", a running paper replay where the replay has got to; both are
+  // recomputed only when the run has news, not on every render.
+  const to = useMemo(() => {
+    if (run.to === undefined) return Math.max(from + step, Date.now());
+    if (run.kind === 'paper' && isActive(run)) return Math.max(from + step, from + Math.ceil(((run.to - from) * run.progress) / step) * step);
+    return run.to;
+    // progress and status are sampled when the run has news (version), not on every progress event
+  }, [run.to, run.kind, from, step, version]);
   const live = isActive(run);
   const chart = useAsync(
     () => call('candles.chart', { exchangeName: run.exchangeName, symbol, interval: run.interval, from, to }),

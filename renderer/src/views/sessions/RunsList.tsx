@@ -42,15 +42,16 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
       <td>
         <StatusPill status={run.status} />
       </td>
-      <td>{KIND_LABEL[run.kind]}</td>
       <td>
-        <div style={{ fontWeight: 550 }}>{run.strategyName}</div>
-        <div className="faint">{run.exchangeName}</div>
+        <div style={{ fontWeight: 550, whiteSpace: 'nowrap' }}>{run.strategyName}</div>
+        <div className="faint" style={{ whiteSpace: 'nowrap' }}>
+          {KIND_LABEL[run.kind]} · {run.exchangeName}
+        </div>
       </td>
       <td>
         {run.symbols.join(', ')} <span className="faint">· {run.interval}</span>
       </td>
-      <td style={{ minWidth: 180 }}>
+      <td style={{ minWidth: 170 }}>
         <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
           <ProgressBar value={run.progress} status={run.status} />
           <span className="num dim" data-testid="run-progress">
@@ -61,7 +62,9 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
       </td>
       <td className="num">{run.stats?.trades ?? '—'}</td>
       <td className={`num ${signClass(pnl)}`}>{formatPercent(pnl)}</td>
-      <td className="num dim">{formatTime(run.startedAt)}</td>
+      <td className="num dim" title={formatTime(run.startedAt ?? run.createdAt)}>
+        {formatTime(run.startedAt ?? run.createdAt).slice(5)}
+      </td>
       <td style={{ textAlign: 'right' }}>
         <StopButton run={run} />
       </td>
@@ -89,7 +92,6 @@ export function RunsList(): ReactElement {
         <thead>
           <tr>
             <th>Status</th>
-            <th>Mode</th>
             <th>Strategy</th>
             <th>Symbols</th>
             <th>Progress</th>
