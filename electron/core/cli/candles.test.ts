@@ -23,8 +23,12 @@ interface CliRun {
 }
 
 function candles(...args: string[]): Promise<CliRun> {
+  return candlesWith(uri, ...args);
+}
+
+function candlesWith(databaseUri: string, ...args: string[]): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CC_MONGO_CONNECTION_STRING: uri } });
+    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CC_MONGO_CONNECTION_STRING: databaseUri } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -102,17 +106,16 @@ describe('npm run candles (spawned)', () => {
     expect(stdoutExport.stdout).toBe(`${lines.slice(0, 4).join('\n')}\n`);
   });
 
-  it('a database that cannot be reached fails with exit 1 and says why', async () => {
-    const child = await new Promise<CliRun>((done) => {
-      const p = spawn(TSX, [CLI, 'list', '--json'], { cwd: ROOT, env: { ...process.env, CC_MONGO_CONNECTION_STRING: 'mongodb://127.0.0.1:1/none?serverSelectionTimeoutMS=300' } });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      p.on('close', (code) => done({ code, stdout, stderr }));
-    });
-    expect(child.code).toBe(1);
-    expect(JSON.parse(child.stdout)).toMatchObject({ ok: false });
-    expect(child.stderr).toMatch(/Cannot connect/);
+  it('a database that cannot be reached fails with exit 1 and says why; usage errors are found before connecting', async () => {
+    const unreachable = 'mongodb://127.0.0.1:1/none?serverSelectionTimeoutMS=300';
+    const run = await candlesWith(unreachable, 'list', '--json');
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false });
+    expect(run.stderr).toMatch(/Cannot connect/);
+
+    const usage = await candlesWith(unreachable, 'gaps', '--symbol', 'ETH/BTC', '--interval', '2w');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--interval "2w" is not one of');
+    expect(usage.stderr).not.toMatch(/Cannot connect/);
   });
 });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConnectionManager } from '../db/connection-manager';
 import { CandleStore } from '../market/candle-store';
-import { COMMANDS, type CommandResult } from './candle-commands';
+import { COMMANDS, type CommandResult, type PreparedCommand } from './candle-commands';
 import { UsageError } from './cli-args';
 
 const USAGE = `Usage: npm run candles -- <command> [options]
@@ -64,20 +64,27 @@ export async function runCandlesCli(argv: string[]): Promise<number> {
     return 2;
   }
   const json = values.json === true;
-  const manager = new ConnectionManager({ connectTimeoutMs: 10_000 });
+  let prepared: PreparedCommand;
   try {
-    await manager.connect();
-    const store = new CandleStore(manager.connection);
-    await store.ensureIndexes();
-    const result: CommandResult = await run({
+    prepared = run({
       positionals: rest,
       values,
-      store,
       stdout: process.stdout,
       status: (line) => {
         if (!json) process.stderr.write(`${line}\n`);
       },
     });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\nRun \`npm run candles -- --help\` for usage.\n`);
+    return 2;
+  }
+  const manager = new ConnectionManager({ connectTimeoutMs: 10_000 });
+  try {
+    await manager.connect();
+    const store = new CandleStore(manager.connection);
+    await store.ensureIndexes();
+    const result: CommandResult = await prepared(store);
     if (json) {
       if (result.json !== undefined) process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else if (result.text.length > 0) {
@@ -85,10 +92,6 @@ export async function runCandlesCli(argv: string[]): Promise<number> {
     }
     return result.ok ? 0 : 1;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\nRun \`npm run candles -- --help\` for usage.\n`);
-      return 2;
-    }
     const message = error instanceof Error ? error.message : String(error);
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
     process.stderr.write(`candles ${command}: ${message}\n`);

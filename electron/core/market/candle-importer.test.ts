@@ -77,6 +77,14 @@ describe('importing the shared real candle files', () => {
     expect(closes.slice(3000).every((c) => c === 1.6)).toBe(true);
   });
 
+  it('an aborted import stops with the abort reason', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('user cancelled'));
+    const key = keyFor('ADA/BTC', '1m', 'aborted');
+    await expect(importCandleFile(store, { file: sharedCandlePath('ADA_BTC-1m.json'), key, signal: controller.signal })).rejects.toThrow('user cancelled');
+    expect(await store.countRange(key)).toBe(0);
+  });
+
   it('reports progress while validating and storing', async () => {
     const phases = new Set<string>();
     let last = 0;
