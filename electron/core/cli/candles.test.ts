@@ -104,6 +104,11 @@ describe('npm run candles (spawned)', () => {
     expect(JSON.parse(reimport.stdout)).toMatchObject({ ok: true, format: 'csv', inserted: 14383 });
     const stdoutExport = await candles('export', '--symbol', 'ADA/BTC', '--interval', '1m', '--exchange', 'roundtrip', '--from', '2018-01-20T04:55Z', '--to', '2018-01-20T04:58Z');
     expect(stdoutExport.stdout).toBe(`${lines.slice(0, 4).join('\n')}\n`);
+
+    const jsonOut = join(dir, 'ada.json');
+    expect((await candles('export', '--symbol', 'ADA/BTC', '--interval', '1m', '--format', 'json', '--out', jsonOut)).code).toBe(0);
+    const fromJson = await candles('import', jsonOut, '--symbol', 'ADA/BTC', '--interval', '1m', '--exchange', 'roundtrip-json', '--json');
+    expect(JSON.parse(fromJson.stdout)).toMatchObject({ ok: true, format: 'ohlcv-json', inserted: 14383 });
   });
 
   it('a database that cannot be reached fails with exit 1 and says why; usage errors are found before connecting', async () => {

@@ -90,6 +90,12 @@ describe('ccxt download against the fake Binance', () => {
     expect(report).toMatchObject({ retries: 2, fetched: 100 });
   });
 
+  it('a rate-limit refusal (HTTP 429) is retried too', async () => {
+    fake.failNextKlines(1, 'http-429');
+    const report = await downloadCandles({ exchange: client(), store, symbol: 'ETH/BTC', interval: '1m', exchangeName: 'retry-429', from: ethFrom, to: ethFrom + 10 * M, ...fast });
+    expect(report).toMatchObject({ retries: 1, fetched: 10 });
+  });
+
   it('does not retry what a retry cannot fix (an unknown symbol)', async () => {
     await expect(downloadCandles({ exchange: client(), store, symbol: 'NOPE/BTC', interval: '1m', from: ethFrom, to: ethTo, ...fast })).rejects.toThrow(/NOPE\/BTC/);
   });
