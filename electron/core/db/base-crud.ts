@@ -53,11 +53,21 @@ function checkLimit(limit: number, max: number, what: string): void {
 export class BaseCRUD<T extends object> {
   constructor(protected readonly model: Model<T>) {}
 
+  /**
+   * Resolves once the collection and its indexes exist. A write that races the first index build
+   * can fail on some servers (mongo-java-server answers "Unknown error: null"), and a unique index
+   * built after duplicate inserts would fail outright. `Model.init()` is memoized by mongoose.
+   */
+  protected ready(): Promise<unknown> {
+    return this.model.init();
+  }
+
   get collectionName(): string {
     return this.model.collection.collectionName;
   }
 
   async create(data: T): Promise<Stored<T>> {
+    await this.ready();
     try {
       const doc = await this.model.create(data);
       return toStored<T>(doc.toObject() as Raw);
@@ -68,6 +78,7 @@ export class BaseCRUD<T extends object> {
   }
 
   async update(id: string, patch: Partial<T>): Promise<Stored<T> | null> {
+    await this.ready();
     try {
       const doc = await this.model
         .findByIdAndUpdate(id, { $set: patch } as UpdateQuery<T>, { returnDocument: 'after', runValidators: true })
@@ -151,6 +162,7 @@ export class BaseCRUD<T extends object> {
    * insert; the loser gets E11000 and simply retries, finding the winner's document to update.
    */
   async upsert(filter: QueryFilter<T>, set: Partial<T>): Promise<Stored<T>> {
+    await this.ready();
     for (let attempt = 1; ; attempt++) {
       try {
         const doc = await this.model

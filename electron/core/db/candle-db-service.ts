@@ -53,7 +53,7 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.init();
+    await this.ready();
   }
 
   async upsertCandle(key: CandleKey, candle: Candle): Promise<Stored<StoredCandle>> {
@@ -68,6 +68,7 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
    */
   async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize = BULK_BATCH_SIZE): Promise<BulkUpsertResult> {
     assertValid(key, candles);
+    await this.ready();
     const total: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
     for (let start = 0; start < candles.length; start += batchSize) {
       const ops: AnyBulkWriteOperation<StoredCandle>[] = [];
