@@ -109,7 +109,8 @@ describe('npm run candles (spawned)', () => {
     expect((await candles('export', '--symbol', 'ADA/BTC', '--interval', '1m', '--format', 'json', '--out', jsonOut)).code).toBe(0);
     const fromJson = await candles('import', jsonOut, '--symbol', 'ADA/BTC', '--interval', '1m', '--exchange', 'roundtrip-json', '--json');
     expect(JSON.parse(fromJson.stdout)).toMatchObject({ ok: true, format: 'ohlcv-json', inserted: 14383 });
-  });
+    // Eight spawned processes in a row: allow for a busy machine.
+  }, 240_000);
 
   it('a database that cannot be reached fails with exit 1 and says why; usage errors are found before connecting', async () => {
     const unreachable = 'mongodb://127.0.0.1:1/none?serverSelectionTimeoutMS=300';
