@@ -26,6 +26,13 @@ export interface SignalFilter {
  * over, the oldest closed or cancelled rows are dropped (open ones never are).
  */
 export class StorageService extends KeyValueService<StorageKey, SignalRow> {
+  /**
+   * Rows of this mode as last counted plus the new ones since. Counting on every insert made a
+   * run of n signals cost O(n^2) on the in-memory and file adapters; now the store is counted once
+   * and again only when the estimate passes the cap.
+   */
+  private estimatedRows: number | undefined;
+
   constructor(
     store: TypedStore<StorageKey, SignalRow>,
     readonly cap: number,
@@ -41,7 +48,15 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
     // and trimming waits for a later write.
     const isNew = await outageTolerant(async () => !(await this.store.has(key)), false);
     await this.store.write(key, checked);
-    if (isNew) await outageTolerant(() => this.enforceCap(checked.backtest), undefined);
+    if (!isNew) return;
+    await outageTolerant(async () => {
+      this.estimatedRows = this.estimatedRows === undefined ? await this.countRows(checked.backtest) : this.estimatedRows + 1;
+      if (this.estimatedRows > this.cap) await this.enforceCap(checked.backtest);
+    }, undefined);
+  }
+
+  private async countRows(backtest: boolean): Promise<number> {
+    return (await this.store.list({ key: { backtest }, limit: 1 })).total;
   }
 
   getSignal(signalId: string, backtest = this.backtest): Promise<SignalRow | null> {
@@ -59,9 +74,11 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
   }
 
   private async enforceCap(backtest: boolean): Promise<void> {
-    const { total } = await this.store.list({ key: { backtest }, limit: 1 });
-    const excess = total - this.cap;
-    if (excess <= 0) return;
+    const total = await this.countRows(backtest);
+    this.estimatedRows = total;
+    if (total <= this.cap) return;
+    // Trim a tenth below the cap so the sort over all rows runs once per cap/10 inserts, not per insert.
+    const excess = total - Math.floor(this.cap * 0.9);
     const victims = await this.store.list({
       key: { backtest },
       where: { status: [...FINAL_SIGNAL_STATUSES] },
@@ -70,5 +87,6 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
       limit: excess,
     });
     for (const { key } of victims.items) await this.store.remove(key);
+    this.estimatedRows = total - victims.items.length;
   }
 }
