@@ -11,11 +11,12 @@ export function appUrl(hash = ''): string {
   return `${url.replace(/\/$/, '')}/${hash}`;
 }
 
-/** Saves a full-window screenshot as a test artifact (test-results/screenshots, not committed). */
+/** Saves a screenshot of the window, scrolled to the top, as a test artifact (test-results/screenshots, not committed). */
 export async function snap(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  // No hover tooltip in the picture.
+  // The top of the page, and no hover tooltip in the picture.
   await page.mouse.move(0, 0);
+  await page.locator('.main').evaluate((el) => el.scrollTo(0, 0)).catch(() => undefined);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 

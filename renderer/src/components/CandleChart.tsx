@@ -222,7 +222,8 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
           <CandleLayer rows={visible} maxVolume={maxVolume} />
           {levels.map((l) => {
             const a = snap(l.from);
-            const b = snap(l.to);
+            // An open position's levels run to the newest candle on screen.
+            const b = snap(Math.min(l.to, timestamps[timestamps.length - 1] ?? l.to));
             if (a === undefined || b === undefined) return null;
             return (
               <ReferenceLine

@@ -8,7 +8,8 @@ function summary(value: unknown): string {
 
 function Leaf({ value }: { value: unknown }): ReactElement {
   if (typeof value === 'string') return <span className="str">"{value}"</span>;
-  if (typeof value === 'number') return <span className="numv">{value}</span>;
+  // 12 significant digits hide binary float noise (0.08862964109999999 → 0.0886296411).
+  if (typeof value === 'number') return <span className="numv">{Number.isInteger(value) ? value : Number(value.toPrecision(12))}</span>;
   if (typeof value === 'boolean' || value === null || value === undefined) return <span className="meta">{String(value)}</span>;
   return <span>{String(value)}</span>;
 }

@@ -14,15 +14,24 @@ export type AsyncState<T> =
 export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[], options: { keepDataOnChange?: boolean } = {}): AsyncState<T> & { reload(): void } {
   const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
   const generation = useRef(0);
+  // Answers older than `floor` belong to other deps; `applied` is the newest answer on screen.
+  const floor = useRef(0);
+  const applied = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
 
   const run = useCallback((keepData: boolean) => {
     const mine = ++generation.current;
+    if (!keepData) floor.current = mine;
     setState((prev) => (keepData && prev.data !== undefined ? prev : { status: 'loading' }));
     loadRef.current().then(
       (data) => {
-        if (mine === generation.current) setState({ status: 'ready', data });
+        // Any answer newer than the one shown is applied, so refreshes that come faster than the
+        // query answers still move the screen forward instead of waiting for a quiet moment.
+        if (mine >= floor.current && mine > applied.current) {
+          applied.current = mine;
+          setState({ status: 'ready', data });
+        }
       },
       (error: unknown) => {
         if (mine === generation.current) setState((prev) => ({ status: 'error', error: errorMessage(error), data: prev.data }));

@@ -21,8 +21,8 @@ function useThrottled(value: number, ms: number): number {
 
 function RunState({ runId }: { runId: string }): ReactElement {
   const version = useThrottled(useRuns((s) => s.versions[runId] ?? 0), REFRESH_MS);
-  const state = useAsync(() => call('state.get', { runId }), [runId, version]);
-  if (state.status === 'loading') return <Loading label="Loading run state…" />;
+  const state = useAsync(() => call('state.get', { runId }), [runId, version], { keepDataOnChange: true });
+  if (state.status === 'loading' && !state.data) return <Loading label="Loading run state…" />;
   if (state.status === 'error' && !state.data) return <ErrorState title="Cannot read the run's state" error={state.error} onRetry={state.reload} />;
   const s = state.data!;
   const sections: Array<[string, string, unknown[]]> = [

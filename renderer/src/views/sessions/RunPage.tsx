@@ -164,7 +164,8 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
   const version = useRuns((s) => s.versions[runId] ?? 0);
   const highlight = useRoute((r) => r.signalId);
   const throttled = useThrottledVersion(version);
-  const detail = useAsync(async () => (await call('runs.get', { runId })).run, [runId, throttled, summary?.status]);
+  // The page is keyed by run id, so a changed dep is always news about this run: refresh in place.
+  const detail = useAsync(async () => (await call('runs.get', { runId })).run, [runId, throttled, summary?.status], { keepDataOnChange: true });
   const [symbol, setSymbol] = useState<string>();
 
   const back = (
@@ -172,7 +173,7 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
       <Icon name="back" size={14} /> Sessions
     </button>
   );
-  if (detail.status === 'loading') {
+  if (detail.status === 'loading' && !detail.data) {
     return (
       <div className="page">
         <div className="page-head">{back}</div>
