@@ -365,15 +365,17 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.backtestWorkers, pendingSymbols.length)) }, next));
     if (record.stopRequested || this.closed || isFinal(record.summary.status)) return;
     if (record.failure) return this.failWith(record, record.failure);
-    // A backtest's signal rows stay in its in-memory result (get(runId).signals): the Storage
-    // service's per-row cap bookkeeping costs milliseconds per row, far too slow for 10^4–10^5
-    // signals. Recent gets the latest signal of each symbol.
+    // The rows go to the backtest column's Storage (capped per mode, oldest closed rows first) once
+    // the replay is over, so the replay loop itself never waits on persistence; Recent gets the
+    // latest signal of each symbol. The full list also stays in the run's result.
+    const { storage, recent } = this.options.persistence.backtest;
     const latest = new Map<string, SignalRow>();
     for (const row of record.signals.values()) {
+      await storage.upsert(row);
       const prev = latest.get(row.symbol);
       if (!prev || createdAtOf(row) >= createdAtOf(prev)) latest.set(row.symbol, row);
     }
-    for (const row of latest.values()) await this.options.persistence.backtest.recent.remember(row);
+    for (const row of latest.values()) await recent.remember(row);
     await this.finish(record, 'completed');
   }
 
