@@ -99,8 +99,9 @@ export function startBackend(): void {
   backend.onTransportState((state) => {
     useConnection.getState().setTransport(state);
     if (state.kind !== 'connected') wasDown = true;
-    else if (wasDown) {
-      // Resumed: events missed while away are replayed by the host; lists are reloaded in case the replay buffer ran out.
+    else if (wasDown || state.lostEvents) {
+      // Resumed: the host replays what we missed; when it could not (lostEvents), or after any
+      // reconnect to be safe, the lists are fetched again so nothing is missing.
       wasDown = false;
       void refreshAll();
     }
