@@ -47,6 +47,11 @@ test('imports the Binance CSV through the UI, then browses it: chart, table page
   await chart.hover();
   await app.mouse.wheel(0, -400);
   await expect.poll(async () => Number(await chart.getAttribute('data-bars'))).toBeLessThan(before);
+  // …and the zoomed window can be loaded at finer detail (a shorter range, re-aggregated by the core).
+  const fromBefore = await app.getByTestId('candles-view').getByLabel('From', { exact: true }).inputValue();
+  await app.getByTestId('load-detail').click();
+  await expect(app.getByTestId('candles-view').getByLabel('From', { exact: true })).not.toHaveValue(fromBefore);
+  await expect.poll(async () => Number(await app.getByTestId('candle-chart').getAttribute('data-bars'))).toBeGreaterThan(100);
   await app.getByRole('button', { name: 'Import', exact: true }).first().click();
   await app.locator('.main').evaluate((el) => el.scrollTo(0, 0));
   await snap(app, 'candles');

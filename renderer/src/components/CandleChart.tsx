@@ -37,6 +37,11 @@ interface Props {
   markers?: ChartMarker[];
   levels?: ChartLevel[];
   height?: number;
+  /**
+   * Offered while zoomed into an aggregated series: asks for the visible window at full detail
+   * (the core re-aggregates a shorter range to a finer interval).
+   */
+  onLoadDetail?(from: number, to: number): void;
   testId?: string;
 }
 
@@ -105,7 +110,7 @@ function CandleTooltip({ active, payload }: { active?: boolean; payload?: Readon
  * Candlesticks with volume, wheel zoom around the cursor and drag to pan. The series it gets is
  * already at most ~2,000 bars (the core aggregates longer ranges), so every bar can be an SVG node.
  */
-export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart' }: Props): ReactElement {
+export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail }: Props): ReactElement {
   const rows = useMemo<Row[]>(
     () => candles.map((c) => ({ t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
     [candles],
@@ -196,6 +201,18 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       style={{ height, cursor: drag.current ? 'grabbing' : 'crosshair' }}
     >
       <span className="chart-hint" style={{ left: 16, right: 'auto' }}>{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
+      {zoomed && onLoadDetail && visible.length > 1 && (
+        <button
+          type="button"
+          className="btn small"
+          style={{ position: 'absolute', right: 104, top: 2, zIndex: 1 }}
+          data-testid="load-detail"
+          onMouseDown={(e) => e.stopPropagation()}
+          onClick={() => onLoadDetail(visible[0]!.t, visible[visible.length - 1]!.t + step)}
+        >
+          Load detail for this window
+        </button>
+      )}
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={visible} margin={{ top: 26, right: 8, bottom: 0, left: 8 }} barCategoryGap={1}>
           <XAxis

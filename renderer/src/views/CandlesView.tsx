@@ -155,14 +155,14 @@ function Coverage({ series, gaps }: { series: SeriesKey; gaps: GapsState }): Rea
   );
 }
 
-function SeriesChart({ series, range, version }: { series: SeriesKey; range: Range; version: number }): ReactElement {
+function SeriesChart({ series, range, version, onRange }: { series: SeriesKey; range: Range; version: number; onRange(range: Range): void }): ReactElement {
   const chart = useAsync(() => call('candles.chart', { ...series, from: range.from, to: range.to }), [series.exchangeName, series.symbol, series.interval, range.from, range.to, version]);
   if (chart.status === 'loading') return <Loading label="Loading chart…" />;
   if (chart.status === 'error') return <ErrorState title="Cannot load the chart" error={chart.error} onRetry={chart.reload} />;
   if (chart.data.candles.length === 0) return <Empty title="No candles in this range">Pick another range, or import or download data.</Empty>;
   return (
     <>
-      <CandleChart candles={chart.data.candles} height={440} />
+      <CandleChart candles={chart.data.candles} height={440} onLoadDetail={chart.data.aggregated ? (from, to) => onRange({ from, to }) : undefined} />
       <div className="coverage-legend">
         <span className="num">{formatInt(chart.data.candles.length)} bars</span>
         {chart.data.aggregated && <span data-testid="chart-aggregated">aggregated to {formatBucket(chart.data.bucketMs)} bars (at most 2,000 per chart; zoom the range for detail)</span>}
@@ -320,7 +320,7 @@ export function CandlesView(): ReactElement {
             <>
               <Panel title={`${current.symbol} · ${current.interval} · ${current.exchangeName}`} flush>
                 <div style={{ padding: '4px 10px 10px' }}>
-                  <SeriesChart series={current} range={range} version={version} />
+                  <SeriesChart series={current} range={range} version={version} onRange={(r) => setRangeInput({ from: toUtcInput(r.from), to: toUtcInput(r.to) })} />
                 </div>
               </Panel>
               <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 2fr) minmax(0, 3fr)', alignItems: 'start' }}>
