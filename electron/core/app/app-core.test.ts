@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +140,25 @@ describe('app core without any database', () => {
       expect(run).toMatchObject({ ok: false, error: { code: 'unavailable' } });
       expect(unwrap(await core.dispatch('runs.list', {}))).toEqual({ runs: [] });
     } finally {
+      await core.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('app core with a matrix configuration file', () => {
+  it('shows and uses the overrides of BACKTEST_MONITOR_PERSIST_CONFIG', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bm-core-matrix-'));
+    const configFile = join(dataDir, 'persist.json');
+    writeFileSync(configFile, JSON.stringify({ matrix: { backtest: { storage: 'local-file' } } }));
+    process.env.BACKTEST_MONITOR_PERSIST_CONFIG = configFile;
+    const core = await createAppCore({ config: { dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, parts: buildCoreParts, echoLog: false });
+    try {
+      const matrix = unwrap(await core.dispatch('matrix.get', {})) as { rows: Array<{ subsystem: string; live: string; backtest: string }> };
+      expect(matrix.rows.find((r) => r.subsystem === 'storage')).toMatchObject({ live: 'mongodb', backtest: 'local-file' });
+      expect(matrix.rows.find((r) => r.subsystem === 'session')).toMatchObject({ live: 'mongodb', backtest: 'local-file' });
+    } finally {
+      delete process.env.BACKTEST_MONITOR_PERSIST_CONFIG;
       await core.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
     }

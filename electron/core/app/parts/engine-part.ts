@@ -8,7 +8,7 @@ import { RunManager } from '../../engine/run-manager';
 import { RunDbService } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
-import { createPersistence, effectiveMatrix, type Persistence } from '../../persist';
+import { createPersistence, effectiveMatrix, persistConfigFromEnv, type Persistence } from '../../persist';
 import { DatabaseUnavailableError } from '../../persist/contract';
 import { isNetworkOrTimeoutError } from '../../db/errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
@@ -40,7 +40,9 @@ function notFound(error: unknown): never {
  * persistence, the candle store and so the run manager are (re)built whenever the database changes.
  */
 export async function createEnginePart(options: EnginePartOptions): Promise<CoreParts> {
-  const backtest = await createPersistence({ mode: 'backtest', dataDir: options.dataDir });
+  // The matrix file named by BACKTEST_MONITOR_PERSIST_CONFIG (if any) is read and validated once, at start.
+  const config = persistConfigFromEnv();
+  const backtest = await createPersistence({ mode: 'backtest', dataDir: options.dataDir, config });
   let bound: Bound | undefined;
   let binding: Promise<void> = Promise.resolve();
   const catalog = (): StrategyCatalog => bound?.runs.strategies ?? new StrategyCatalog({ userDir: options.strategiesDir?.() });
@@ -101,7 +103,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       await old.live.close();
     }
     if (!manager?.isConnected) return;
-    const live = await createPersistence({ mode: 'live', dataDir: options.dataDir, connection: manager });
+    const live = await createPersistence({ mode: 'live', dataDir: options.dataDir, connection: manager, config });
     const runStore = new OutageTolerantRunStore(
       new RunDbService(manager.connection),
       2000,
@@ -215,8 +217,8 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     },
     matrix: {
       async get({ runId }) {
-        const live = effectiveMatrix('live');
-        const back = effectiveMatrix('backtest');
+        const live = effectiveMatrix('live', config);
+        const back = effectiveMatrix('backtest', config);
         const rows = live.map((cell) => ({
           subsystem: cell.subsystem,
           live: cell.adapter,
