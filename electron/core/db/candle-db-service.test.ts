@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CandleDbService } from './candle-db-service';
 import { InvalidCandleError, type Candle, type CandleKey, type CandleRule } from '../../../shared/candles';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
-import { SHARED_CANDLE_FILES, readSharedCandles } from '../../../test/support/shared-candles';
+import { SHARED_CANDLE_FILES, loadSharedCandles } from '../market/test-data';
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
@@ -94,13 +94,13 @@ describe('CandleDbService', () => {
     expect(await candles.countRange({ ...key, from: T0 + 95 * MIN })).toBe(5);
   });
 
-  it.each(SHARED_CANDLE_FILES)('loads the shared real candles $file through the bulk upsert with the right count', async (f) => {
-    const rows = readSharedCandles(f.file);
-    expect(rows.length).toBe(f.count);
+  it.each(SHARED_CANDLE_FILES.filter((f) => f.file.endsWith('.json')))('loads the shared real candles $file through the bulk upsert with the right count', async (f) => {
+    const rows = loadSharedCandles(f.file);
+    expect(rows.length).toBe(f.candles);
     const key: CandleKey = { exchangeName: 'binance', symbol: f.symbol, interval: f.interval };
     const result = await candles.bulkUpsert(key, rows);
-    expect(result.inserted).toBe(f.count);
-    expect(await candles.countRange(key)).toBe(f.count);
+    expect(result.inserted).toBe(f.candles);
+    expect(await candles.countRange(key)).toBe(f.candles);
     const stored = await candles.findRange(key);
     expect(stored[0]).toMatchObject(rows[0]!);
     expect(stored[stored.length - 1]).toMatchObject(rows[rows.length - 1]!);
