@@ -371,10 +371,12 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const { storage, recent } = this.options.persistence.backtest;
     const latest = new Map<string, SignalRow>();
     for (const row of record.signals.values()) {
-      await storage.upsert(row);
       const prev = latest.get(row.symbol);
       if (!prev || createdAtOf(row) >= createdAtOf(prev)) latest.set(row.symbol, row);
     }
+    // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay.
+    const newest = [...record.signals.values()].sort((a, b) => createdAtOf(b) - createdAtOf(a)).slice(0, storage.cap);
+    await storage.upsertMany(newest.reverse());
     for (const row of latest.values()) await recent.remember(row);
     await this.finish(record, 'completed');
   }

@@ -11,7 +11,10 @@ export interface RunPersistence {
   state: KeyValueAccess<StateKey>;
   memory: KeyValueAccess<MemoryKey>;
   storage: {
+    /** Rows kept per mode; older closed rows make way. */
+    readonly cap: number;
     upsert(row: SignalRow): Promise<void>;
+    upsertMany(rows: readonly SignalRow[]): Promise<void>;
     listSignals(filter: { runId?: string; symbol?: string }, paging?: { limit?: number }): Promise<{ items: Array<{ value: SignalRow }>; total: number }>;
   };
   recent: { remember(row: SignalRow): Promise<void> };

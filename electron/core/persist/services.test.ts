@@ -111,6 +111,18 @@ describe.each(modes)('subsystem services, $label', ({ mode }) => {
     await expect(p.storage.upsert({ ...signal(8), priceOpen: Number.NaN })).rejects.toThrow(PersistValidationError);
   });
 
+  it('storage: upsertMany writes a batch and enforces the cap once, keeping the newest closed rows', async () => {
+    const rows = Array.from({ length: 8 }, (_, i) => closedSignal(100 + i, { backtest, closedAt: 1_800_000_000_000 + i }));
+    await p.storage.upsertMany(rows);
+    const all = await p.storage.listSignals({}, { limit: 100 });
+    expect(all.total).toBeLessThanOrEqual(5);
+    const ids = all.items.map((e) => e.key.signalId);
+    expect(ids).toContain('sig-0107');
+    expect(ids).not.toContain('sig-0100');
+    // Open rows are never evicted.
+    expect(ids).toEqual(expect.arrayContaining(['sig-0004', 'sig-0006', 'sig-0007']));
+  });
+
   it('recent: keeps the latest signal per (symbol, strategy, exchange, frame, mode)', async () => {
     await p.recent.remember(signal(10, { backtest }));
     await p.recent.remember(signal(11, { backtest }));
@@ -172,6 +184,23 @@ describe('createPersistence input', () => {
 });
 
 describe('backtest mode', () => {
+  it('caps the default backtest Storage when one batch is larger than a list page', async () => {
+    const dataDir = await fsp.mkdtemp(join(tmpdir(), 'persist-backtest-cap-'));
+    try {
+      const p = await createPersistence({ mode: 'backtest', dataDir });
+      const batch = (start: number) => Array.from({ length: 10_500 }, (_, i) => closedSignal(start + i, { backtest: true, closedAt: 1_800_000_000_000 + start + i }));
+      await p.storage.upsertMany(batch(0));
+      await p.storage.upsertMany(batch(10_500));
+      const { total } = await p.storage.listSignals({}, { limit: 1 });
+      expect(total).toBeLessThanOrEqual(p.storage.cap);
+      expect(await p.storage.getSignal('sig-20999')).not.toBeNull();
+      expect(await p.storage.getSignal('sig-0000')).toBeNull();
+      await p.close();
+    } finally {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps local-file subsystems on disk across runs, and in-memory ones per run', async () => {
     const dataDir = await fsp.mkdtemp(join(tmpdir(), 'persist-backtest-'));
     try {

@@ -1,5 +1,5 @@
 import { FINAL_SIGNAL_STATUSES, type SignalRow, type SignalStatus } from '../../../../shared/domain/signals';
-import type { ListPage } from '../contract';
+import { LIST_LIMIT_MAX, type ListPage } from '../contract';
 import { isOutageError } from '../outage-errors';
 import type { StorageKey } from '../subsystems';
 import type { TypedStore } from '../typed-store';
@@ -55,6 +55,20 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
     }, undefined);
   }
 
+  /**
+   * Many rows at once (a finished backtest): each row is validated and written, and the cap is
+   * enforced once at the end instead of being checked per row.
+   */
+  async upsertMany(rows: readonly SignalRow[]): Promise<void> {
+    const modes = new Set<boolean>();
+    for (const row of rows) {
+      const checked = this.store.checkValue(row);
+      await this.store.write({ backtest: checked.backtest, signalId: checked.signalId }, checked);
+      modes.add(checked.backtest);
+    }
+    for (const backtest of modes) await outageTolerant(() => this.enforceCap(backtest), undefined);
+  }
+
   private async countRows(backtest: boolean): Promise<number> {
     return (await this.store.list({ key: { backtest }, limit: 1 })).total;
   }
@@ -78,15 +92,21 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
     this.estimatedRows = total;
     if (total <= this.cap) return;
     // Trim a tenth below the cap so the sort over all rows runs once per cap/10 inserts, not per insert.
-    const excess = total - Math.floor(this.cap * 0.9);
-    const victims = await this.store.list({
-      key: { backtest },
-      where: { status: [...FINAL_SIGNAL_STATUSES] },
-      sortBy: 'closedAt',
-      order: 'asc',
-      limit: excess,
-    });
-    for (const { key } of victims.items) await this.store.remove(key);
-    this.estimatedRows = total - victims.items.length;
+    let excess = total - Math.floor(this.cap * 0.9);
+    let removed = 0;
+    while (excess > 0) {
+      const victims = await this.store.list({
+        key: { backtest },
+        where: { status: [...FINAL_SIGNAL_STATUSES] },
+        sortBy: 'closedAt',
+        order: 'asc',
+        limit: Math.min(excess, LIST_LIMIT_MAX),
+      });
+      if (victims.items.length === 0) break; // only open rows left: those are never dropped
+      for (const { key } of victims.items) await this.store.remove(key);
+      removed += victims.items.length;
+      excess -= victims.items.length;
+    }
+    this.estimatedRows = total - removed;
   }
 }
