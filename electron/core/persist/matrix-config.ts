@@ -174,7 +174,7 @@ export function persistConfigFromFile(path: string): PersistConfig {
   return parsePersistConfig(json, path);
 }
 
-/** Environment variable naming a JSON file that overrides the defaults (see docs/readme/persist.md). */
+/** Environment variable naming a JSON file that overrides the defaults (see the README, "Persistence: the adapter matrix"). */
 export const PERSIST_CONFIG_ENV = 'BACKTEST_MONITOR_PERSIST_CONFIG';
 
 export function persistConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PersistConfig {
