@@ -50,6 +50,14 @@ if (existsSync('playwright.config.ts')) {
   rmSync(pwJson, { force: true });
   const pwOk = run('end-to-end tests (Playwright, Chromium)', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
   const p = readJson(pwJson);
+  // The list reporter shows a skipped test without its reason: say why once per reason.
+  const reasons = new Set();
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) if (t.status === 'skipped') for (const a of t.annotations ?? []) if (a.type === 'skip' && a.description) reasons.add(a.description);
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of p?.suites ?? []) walk(suite);
+  for (const reason of reasons) console.log(`skipped: ${reason}`);
   if (p?.stats) {
     const failed = p.stats.unexpected + (pwOk || p.stats.unexpected ? 0 : 1);
     results.push({ suite: 'playwright', passed: p.stats.expected + p.stats.flaky, failed, skipped: p.stats.skipped });
