@@ -2,6 +2,7 @@ import { app, BrowserWindow, ipcMain, Notification } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from '../core/app/app-core';
+import { installCrashGuard } from '../core/app/crash-guard';
 import { loadConfig } from '../core/app/config';
 import { buildCoreParts } from '../core/app/core-parts';
 import type { Dispatch } from '../core/app/dispatcher';
@@ -40,6 +41,10 @@ function start(): void {
   // invokes made meanwhile wait for it instead of failing.
   const bus = new AppEventBus();
   const ready = createAppCore({ parts: buildCoreParts, bus });
+  installCrashGuard((message) => {
+    console.error(message);
+    void ready.then((core) => core.log.error(message, 'main'), () => undefined);
+  });
   corePromise = ready;
   const dispatch: Dispatch = async (channel, payload) => (await ready).dispatch(channel, payload);
   openWindow();

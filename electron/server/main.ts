@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAppCore } from '../core/app/app-core';
+import { installCrashGuard } from '../core/app/crash-guard';
 import { buildCoreParts } from '../core/app/core-parts';
 import { startHost } from './ws-host';
 
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
   const staticDir = resolve(values.static ?? [join(here, '..', 'renderer'), join(process.cwd(), 'out', 'renderer')].find((d) => existsSync(d)) ?? join(process.cwd(), 'out', 'renderer'));
 
+  let logCrash = (message: string): void => console.error(message);
+  installCrashGuard((message) => logCrash(message));
   const core = await createAppCore({ parts: buildCoreParts });
+  logCrash = (message) => core.log.error(message, 'host');
   let host: Awaited<ReturnType<typeof startHost>>;
   try {
     host = await startHost(core, {
