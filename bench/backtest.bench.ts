@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { Candle } from '../shared/candles';
+import { mulberry32 } from './random';
 import type { CandleRange } from '../electron/core/db/candle-db-service';
 import type { CandleStore } from '../electron/core/engine/candle-cache';
 import { columnsFromCandles } from '../electron/core/engine/columnar';
@@ -23,14 +24,7 @@ const SMA_PARAMS = { fast: 10, slow: 30, takeProfitPercent: 1, stopLossPercent: 
 
 /** A deterministic random walk (mulberry32), so every run replays the same candles. */
 function syntheticCandles(count: number, seed: number): Candle[] {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   const out: Candle[] = new Array(count);
   let price = 100;
   for (let i = 0; i < count; i++) {

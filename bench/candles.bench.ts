@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Candle, CandleKey } from '../shared/candles';
+import { mulberry32 } from './random';
 import { ConnectionManager } from '../electron/core/db/connection-manager';
 import { importCandleFile } from '../electron/core/market/candle-importer';
 import { downsample } from '../electron/core/market/candle-history';
@@ -13,14 +14,7 @@ const START = Date.UTC(2020, 0, 1);
 
 /** A deterministic random walk of valid, aligned 1m candles (mulberry32, so runs are comparable). */
 function* syntheticCandles(count: number, start = START, seed = 42): Generator<Candle> {
-  let state = seed >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   let price = 100;
   for (let i = 0; i < count; i++) {
     const open = price;

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,14 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { loadConfig } from './config';
 import { DatabaseHub } from './database-hub';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../../../test/support/ports';
 
 describe('database selection', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bm-hub-'));

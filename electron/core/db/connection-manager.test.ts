@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { freePort } from '../../../test/support/ports';
 import { ConnectionManager, type DbState } from './connection-manager';
 import { freshDatabaseUri } from '../../../test/support/test-db';
 import { InvalidConnectionStringError } from './connection-string';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('ConnectionManager', () => {
   const managers: ConnectionManager[] = [];
@@ -32,7 +24,7 @@ describe('ConnectionManager', () => {
   });
 
   it('ends in `failed` within its timeout for an unreachable host, with the password masked', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const manager = new ConnectionManager({
       uri: `mongodb://trader:hunter2@127.0.0.1:${port}/bm?wtimeoutMS=15000`,
       connectTimeoutMs: 2_000,

@@ -1,5 +1,4 @@
 import * as fsp from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
@@ -8,14 +7,7 @@ import { ConnectionManager } from '../db/connection-manager';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { createPersistence, type Persistence, type SpoolStatus } from './create-persistence';
 import { signal } from './test-support/fixtures';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort } from '../../../test/support/ports';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
