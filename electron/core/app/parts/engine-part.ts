@@ -8,7 +8,7 @@ import { RunManager } from '../../engine/run-manager';
 import { RunDbService } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
-import { createPersistence, effectiveMatrix, persistConfigFromEnv, type Persistence } from '../../persist';
+import { createPersistence, matrixTable, persistConfigFromEnv, type Persistence } from '../../persist';
 import { DatabaseUnavailableError } from '../../persist/contract';
 import { isNetworkOrTimeoutError } from '../../db/errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
@@ -217,14 +217,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     },
     matrix: {
       async get({ runId }) {
-        const live = effectiveMatrix('live', config);
-        const back = effectiveMatrix('backtest', config);
-        const rows = live.map((cell) => ({
-          subsystem: cell.subsystem,
-          live: cell.adapter,
-          backtest: back.find((b) => b.subsystem === cell.subsystem)!.adapter,
-          holds: cell.holds,
-        }));
+        const rows = matrixTable(config);
         const active = bound ? bound.runs.list().filter((r) => (runId ? r.runId === runId : r.status === 'running' || r.status === 'queued')) : [];
         return { rows, runs: active.map((r) => ({ runId: r.runId, kind: r.kind, mode: r.kind === 'backtest' ? ('backtest' as const) : ('live' as const) })) };
       },
