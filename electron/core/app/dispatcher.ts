@@ -2,7 +2,7 @@ import type { InvokeChannel, ParsedRequestOf, ResponseOf } from '../../../shared
 import { ContractFailure, fail, ok, type InvokeResult } from '../../../shared/contract/result';
 import { parseRequest } from '../../../shared/contract/validate';
 import { maskSecretsIn } from '../db/connection-string';
-import { isNetworkOrTimeoutError } from '../db/errors';
+import { isOutageError } from '../persist/outage-errors';
 
 export type Handlers = { [C in InvokeChannel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
 
@@ -25,7 +25,7 @@ export function createDispatcher(handlers: Handlers, onError: (channel: string, 
     } catch (error) {
       if (error instanceof ContractFailure) return fail(error.code, maskSecretsIn(error.message), error.issues);
       // An outage is a state, not a bug: say so plainly (the status banner explains the rest).
-      if (isNetworkOrTimeoutError(error) || (error instanceof Error && error.name === 'DatabaseUnavailableError')) {
+      if (isOutageError(error)) {
         return fail('unavailable', `${name}: MongoDB is unreachable right now (${maskSecretsIn(error instanceof Error ? error.message : String(error))})`);
       }
       onError(name, error);

@@ -9,8 +9,7 @@ import { RunDbService } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
 import { createPersistence, matrixTable, persistConfigFromEnv, type Persistence } from '../../persist';
-import { DatabaseUnavailableError } from '../../persist/contract';
-import { isNetworkOrTimeoutError } from '../../db/errors';
+import { isOutageError } from '../../persist/outage-errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
 
@@ -82,7 +81,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return void results.push(outcome.value);
       const error = outcome.reason as unknown;
-      if (!(error instanceof DatabaseUnavailableError) && !isNetworkOrTimeoutError(error)) throw error;
+      if (!isOutageError(error)) throw error;
       partial = `the ${persistences()[i]!.mode} inbox is unavailable while MongoDB is unreachable`;
     });
     return partial ? { results, partial } : { results };
