@@ -7,6 +7,8 @@ import { freePort, startHost, type RunningHost } from './processes';
 
 export interface OutageSetup {
   url: string;
+  /** The host's database, for tests that check what was really stored. */
+  mongoUri: string;
   stopDatabase(): Promise<void>;
   startDatabase(): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startOutageSetup(root = process.cwd()): Promise<OutageSetu
   }
   return {
     url: host.url,
+    mongoUri: uri.toString(),
     async stopDatabase() {
       await db?.stop();
       db = undefined;
