@@ -34,6 +34,17 @@ export const costModelSchema = z.object({
   slippagePercent: z.number().min(0).max(10).default(0.1),
 });
 
+/**
+ * The account the compounded statistics assume: each trade puts `positionSizePercent` of the balance
+ * at that moment at risk. Optional on the request (older clients and stored runs): absent means
+ * DEFAULT_ACCOUNT.
+ */
+export const accountSchema = z.object({
+  startingBalance: z.number().positive('must be more than 0').max(1e15),
+  positionSizePercent: z.number().positive('must be more than 0').max(100, 'must be 100 or less'),
+});
+export const DEFAULT_ACCOUNT = { startingBalance: 10_000, positionSizePercent: 100 } as const;
+
 export const runRequestSchema = z
   .object({
     kind: runKindSchema,
@@ -50,6 +61,7 @@ export const runRequestSchema = z
     /** Paper replay speed multiplier: 1 = real time, 60 = one hour per minute, 0 = as fast as possible. */
     replaySpeed: z.number().nonnegative().max(1_000_000).default(0),
     costs: costModelSchema.default({ feePercent: 0.1, slippagePercent: 0.1 }),
+    account: accountSchema.optional(),
     /** How long a scheduled signal waits for its entry price before it is cancelled (`timeout`). */
     scheduleTimeoutMinutes: z.number().positive().max(525_600).default(120),
   })
@@ -81,9 +93,36 @@ export const runStatsSchema = z.object({
   sharpe: z.number().finite().nullable(),
   /** Gross profit over gross loss; null when there is no loss. */
   profitFactor: z.number().nonnegative().nullable(),
+  // Below: optional so summaries stored before they existed still parse.
+  /** Compounded account: balance after every closed trade, each risking positionSizePercent of the balance. */
+  startingBalance: z.number().finite().optional(),
+  positionSizePercent: z.number().finite().optional(),
+  finalBalance: z.number().finite().nonnegative().optional(),
+  /** (finalBalance / startingBalance − 1) × 100; never below −100. */
+  returnPercent: z.number().finite().optional(),
+  /** Largest fall of the compounded balance from a previous peak, percent of that peak (0..100). */
+  equityMaxDrawdownPercent: z.number().finite().nonnegative().optional(),
+  /** backtest-kit's statistics set (its definitions and sample-size gates: ratios need 10 trades). */
+  sharpeRatio: z.number().finite().nullable().optional(),
+  annualizedSharpeRatio: z.number().finite().nullable().optional(),
+  sortinoRatio: z.number().finite().nullable().optional(),
+  calmarRatio: z.number().finite().nullable().optional(),
+  certaintyRatio: z.number().finite().nullable().optional(),
+  expectancy: z.number().finite().nullable().optional(),
+  recoveryFactor: z.number().finite().nullable().optional(),
+  expectedYearlyReturns: z.number().finite().nullable().optional(),
+  medianPnlPercent: z.number().finite().nullable().optional(),
+  /** Mean minutes from open to close. */
+  avgDurationMinutes: z.number().finite().nullable().optional(),
+  /** Mean best and worst unrealised PnL % inside trades; null when the rows do not record them. */
+  avgPeakPnlPercent: z.number().finite().nullable().optional(),
+  avgFallPnlPercent: z.number().finite().nullable().optional(),
+  /** Positions still open at the end (not in `trades`, which counts closed ones). */
+  openTrades: z.number().int().nonnegative().optional(),
 });
 
-export const equityPointSchema = z.object({ timestamp, equity: z.number().finite() });
+/** `equity`: sum of trade PnL % so far (backtest-kit's totalPnl); `balance`: the compounded account. */
+export const equityPointSchema = z.object({ timestamp, equity: z.number().finite(), balance: z.number().finite().nonnegative().optional() });
 
 export const runProgressSchema = z.object({
   processed: z.number().int().nonnegative(),
@@ -147,6 +186,7 @@ export const runEventSchema = z.discriminatedUnion('type', [
 export type RunKind = z.infer<typeof runKindSchema>;
 export type RunStatus = z.infer<typeof runStatusSchema>;
 export type CostModel = z.infer<typeof costModelSchema>;
+export type Account = z.infer<typeof accountSchema>;
 export type RunRequestInput = z.input<typeof runRequestSchema>;
 export type RunRequest = z.output<typeof runRequestSchema>;
 export type SignalTransition = (typeof SIGNAL_TRANSITIONS)[number];

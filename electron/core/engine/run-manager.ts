@@ -239,13 +239,13 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const r = this.require(runId);
     const signals = [...r.signals.values()].sort((a, b) => createdAtOf(a) - createdAtOf(b) || a.symbol.localeCompare(b.symbol));
     const statsBySymbol: RunDetail['statsBySymbol'] = {};
-    for (const symbol of r.request.symbols) statsBySymbol[symbol] = computeStats(signals.filter((s) => s.symbol === symbol));
+    for (const symbol of r.request.symbols) statsBySymbol[symbol] = computeStats(signals.filter((s) => s.symbol === symbol), r.request.account);
     return {
       ...r.summary,
-      stats: computeStats(signals),
+      stats: computeStats(signals, r.request.account),
       request: r.request,
       signals,
-      equity: equityCurve(signals, r.request.from ?? r.summary.startedAt ?? r.summary.createdAt),
+      equity: equityCurve(signals, r.request.from ?? r.summary.startedAt ?? r.summary.createdAt, r.request.account),
       statsBySymbol,
     };
   }
@@ -707,7 +707,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
-    s.stats = computeStats([...record.signals.values()]);
+    s.stats = computeStats([...record.signals.values()], record.request.account);
     if (status === 'completed') {
       s.progress = 1;
       await this.notify(record, this.runNotification(record, 'run.completed', 'Run completed', `${s.stats.trades} trades, total PnL ${s.stats.totalPnlPercent.toFixed(2)}%`)).catch(() => undefined);

@@ -1,28 +1,73 @@
-import type { EquityPoint, RunStats, SignalRow } from '../../../shared/domain/runs';
+import { DEFAULT_ACCOUNT, type Account, type EquityPoint, type RunStats, type SignalRow } from '../../../shared/domain/runs';
 
 /**
- * Run statistics from closed signals only (cancelled ones never traded). The equity curve adds
- * each trade's PnL % in close order (no compounding, so it is easy to check by hand); the drawdown is
- * measured on that curve in percentage points.
+ * Run statistics from closed signals only (cancelled ones never traded).
+ *
+ * Two views of the same trades, kept apart on purpose:
+ * - backtest-kit's: `totalPnlPercent` is the SUM of per-trade PnL %, the `equity` curve adds them and
+ *   `maxDrawdownPercent` is measured on that sum in percentage points. Easy to check by hand, but it
+ *   runs past −100% on a losing strategy, which no account can.
+ * - the account's: a starting balance where each trade puts `positionSizePercent` of the balance at
+ *   that moment at risk, so returns compound (`returnPercent`, `finalBalance`, the `balance` curve)
+ *   and the drawdown is a share of the previous peak (`equityMaxDrawdownPercent`, never above 100%).
+ *   With 100% position size this is backtest-kit's own compounded equity ("as-if 100% allocation").
+ *
+ * The ratio set (Sharpe, Sortino, Calmar, certainty, expectancy, recovery) follows backtest-kit's
+ * definitions and gates, so the numbers read the same in both tools: ratios need at least 10 trades,
+ * annualising needs 14 calendar days and at most 365 trades a year.
  */
+const MIN_TRADES_FOR_RATIOS = 10;
+const MIN_SPAN_DAYS_TO_ANNUALISE = 14;
+const MAX_TRADES_PER_YEAR = 365;
+/** Above this |expected yearly return| % the estimate is noise, reported as null (as backtest-kit does). */
+const MAX_EXPECTED_YEARLY_RETURNS = 100;
+const MAX_CALMAR = 1000;
+const EPSILON = 1e-9;
+const DAY_MS = 86_400_000;
+
 export function closedTrades(signals: readonly SignalRow[]): SignalRow[] {
   return signals
     .filter((s) => s.status === 'closed' && s.pnlPercent !== undefined)
     .sort((a, b) => a.closedAt! - b.closedAt! || (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0));
 }
 
-export function equityCurve(signals: readonly SignalRow[], start: number): EquityPoint[] {
-  const points: EquityPoint[] = [{ timestamp: start, equity: 0 }];
+function accountOf(account: Partial<Account> | undefined): Account {
+  return { ...DEFAULT_ACCOUNT, ...account };
+}
+
+/** The balance after a trade: the position's share of the balance gains or loses the trade's PnL %. Never below 0. */
+function nextBalance(balance: number, pnlPercent: number, positionSizePercent: number): number {
+  return Math.max(0, balance * (1 + (pnlPercent / 100) * (positionSizePercent / 100)));
+}
+
+export function equityCurve(signals: readonly SignalRow[], start: number, account?: Partial<Account>): EquityPoint[] {
+  const { startingBalance, positionSizePercent } = accountOf(account);
+  const points: EquityPoint[] = [{ timestamp: start, equity: 0, balance: startingBalance }];
   let equity = 0;
+  let balance = startingBalance;
   for (const s of closedTrades(signals)) {
     equity += s.pnlPercent!;
-    points.push({ timestamp: s.closedAt!, equity });
+    balance = nextBalance(balance, s.pnlPercent!, positionSizePercent);
+    points.push({ timestamp: s.closedAt!, equity, balance });
   }
   return points;
 }
 
-export function computeStats(signals: readonly SignalRow[]): RunStats {
-  const pnls = closedTrades(signals).map((s) => s.pnlPercent!);
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!;
+}
+
+const mean = (values: readonly number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+const finiteOrNull = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
+const clamp = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
+
+export function computeStats(signals: readonly SignalRow[], account?: Partial<Account>): RunStats {
+  const { startingBalance, positionSizePercent } = accountOf(account);
+  const closed = closedTrades(signals);
+  const pnls = closed.map((s) => s.pnlPercent!);
   const trades = pnls.length;
   let wins = 0;
   let grossProfit = 0;
@@ -30,6 +75,9 @@ export function computeStats(signals: readonly SignalRow[]): RunStats {
   let equity = 0;
   let peak = 0;
   let maxDrawdown = 0;
+  let balance = startingBalance;
+  let balancePeak = startingBalance;
+  let balanceDrawdown = 0;
   for (const p of pnls) {
     if (p > 0) {
       wins++;
@@ -40,23 +88,79 @@ export function computeStats(signals: readonly SignalRow[]): RunStats {
     equity += p;
     peak = Math.max(peak, equity);
     maxDrawdown = Math.max(maxDrawdown, peak - equity);
+    balance = nextBalance(balance, p, positionSizePercent);
+    balancePeak = Math.max(balancePeak, balance);
+    balanceDrawdown = Math.max(balanceDrawdown, ((balancePeak - balance) / balancePeak) * 100);
   }
   const total = pnls.reduce((a, b) => a + b, 0);
-  const mean = trades > 0 ? total / trades : null;
+  const avg = trades > 0 ? total / trades : null;
   let sharpe: number | null = null;
-  if (trades >= 2 && mean !== null) {
-    const variance = pnls.reduce((a, p) => a + (p - mean) ** 2, 0) / (trades - 1);
-    sharpe = variance > 0 ? mean / Math.sqrt(variance) : null;
+  let stdDev: number | null = null;
+  if (trades >= 2 && avg !== null) {
+    const variance = pnls.reduce((a, p) => a + (p - avg) ** 2, 0) / (trades - 1);
+    stdDev = Math.sqrt(variance);
+    sharpe = variance > 0 ? avg / stdDev : null;
   }
+
+  // backtest-kit's set.
+  const gated = trades >= MIN_TRADES_FOR_RATIOS && avg !== null;
+  const sharpeRatio = gated && stdDev !== null && stdDev > EPSILON ? avg / stdDev : null;
+  const firstOpen = Math.min(...closed.map((s) => s.openedAt ?? s.closedAt!));
+  const lastClose = Math.max(...closed.map((s) => s.closedAt!));
+  const spanDays = trades > 0 ? (lastClose - firstOpen) / DAY_MS : 0;
+  const tradesPerYear = trades >= MIN_TRADES_FOR_RATIOS && spanDays >= MIN_SPAN_DAYS_TO_ANNUALISE ? (trades / spanDays) * 365 : 0;
+  const canAnnualise = tradesPerYear > 0 && tradesPerYear <= MAX_TRADES_PER_YEAR;
+  const annualizedSharpeRatio = canAnnualise && sharpeRatio !== null ? sharpeRatio * Math.sqrt(tradesPerYear) : null;
+  const blown = balance <= 0;
+  const growth = balance / startingBalance;
+  let expectedYearlyReturns: number | null = null;
+  if (canAnnualise && !blown) {
+    const raw = (growth ** (tradesPerYear / trades) - 1) * 100;
+    expectedYearlyReturns = Math.abs(raw) > MAX_EXPECTED_YEARLY_RETURNS ? null : raw;
+  }
+  const winPnls = pnls.filter((p) => p > 0);
+  const lossPnls = pnls.filter((p) => p < 0);
+  const avgWin = mean(winPnls) ?? 0;
+  const avgLoss = mean(lossPnls) ?? 0;
+  const certaintyRatio = gated && avgLoss < -EPSILON ? avgWin / Math.abs(avgLoss) : null;
+  const expectancy = gated ? (winPnls.length / trades) * avgWin + (lossPnls.length / trades) * avgLoss : null;
+  let sortinoRatio: number | null = null;
+  if (gated && lossPnls.length > 0) {
+    const downside = Math.sqrt(lossPnls.reduce((a, r) => a + r * r, 0) / trades);
+    sortinoRatio = downside > EPSILON ? avg / downside : null;
+  }
+  const calmarRatio = balanceDrawdown > 0 && expectedYearlyReturns !== null ? clamp(expectedYearlyReturns / balanceDrawdown, MAX_CALMAR) : null;
+  const recoveryFactor = !gated || blown || balanceDrawdown <= 0 ? null : clamp(((growth - 1) * 100) / balanceDrawdown, MAX_CALMAR);
+  const durations = closed.filter((s) => s.openedAt !== undefined).map((s) => (s.closedAt! - s.openedAt!) / 60_000);
+
   return {
     trades,
     wins,
     losses: trades - wins,
     winRate: trades > 0 ? wins / trades : null,
     totalPnlPercent: total,
-    avgPnlPercent: mean,
+    avgPnlPercent: avg,
     maxDrawdownPercent: maxDrawdown,
     sharpe,
     profitFactor: grossLoss > 0 ? grossProfit / grossLoss : null,
+    startingBalance,
+    positionSizePercent,
+    finalBalance: balance,
+    returnPercent: (growth - 1) * 100,
+    equityMaxDrawdownPercent: balanceDrawdown,
+    sharpeRatio: finiteOrNull(sharpeRatio),
+    annualizedSharpeRatio: finiteOrNull(annualizedSharpeRatio),
+    sortinoRatio: finiteOrNull(sortinoRatio),
+    calmarRatio: finiteOrNull(calmarRatio),
+    certaintyRatio: finiteOrNull(certaintyRatio),
+    expectancy: finiteOrNull(expectancy),
+    recoveryFactor: finiteOrNull(recoveryFactor),
+    expectedYearlyReturns: finiteOrNull(expectedYearlyReturns),
+    medianPnlPercent: median(pnls),
+    avgDurationMinutes: mean(durations),
+    // Signal rows do not record the best and worst price inside a trade yet.
+    avgPeakPnlPercent: null,
+    avgFallPnlPercent: null,
+    openTrades: signals.filter((s) => s.status === 'opened').length,
   };
 }
