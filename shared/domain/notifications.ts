@@ -3,22 +3,47 @@ import { nonEmptyName, timestampSchema } from './common';
 
 /** The notification inbox (DESIGN.md §2): signal events, risk and error reports, run lifecycle. */
 export const NOTIFICATION_TYPES = [
+  // backtest-kit 19.5.0's NotificationModel union (31 types), in its own vocabulary.
   'signal.opened',
   'signal.closed',
   'signal.scheduled',
   'signal.cancelled',
+  'signal.info',
   'partial_profit.available',
+  'partial_profit.commit',
   'partial_loss.available',
+  'partial_loss.commit',
   'breakeven.available',
+  'breakeven.commit',
+  'average_buy.commit',
+  'activate_scheduled.commit',
+  'trailing_stop.commit',
+  'trailing_take.commit',
+  'cancel_scheduled.commit',
+  'close_pending.commit',
+  'order_sync.open',
+  'order_sync.close',
+  'order_sync.check',
+  'order_continue.check',
+  'order_stop.check',
+  'order_fill.open',
+  'order_fill.close',
+  'order_reject.open',
+  'order_reject.close',
   'risk.rejection',
   'error.info',
   'error.critical',
   'error.validation',
+  'strategy.pause',
+  // The monitor's own run lifecycle (a bot never writes these).
   'run.started',
   'run.progress',
   'run.completed',
   'run.failed',
 ] as const;
+
+/** The types backtest-kit itself emits (everything but the monitor's run.* ones). */
+export const BACKTEST_KIT_NOTIFICATION_TYPES = NOTIFICATION_TYPES.filter((t) => !t.startsWith('run.'));
 export const notificationTypeSchema = z.enum(NOTIFICATION_TYPES);
 
 export const notificationSchema = z.object({
@@ -33,7 +58,10 @@ export const notificationSchema = z.object({
   message: z.string(),
   createdAt: timestampSchema,
   read: z.boolean(),
-  /** Type-specific details (prices, pnl, close reason); shown as-is by the UI. */
+  /**
+   * Type-specific details: for a backtest-kit notification, every NotificationModel field not
+   * lifted above (position, prices, pnl, peakProfit, maxDrawdown, closeReason, orderType, ...).
+   */
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
