@@ -6,13 +6,13 @@ import { computeStats, equityCurve } from './statistics';
 export function runDetailOf(summary: RunSummary, request: RunRequest, rows: readonly SignalRow[]): RunDetail {
   const signals = [...rows].sort((a, b) => createdAtOf(a) - createdAtOf(b) || a.symbol.localeCompare(b.symbol));
   const statsBySymbol: RunDetail['statsBySymbol'] = {};
-  for (const symbol of request.symbols) statsBySymbol[symbol] = computeStats(signals.filter((s) => s.symbol === symbol));
+  for (const symbol of request.symbols) statsBySymbol[symbol] = computeStats(signals.filter((s) => s.symbol === symbol), request.account);
   return {
     ...summary,
-    stats: computeStats(signals),
+    stats: computeStats(signals, request.account),
     request,
     signals,
-    equity: equityCurve(signals, request.from ?? summary.startedAt ?? summary.createdAt),
+    equity: equityCurve(signals, request.from ?? summary.startedAt ?? summary.createdAt, request.account),
     statsBySymbol,
   };
 }

@@ -338,7 +338,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
-    s.stats = computeStats([...record.signals.values()]);
+    s.stats = computeStats([...record.signals.values()], record.request.account);
     if (status === 'completed') {
       s.progress = 1;
       await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${s.stats.trades} trades, total PnL ${s.stats.totalPnlPercent.toFixed(2)}%`));
