@@ -1,28 +1,134 @@
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
+import io.netty.channel.Channel;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.h2.mvstore.MVStore;
 
 /**
  * Runs mongo-java-server on a chosen loopback port, in memory or on an H2 file, and prints one
  * "READY mongodb://host:port/" line once it accepts connections, so a parent process can wait for it.
  */
 public final class MongoServerLauncher {
+    /**
+     * The stock H2 backend lets MVStore commit in the background about once a second, so a kill
+     * loses what it acknowledged since, and a commit taken in the middle of a write can store a
+     * document without its index entry ("Found no position for ... in H2UniqueIndex" after restart).
+     * Here every request runs alone and whatever it changed is committed, and by default forced to
+     * disk, before its answer is sent: an acknowledged write survives kill -9 (and power loss with
+     * fsync), and every stored version has documents and indexes in step.
+     */
+    static final class DurableH2Backend extends H2Backend {
+        private final MVStore store;
+        private final boolean fsync;
+        private final Object lock = new Object();
+        /** Newest version committed to the file, and newest forced to disk (group commit below). */
+        private volatile long committed;
+        private long synced;
+        private final Object syncLock = new Object();
+
+        DurableH2Backend(MVStore store, boolean fsync) {
+            super(store);
+            this.store = store;
+            this.fsync = fsync;
+        }
+
+        /** Under `lock`: what the request changed goes to the file as one new version. */
+        private long commitChanges() {
+            if (!store.isClosed() && store.hasUnsavedChanges()) committed = store.commit();
+            return committed;
+        }
+
+        /**
+         * Outside `lock`, before the answer: forces the file up to `version`. Requests that wait
+         * here together share one fsync (group commit), and other requests run meanwhile.
+         */
+        private void awaitDisk(long version) {
+            if (!fsync) return;
+            synchronized (syncLock) {
+                if (synced >= version || store.isClosed()) return;
+                long covered = committed;
+                store.sync();
+                synced = covered;
+            }
+        }
+
+        /** Background commits are off, so old chunks are rewritten here, between requests. */
+        void compact() {
+            long version;
+            synchronized (lock) {
+                if (store.isClosed()) return;
+                store.compact(80, 16 * 1024 * 1024);
+                version = commitChanges();
+            }
+            awaitDisk(version);
+        }
+
+        /**
+         * Runs one request alone, commits what it changed, then waits for the disk. A request the
+         * library dispatches from inside another (handleMessage calls handleCommand) joins the outer one.
+         */
+        private <T> T durably(Supplier<T> request) {
+            if (Thread.holdsLock(lock)) return request.get();
+            T answer;
+            long version;
+            synchronized (lock) {
+                try { answer = request.get(); } finally { version = commitChanges(); }
+            }
+            awaitDisk(version);
+            return answer;
+        }
+
+        @Override public Document handleMessage(MongoMessage message) {
+            return durably(() -> super.handleMessage(message));
+        }
+
+        @Override public Document handleCommand(Channel channel, String database, String command, Document query) {
+            return durably(() -> super.handleCommand(channel, database, command, query));
+        }
+
+        @Override public QueryResult handleQuery(MongoQuery query) {
+            return durably(() -> super.handleQuery(query));
+        }
+
+        @Override public void dropDatabase(String database) {
+            durably(() -> { super.dropDatabase(database); return null; });
+        }
+
+        @Override public void close() {
+            synchronized (lock) {
+                synchronized (syncLock) { super.close(); }
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 27017;
         String data = null;
         boolean watchStdin = false;
+        boolean fsync = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port": port = Integer.parseInt(args[++i]); break;
                 case "--host": host = args[++i]; break;
                 case "--data": data = args[++i]; break;
                 case "--watch-stdin": watchStdin = true; break;
+                // Commit each write to the OS before answering but skip the fsync: survives a killed
+                // server, not a power cut. Only for measuring what the fsync costs.
+                case "--no-fsync": fsync = false; break;
                 default: throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
@@ -30,7 +136,21 @@ public final class MongoServerLauncher {
         if (data != null) {
             File dir = new File(data);
             if (!dir.isDirectory() && !dir.mkdirs()) throw new IllegalStateException("cannot create data directory " + dir);
-            backend = new H2Backend(new File(dir, "mongo.mv").getAbsolutePath());
+            MVStore store = new MVStore.Builder().fileName(new File(dir, "mongo.mv").getAbsolutePath()).autoCommitDisabled().open();
+            DurableH2Backend durable = new DurableH2Backend(store, fsync);
+            ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "h2-compact");
+                t.setDaemon(true);
+                return t;
+            });
+            maintenance.scheduleWithFixedDelay(() -> {
+                try {
+                    durable.compact();
+                } catch (RuntimeException e) {
+                    System.err.println("h2 compaction failed: " + e);
+                }
+            }, 30, 30, TimeUnit.SECONDS);
+            backend = durable;
         } else {
             backend = new MemoryBackend();
         }
@@ -47,7 +167,7 @@ public final class MongoServerLauncher {
             server.shutdownNow();
             backend.close();
         }));
-        System.out.println("READY mongodb://" + host + ":" + address.getPort() + "/ mongo-java-server 1.47.0 (" + (data != null ? "h2:" + data : "in-memory") + ")");
+        System.out.println("READY mongodb://" + host + ":" + address.getPort() + "/ mongo-java-server 1.47.0 (" + (data != null ? "h2:" + data + (fsync ? ", durable" : ", commit per write, no fsync") : "in-memory") + ")");
         System.out.flush();
         if (watchStdin) {
             // A parent that dies without killing us closes our stdin: exit instead of lingering.

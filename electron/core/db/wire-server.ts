@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -60,10 +60,11 @@ export function provisionWireServer(root = findProjectRoot()): { classpath: stri
     run('mvn', ['-q', '-B', '-f', join(root, 'scripts', 'mongo-server', 'pom.xml'),
       'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], root);
   }
-  if (!existsSync(launcherClass)) {
+  const launcherSource = join(root, 'scripts', 'mongo-server', 'MongoServerLauncher.java');
+  // Recompile when the launcher changed since (a stale class would run the old server silently).
+  if (!existsSync(launcherClass) || statSync(launcherSource).mtimeMs > statSync(launcherClass).mtimeMs) {
     mkdirSync(classes, { recursive: true });
-    run('javac', ['-cp', join(lib, '*'), '-d', classes,
-      join(root, 'scripts', 'mongo-server', 'MongoServerLauncher.java')], root);
+    run('javac', ['-cp', join(lib, '*'), '-d', classes, launcherSource], root);
   }
   return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
 }
