@@ -18,6 +18,7 @@ import {
   strategyInfoSchema,
   timestampSchema,
 } from './domain';
+import { botsGetRequest, botsGetResponse, botsListRequest, botsListResponse } from './bots';
 
 /** The most candles a chart series may carry; longer ranges are aggregated in the main process. */
 export const MAX_CHART_POINTS = 2000;
@@ -295,6 +296,10 @@ export const invokeChannels = {
     request: z.object({ limit: z.number().int().positive().max(MAX_PAGE_SIZE).default(200), level: logLevelSchema.optional() }),
     response: z.object({ lines: z.array(logLineSchema) }),
   },
+
+  /** backtest-kit bots found in the database (read-only; see shared/contract/bots.ts). */
+  'bots.list': { request: botsListRequest, response: botsListResponse },
+  'bots.get': { request: botsGetRequest, response: botsGetResponse },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type InvokeChannels = typeof invokeChannels;

@@ -91,6 +91,14 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
     ],
   },
   'logs.tail': { valid: { limit: 10, level: 'warn' }, invalid: [[{ level: 'loud' }, 'level'], [{ limit: -1 }, 'limit']] },
+  'bots.list': { valid: {}, invalid: [[{ all: true }, '']] },
+  'bots.get': {
+    valid: { strategyName: 's', exchangeName: 'e', symbol: 'BTCUSDT', frameName: '', mode: 'live' },
+    invalid: [
+      [{ strategyName: 's', exchangeName: 'e', symbol: 'BTCUSDT', frameName: '', mode: 'paper' }, 'mode'],
+      [{ strategyName: '', exchangeName: 'e', symbol: 'BTCUSDT', frameName: '', mode: 'live' }, 'strategyName'],
+    ],
+  },
 };
 
 describe('contract', () => {
@@ -153,6 +161,10 @@ describe('contract', () => {
     },
     'log.line': { valid: { entryId: 'e1', level: 'info', at: T0, message: 'hi' }, invalid: [{ entryId: 'e1', level: 'chatty', at: T0, message: 'hi' }, 'level'] },
     'app.navigate': { valid: { view: 'Sessions', runId: 'r1' }, invalid: [{ view: 'Kitchen' }, 'view'] },
+    'bots.changed': {
+      valid: { bots: [{ strategyName: 's', exchangeName: 'e', symbol: 'X', frameName: '', mode: 'live' }], collections: ['signal-items'], watch: { mode: 'poll', intervalMs: 300, detail: 'standalone' }, at: T0 },
+      invalid: [{ bots: [], collections: [], watch: { mode: 'tail', detail: '' }, at: T0 }, 'watch.mode'],
+    },
   };
   for (const event of Object.keys(eventChannels) as EventName[]) {
     it(`event ${event}: accepts a valid payload and names the bad field`, () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, seriesKeySchema, timestampSchema } from './domain';
 import { databaseStatusSchema } from './channels';
+import { botsChangedEvent } from './bots';
 
 /** The renderer's views, in navigation order. */
 export const VIEWS = ['Sessions', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings'] as const;
@@ -25,6 +26,8 @@ export const eventChannels = {
   'database.status': databaseStatusSchema,
   'log.line': logLineSchema,
   /** Asks the UI to show a view, or a run (after a click on an OS notification, or a menu item). */
+  /** A backtest-kit bot (any process) wrote to its collections: the Bots view refetches. */
+  'bots.changed': botsChangedEvent,
   'app.navigate': z.object({ view: z.enum(VIEWS), runId: nonEmptyName.optional(), notificationType: notificationTypeSchema.optional() }),
 } as const satisfies Record<string, z.ZodType>;
 

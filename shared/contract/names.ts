@@ -26,6 +26,8 @@ export const INVOKE_CHANNEL_NAMES = [
   'settings.get',
   'settings.set',
   'logs.tail',
+  'bots.list',
+  'bots.get',
 ] as const;
 
 export const EVENT_NAMES = [
@@ -37,6 +39,7 @@ export const EVENT_NAMES = [
   'database.status',
   'log.line',
   'app.navigate',
+  'bots.changed',
 ] as const;
 
 /** Electron IPC channel names used by the preload bridge and electron/main. */

@@ -130,6 +130,8 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
       return next;
     },
     'logs.tail': async ({ limit, level }) => (parts.logs ? parts.logs.tail({ limit, level }) : { lines: log.tail(limit, level) }),
+    'bots.list': (r) => (parts.bots ?? unavailable('The Bots view')).list(r),
+    'bots.get': (r) => (parts.bots ?? unavailable('The Bots view')).get(r),
   };
   const dispatch = createDispatcher(handlers, (channel, error) =>
     log.error(`${channel} failed: ${maskSecretsIn(error instanceof Error ? error.stack ?? error.message : String(error))}`, 'dispatch'),

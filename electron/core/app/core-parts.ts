@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PartsFactory } from './app-core';
+import { createBotsPart } from './parts/bots-part';
 import { createCandlesPart } from './parts/candles-part';
 import { createEnginePart } from './parts/engine-part';
 
@@ -9,10 +10,16 @@ import { createEnginePart } from './parts/engine-part';
  * outage spool (electron/core/persist).
  */
 export const buildCoreParts: PartsFactory = async (ctx) => {
+  // Bots (other processes) write to the same inbox: their notifications join the engine's events.
+  const bots = createBotsPart({
+    emit: ctx.emit,
+    unreadCount: async () => (await engine.notifications?.unreadCount({}))?.count ?? 0,
+    log: (level, message) => ctx.log.write(level, message, 'bots'),
+  });
   const engine = await createEnginePart({
     dataDir: ctx.config.dataDir,
     strategiesDir: () => ctx.settings.raw.strategiesDir,
-    emit: ctx.emit,
+    emit: bots.tapEmit(ctx.emit),
     log: (level, message) => ctx.log.write(level, message, 'engine'),
   });
   const candles = createCandlesPart({
@@ -21,5 +28,17 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     emit: ctx.emit,
     exchangeApiUrl: process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined,
   });
-  return { ...engine, candles };
+  return {
+    ...engine,
+    candles,
+    bots: bots.bots,
+    async attachDatabase(manager) {
+      await engine.attachDatabase?.(manager);
+      await bots.attachDatabase(manager);
+    },
+    async close() {
+      await bots.close();
+      await engine.close?.();
+    },
+  };
 };

@@ -51,6 +51,12 @@ export interface LogsPort {
   tail: Handler<'logs.tail'>;
 }
 
+/** backtest-kit bots found in the database (electron/core/bots). */
+export interface BotsPort {
+  list: Handler<'bots.list'>;
+  get: Handler<'bots.get'>;
+}
+
 /** Where core parts publish events; the app's bus numbers them and hands them to the transports. */
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -69,6 +75,7 @@ export interface CoreParts {
   matrix?: MatrixPort;
   strategies?: StrategiesPort;
   logs?: LogsPort;
+  bots?: BotsPort;
   spool?: SpoolPort;
   /** Appends the app's own log lines to the JSONL log (then `logs` reads them back). */
   logSink?: LogSink;
