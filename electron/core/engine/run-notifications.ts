@@ -15,14 +15,20 @@ export const NOTIFY_TRANSITIONS: Partial<Record<SignalTransition, RunNotificatio
 const WRITE_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 200;
 
+/**
+ * `createdAt` is when the notification was made (wall clock), so a paper replay's notifications sort
+ * among the run's other ones as they arrive; the candle time of the transition is `data.candleAt`.
+ * The message adds to the title instead of repeating it, PnL first so a narrow row keeps it.
+ */
 export function signalNotification(row: SignalRow, type: RunNotification['type'], at: number): RunNotification {
   const what = type.replace('signal.', '');
+  const pnl = row.pnlPercent ?? 0;
   const detail =
     row.status === 'closed'
-      ? ` (${row.closeReason}, PnL ${row.pnlPercent!.toFixed(2)}%)`
+      ? `PnL ${pnl > 0 ? '+' : ''}${pnl.toFixed(2)}% (${row.closeReason})`
       : row.status === 'cancelled'
-        ? ` (${row.cancelReason})`
-        : ` at ${row.priceOpen}`;
+        ? `${row.cancelReason}`
+        : `at ${row.priceOpen}`;
   return {
     notificationId: `${row.signalId}:${type}`,
     type,
@@ -32,10 +38,10 @@ export function signalNotification(row: SignalRow, type: RunNotification['type']
     strategyName: row.strategyName,
     signalId: row.signalId,
     title: `${row.symbol} ${row.position} ${what}`,
-    message: `${row.strategyName}: ${row.symbol} ${row.position} ${what}${detail}`,
-    createdAt: at,
+    message: `${detail} · ${row.strategyName}`,
+    createdAt: Math.max(Date.now(), at),
     read: false,
-    data: { position: row.position, priceOpen: row.priceOpen, priceClose: row.priceClose, pnlPercent: row.pnlPercent, closeReason: row.closeReason, cancelReason: row.cancelReason },
+    data: { position: row.position, priceOpen: row.priceOpen, priceClose: row.priceClose, pnlPercent: row.pnlPercent, closeReason: row.closeReason, cancelReason: row.cancelReason, candleAt: at },
   };
 }
 

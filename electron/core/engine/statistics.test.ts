@@ -77,3 +77,16 @@ describe('run statistics', () => {
     expect(s.openTrades).toBe(1);
   });
 });
+
+describe('peak and fall inside trades', () => {
+  it('averages the rows that record them and counts the fall as a drawdown trough', () => {
+    const a = { ...trade(0, 2), peakProfit: { pnlPercentage: 3 }, maxDrawdown: { pnlPercentage: -4 } };
+    const b = { ...trade(1, 1), peakProfit: { pnlPercentage: 1 } };
+    const s = computeStats([a, b, trade(2, 1)]);
+    expect(s.avgPeakPnlPercent).toBeCloseTo(2, 12);
+    expect(s.avgFallPnlPercent).toBeCloseTo(-4, 12);
+    // Never closed below the start, but was 4% down inside the first trade.
+    expect(s.equityMaxDrawdownPercent!).toBeCloseTo(4, 9);
+    expect(computeStats([trade(0, 1)]).avgPeakPnlPercent).toBeNull();
+  });
+});

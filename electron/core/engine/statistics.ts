@@ -78,7 +78,15 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
   let balance = startingBalance;
   let balancePeak = startingBalance;
   let balanceDrawdown = 0;
-  for (const p of pnls) {
+  for (const s of closed) {
+    const p = s.pnlPercent!;
+    // Mark-to-market: the worst moment inside the trade (when the row records it) is a trough
+    // before the close is booked, as backtest-kit measures it.
+    const fall = s.maxDrawdown?.pnlPercentage;
+    if (fall !== undefined && fall < 0) {
+      const trough = nextBalance(balance, fall, positionSizePercent);
+      balanceDrawdown = Math.max(balanceDrawdown, ((balancePeak - trough) / balancePeak) * 100);
+    }
     if (p > 0) {
       wins++;
       grossProfit += p;
@@ -158,9 +166,9 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
     expectedYearlyReturns: finiteOrNull(expectedYearlyReturns),
     medianPnlPercent: median(pnls),
     avgDurationMinutes: mean(durations),
-    // Signal rows do not record the best and worst price inside a trade yet.
-    avgPeakPnlPercent: null,
-    avgFallPnlPercent: null,
+    // Only rows that record their best and worst moment count (no zeros for the others).
+    avgPeakPnlPercent: mean(closed.flatMap((s) => (s.peakProfit?.pnlPercentage !== undefined ? [s.peakProfit.pnlPercentage] : []))),
+    avgFallPnlPercent: mean(closed.flatMap((s) => (s.maxDrawdown?.pnlPercentage !== undefined ? [s.maxDrawdown.pnlPercentage] : []))),
     openTrades: signals.filter((s) => s.status === 'opened').length,
   };
 }
