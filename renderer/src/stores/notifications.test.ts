@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../../shared/contract/domain';
-import { matchesFilters, mergeNewestFirst, useNotifications } from './notifications';
+import { markNotificationsRead, matchesFilters, mergeNewestFirst, useNotifications } from './notifications';
 
 const note = (id: string, createdAt: number, extra: Partial<Notification> = {}): Notification => ({
   notificationId: id,
@@ -53,5 +53,31 @@ describe('notification feed', () => {
     expect(matchesFilters(n, { types: ['signal.opened'] })).toBe(false);
     expect(matchesFilters(n, { types: ['signal.closed'], symbol: 'ETH/BTC', runId: 'r1' })).toBe(true);
     expect(matchesFilters(n, { types: [], runId: 'r2' })).toBe(false);
+  });
+
+  it('keeps a notification unread and says why when the backend refuses to mark it read', async () => {
+    useNotifications.getState().reset([note('m1', 1), note('m2', 2)], false, 2);
+    const ok = await markNotificationsRead(['m1'], async () => {
+      throw new Error('MongoDB is unreachable right now');
+    });
+    expect(ok).toBe(false);
+    const s = useNotifications.getState();
+    expect(s.items.find((n) => n.notificationId === 'm1')!.read).toBe(false);
+    expect(s.unread).toBe(2);
+    expect(s.actionError).toMatch(/Could not mark the notification read: MongoDB is unreachable/);
+  });
+
+  it('marks read on screen once the backend accepted it, without counting twice after a newer unread count', async () => {
+    useNotifications.getState().reset([note('k1', 1), note('k2', 2), note('k3', 3)], false, 3);
+    const sent: unknown[] = [];
+    expect(await markNotificationsRead(['k1'], async (r) => sent.push(r))).toBe(true);
+    expect(sent).toEqual([{ ids: ['k1'] }]);
+    expect(useNotifications.getState().items.find((n) => n.notificationId === 'k1')!.read).toBe(true);
+    expect(useNotifications.getState().unread).toBe(2);
+    expect(useNotifications.getState().actionError).toBeUndefined();
+    // The backend's own count (already without k2) arrives while the request is in flight.
+    await markNotificationsRead(['k2'], async () => useNotifications.getState().setUnread(1));
+    expect(useNotifications.getState().unread).toBe(1);
+    expect(useNotifications.getState().items.find((n) => n.notificationId === 'k2')!.read).toBe(true);
   });
 });

@@ -20,6 +20,12 @@ interface NotificationsState {
   error?: string;
   hasMore: boolean;
   filters: NotificationFilters;
+  /** Bumped by every unread count from the backend (an answer in flight can tell it is stale). */
+  unreadVersion: number;
+  /** Why the last mark-read failed (the notifications stay unread). */
+  actionError?: string;
+  /** The notification whose details are open. */
+  selectedId?: string;
 }
 
 interface NotificationsActions {
@@ -30,7 +36,10 @@ interface NotificationsActions {
   /** Applies a frame's worth of live notifications. */
   applyLive(batch: Notification[]): void;
   setUnread(count: number): void;
-  markReadLocal(ids: string[] | 'all'): void;
+  /** Marks them read on screen; `adjustCount: false` leaves the unread count to the backend's newer figure. */
+  markReadLocal(ids: string[] | 'all', adjustCount?: boolean): void;
+  setActionError(error: string | undefined): void;
+  select(notificationId: string | undefined): void;
   setError(error: string | undefined): void;
   setFilters(filters: Partial<NotificationFilters>): void;
 }
@@ -83,6 +92,7 @@ export const useNotifications = create<NotificationsState & NotificationsActions
   loaded: false,
   hasMore: false,
   filters: { types: [] },
+  unreadVersion: 0,
   reset(items, hasMore, unread) {
     const sorted = [...items].sort(newestFirst);
     set({ items: sorted, ids: new Set(sorted.map((n) => n.notificationId)), hasMore, unread, loaded: true, error: undefined });
@@ -103,9 +113,9 @@ export const useNotifications = create<NotificationsState & NotificationsActions
     });
   },
   setUnread(count) {
-    set({ unread: count });
+    set((s) => ({ unread: count, unreadVersion: s.unreadVersion + 1 }));
   },
-  markReadLocal(target) {
+  markReadLocal(target, adjustCount = true) {
     set((s) => {
       const which = target === 'all' ? undefined : new Set(target);
       let changed = 0;
@@ -114,8 +124,15 @@ export const useNotifications = create<NotificationsState & NotificationsActions
         changed++;
         return { ...n, read: true };
       });
+      if (!adjustCount) return { items };
       return { items, unread: target === 'all' ? 0 : Math.max(0, s.unread - changed) };
     });
+  },
+  setActionError(actionError) {
+    set({ actionError });
+  },
+  select(selectedId) {
+    set({ selectedId });
   },
   setError(error) {
     set({ error, loaded: true });
@@ -124,3 +141,26 @@ export const useNotifications = create<NotificationsState & NotificationsActions
     set((s) => ({ filters: { ...s.filters, ...filters } }));
   },
 }));
+
+export type MarkReadRequest = { ids: string[] } | { all: true };
+
+/**
+ * Marks notifications read in the backend, and only then on screen: when the backend refuses
+ * (database down, inbox unavailable) they stay unread and `actionError` says why, instead of
+ * looking read until the next reload.
+ */
+export async function markNotificationsRead(target: string[] | 'all', send: (request: MarkReadRequest) => Promise<unknown>): Promise<boolean> {
+  const before = useNotifications.getState().unreadVersion;
+  try {
+    await send(target === 'all' ? { all: true } : { ids: target });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    useNotifications.getState().setActionError(`Could not mark ${target === 'all' ? 'all notifications' : target.length === 1 ? 'the notification' : `${target.length} notifications`} read: ${reason}`);
+    return false;
+  }
+  const store = useNotifications.getState();
+  // A newer unread count already arrived from the backend: it counts this change, do not subtract twice.
+  store.markReadLocal(target, store.unreadVersion === before);
+  store.setActionError(undefined);
+  return true;
+}

@@ -6,8 +6,9 @@ import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { VirtualList } from '../components/VirtualList';
 import { formatInt } from '../lib/format';
-import { matchesFilters, useNotifications } from '../stores/notifications';
+import { markNotificationsRead, matchesFilters, useNotifications } from '../stores/notifications';
 import { useRuns } from '../stores/runs';
+import { NotificationDetails } from './notifications/NotificationDetails';
 import { NotificationRow } from './notifications/NotificationRow';
 
 const ROW_HEIGHT = 40;
@@ -32,6 +33,9 @@ export function NotificationsView(): ReactElement {
   const runs = useRuns((s) => s.byId);
   const [loadingMore, setLoadingMore] = useState(false);
   const [actionError, setActionError] = useState<string>();
+  const markError = useNotifications((s) => s.actionError);
+  const selectedId = useNotifications((s) => s.selectedId);
+  const selected = useMemo(() => (selectedId ? items.find((n) => n.notificationId === selectedId) : undefined), [items, selectedId]);
   const height = useViewportHeight(250);
 
   const visible = useMemo(() => items.filter((n) => matchesFilters(n, filters)), [items, filters]);
@@ -56,8 +60,7 @@ export function NotificationsView(): ReactElement {
   };
 
   const markAll = (): void => {
-    useNotifications.getState().markReadLocal('all');
-    call('notifications.markRead', { all: true }).catch((err: unknown) => setActionError(errorMessage(err)));
+    void markNotificationsRead('all', (request) => call('notifications.markRead', request));
   };
 
   const setType = (type: string): void => {
@@ -112,6 +115,14 @@ export function NotificationsView(): ReactElement {
           {actionError}
         </div>
       )}
+      {markError && (
+        <div className="result bad" role="alert" data-testid="mark-read-error">
+          {markError}{' '}
+          <button type="button" className="btn small" onClick={() => useNotifications.getState().setActionError(undefined)}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <Panel flush>
         {!loaded ? (
           <Loading label="Loading notifications…" />
@@ -119,12 +130,25 @@ export function NotificationsView(): ReactElement {
           <ErrorState title="Cannot load notifications" error={error} onRetry={() => void refreshNotifications()} />
         ) : visible.length === 0 ? (
           <Empty title={items.length === 0 ? 'No notifications yet' : 'Nothing matches these filters'}>
-            {items.length === 0 ? 'Start a paper replay or a live run in Sessions: signals, errors and run events appear here live.' : 'Clear a filter to see more.'}
+            {items.length === 0 ? 'Start a paper replay or a live run in Sessions, or point the monitor at your bot’s CC_MONGO_CONNECTION_STRING: signals, errors and run events appear here live.' : 'Clear a filter to see more.'}
           </Empty>
         ) : (
           <VirtualList items={visible} rowHeight={ROW_HEIGHT} height={height} rowKey={(n) => n.notificationId} renderRow={(n) => <NotificationRow n={n} />} onEndReached={loadOlder} testId="notification-feed" />
         )}
       </Panel>
+      {selected && (
+        <Panel
+          title="Details"
+          testId="notification-detail-panel"
+          actions={
+            <button type="button" className="btn small" onClick={() => useNotifications.getState().select(undefined)}>
+              Close
+            </button>
+          }
+        >
+          <NotificationDetails n={selected} />
+        </Panel>
+      )}
     </div>
   );
 }
