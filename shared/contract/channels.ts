@@ -23,6 +23,8 @@ import { botsGetRequest, botsGetResponse, botsListRequest, botsListResponse } fr
 /** The most candles a chart series may carry; longer ranges are aggregated in the main process. */
 export const MAX_CHART_POINTS = 2000;
 export const MAX_PAGE_SIZE = 1000;
+/** File contents sent inline in `candles.import`; larger files go through the upload endpoint. */
+export const MAX_INLINE_FILE_CHARS = 1024 * 1024;
 
 const empty = z.object({}).strict();
 const range = { from: timestampSchema, to: timestampSchema };
@@ -57,10 +59,12 @@ export const candlePageRequest = seriesKeySchema.extend({
 
 export const candleImportRequest = z.object({
   source: z.discriminatedUnion('kind', [
-    /** A file on the machine that runs the core (desktop app, or the host's own disk). */
+    /** A file inside one of the import folders set on the host (--import-dir); anything else is refused. */
     z.object({ kind: z.literal('path'), path: nonEmptyName.max(4096) }),
-    /** File contents picked in the browser; the file name tells the format (.csv / .json). */
-    z.object({ kind: z.literal('content'), fileName: nonEmptyName, text: z.string().min(1, 'the file is empty') }),
+    /** A file sent before through the host's upload endpoint; `fileName` is the user's, for messages and the series guess. */
+    z.object({ kind: z.literal('upload'), uploadId: z.string().uuid(), fileName: nonEmptyName.max(255) }),
+    /** Small file contents sent inline (at most 1 MiB; larger files go through an upload). */
+    z.object({ kind: z.literal('content'), fileName: nonEmptyName.max(255), text: z.string().max(MAX_INLINE_FILE_CHARS, 'larger than 1 MiB: upload the file instead') }),
   ]),
   exchangeName: nonEmptyName,
   /** Optional when the file name carries it (ETH_BTC-1m.json, ETHBTC-1m-2018-01.binance.csv). */
@@ -139,8 +143,9 @@ export const databaseConnectRequest = z
 export const OS_NOTIFICATION_TYPES = ['signal.closed', 'error.critical', 'run.completed'] as const;
 
 export const settingsSchema = z.object({
-  /** Password masked when read; a new one replaces it when written. */
+  /** Password masked when read; changed only by `database.connect`. */
   connectionString: z.string().optional(),
+  /** Read-only here: set in the desktop app's own dialog or on the host's command line (the app runs the code in it). */
   strategiesDir: z.string().optional(),
   osNotifications: z.object({
     'signal.closed': z.boolean(),
@@ -150,10 +155,12 @@ export const settingsSchema = z.object({
   theme: z.enum(['dark', 'light']),
 });
 
+/**
+ * What a client may change. Never a folder the app reads or runs code from, never the database
+ * (that is `database.connect`, which tries it first): those are host-side configuration.
+ */
 export const settingsPatchSchema = z
   .object({
-    connectionString: connectionStringField.optional(),
-    strategiesDir: z.string().trim().min(1).max(4096).optional(),
     osNotifications: settingsSchema.shape.osNotifications.partial().optional(),
     theme: settingsSchema.shape.theme.optional(),
   })
@@ -167,8 +174,21 @@ export const invokeChannels = {
   'runs.start': { request: runStartRequest, response: z.object({ runId: nonEmptyName }) },
   'runs.stop': { request: runIdRequest, response: z.object({ stopped: z.boolean(), status: runStatusSchema }) },
   'runs.list': {
-    request: z.object({ status: runStatusSchema.optional(), kind: runKindSchema.optional() }),
-    response: z.object({ runs: z.array(runSummarySchema) }),
+    request: z.object({
+      status: runStatusSchema.optional(),
+      kind: runKindSchema.optional(),
+      /** Newest first; finished runs of earlier sessions come from the run store. Default: 200. */
+      limit: z.number().int().positive().max(MAX_PAGE_SIZE).optional(),
+      offset: z.number().int().nonnegative().optional(),
+    }),
+    response: z.object({
+      runs: z.array(runSummarySchema),
+      /** Runs matching the filter, this page or not. */
+      total: z.number().int().nonnegative().optional(),
+      hasMore: z.boolean().optional(),
+      /** Set when the stored history could not be read (MongoDB unreachable): only this session's runs are listed. */
+      partial: z.string().optional(),
+    }),
   },
   'runs.get': { request: runIdRequest, response: z.object({ run: runDetailSchema }) },
 
@@ -255,12 +275,19 @@ export const invokeChannels = {
   'notifications.unreadCount': { request: empty, response: z.object({ count: z.number().int().nonnegative() }) },
 
   'state.get': {
-    request: runIdRequest,
+    /** `offset`/`limit` page the run's State and Memory entries (each list on its own; default: the first 1,000). */
+    request: runIdRequest.extend({
+      offset: z.number().int().nonnegative().optional(),
+      limit: z.number().int().positive().max(MAX_PAGE_SIZE).optional(),
+    }),
     response: z.object({
       runId: z.string(),
       session: z.array(z.object({ symbol: z.string(), value: z.unknown() })),
       state: z.array(z.object({ signalId: z.string(), bucketName: z.string(), value: z.unknown() })),
       memory: z.array(z.object({ signalId: z.string(), bucketName: z.string(), memoryId: z.string(), value: z.unknown() })),
+      /** How many State / Memory entries the run has in all (the lists above are one page of them). */
+      stateTotal: z.number().int().nonnegative().optional(),
+      memoryTotal: z.number().int().nonnegative().optional(),
       recent: z.array(signalRowSchema),
       storage: z.array(signalRowSchema),
     }),

@@ -53,7 +53,8 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
     valid: { source: { kind: 'path', path: '/data/ETH_BTC-1m.json' }, exchangeName: 'binance' },
     invalid: [
       [{ source: { kind: 'url', path: 'x' }, exchangeName: 'binance' }, 'source.kind'],
-      [{ source: { kind: 'content', fileName: 'a.csv', text: '' }, exchangeName: 'binance' }, 'source.text'],
+      [{ source: { kind: 'content', fileName: 'a.csv', text: 'x'.repeat(1024 * 1024 + 1) }, exchangeName: 'binance' }, 'source.text'],
+      [{ source: { kind: 'upload', uploadId: '../x.mjs', fileName: 'a.csv' }, exchangeName: 'binance' }, 'source.uploadId'],
       [{ source: { kind: 'path', path: 'a.csv' } }, 'exchangeName'],
     ],
   },
@@ -87,7 +88,9 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
     invalid: [
       [{ theme: 'pink' }, 'theme'],
       [{ osNotifications: { 'signal.closed': 'yes' } }, 'osNotifications.signal.closed'],
-      [{ connectionString: 'localhost:27017' }, 'connectionString'],
+      // Host-side configuration is not on the contract: the strategies folder, the database.
+      [{ strategiesDir: '/tmp/downloads' }, ''],
+      [{ connectionString: 'mongodb://evil.example/x' }, ''],
     ],
   },
   'logs.tail': { valid: { limit: 10, level: 'warn' }, invalid: [[{ level: 'loud' }, 'level'], [{ limit: -1 }, 'limit']] },

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ describe('app core with the real parts', () => {
       parts: buildCoreParts,
       echoLog: false,
     });
+    await core.databaseReady;
     core.bus.listen((e) => events.push(e));
   });
   afterAll(async () => {
@@ -39,8 +40,9 @@ describe('app core with the real parts', () => {
   });
 
   it('imports an uploaded Binance CSV and browses it: series, chart under 2,000 points, pages, the gap', async () => {
+    const { uploadId } = await core.uploads.receive(createReadStream(CSV), { fileName: 'ETHBTC-1m-2018-01.binance.csv', maxBytes: 10 * 1024 * 1024 });
     const report = (await call('candles.import', {
-      source: { kind: 'content', fileName: 'ETHBTC-1m-2018-01.binance.csv', text: readFileSync(CSV, 'utf8') },
+      source: { kind: 'upload', uploadId, fileName: 'ETHBTC-1m-2018-01.binance.csv' },
       exchangeName: 'binance',
       symbol: 'ETH/BTC',
     })) as { ok: boolean; inserted: number; interval: string };
@@ -68,7 +70,8 @@ describe('app core with the real parts', () => {
 
   it('rejects a malformed import naming the field, and keeps what is stored', async () => {
     const bad = await core.dispatch('candles.import', { source: { kind: 'content', fileName: 'x.csv', text: '' }, exchangeName: 'binance' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_payload', issues: [{ path: 'source.text' }] } });
+    // The user's file name and what is wrong, not the payload path (issue 14 item 6).
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_payload', message: 'x.csv: the file is empty' } });
     const { series } = (await call('candles.symbols')) as { series: Array<{ count: number }> };
     expect(series[0]!.count).toBe(14397);
   });
@@ -178,6 +181,7 @@ describe('candle download through the app core', () => {
       parts: buildCoreParts,
       echoLog: false,
     });
+    await core.databaseReady;
     const progress: EventEnvelope[] = [];
     core.bus.listen((e) => e.event === 'candles.progress' && progress.push(e));
     try {

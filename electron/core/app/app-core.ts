@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { DatabaseStatus } from '../../../shared/contract/channels';
+import { join, relative, resolve, isAbsolute } from 'node:path';
+import type { DatabaseStatus, Settings } from '../../../shared/contract/channels';
 import { ContractFailure } from '../../../shared/contract/result';
 import type { ConnectionManager } from '../db/connection-manager';
 import { maskSecretsIn } from '../db/connection-string';
@@ -9,13 +10,19 @@ import { DatabaseHub } from './database-hub';
 import { createDispatcher, type Dispatch, type Handlers } from './dispatcher';
 import { AppEventBus } from './event-bus';
 import type { CoreParts, Emit } from './ports';
+import { FileSecretStore, type SecretStore } from './secret-store';
 import { SettingsStore } from './settings-store';
+import { UploadStore } from './uploads';
 
 export interface CoreContext {
   config: AppConfig;
   emit: Emit;
   log: AppLog;
   settings: SettingsStore;
+  /** Files sent by clients, waiting for their import. */
+  uploads: UploadStore;
+  /** The user's strategies folder (host configuration, else the desktop dialog's choice), if any. */
+  strategiesDir(): string | undefined;
   /** The current database, if any; changes when the user switches or it is lost. */
   database(): ConnectionManager | undefined;
 }
@@ -32,6 +39,13 @@ export interface AppCoreOptions {
   echoLog?: boolean;
   /** An event bus created earlier (Electron opens its window and IPC before the core is ready). */
   bus?: AppEventBus;
+  /** Where the saved connection string is kept: Electron passes one backed by safeStorage; default a 0600 file. */
+  secrets?: SecretStore;
+  /**
+   * How long creating the core waits for the first database search before it returns and the
+   * search goes on in the background (a saved URI that no longer answers must not delay start-up).
+   */
+  databaseWaitMs?: number;
 }
 
 export interface AppCore {
@@ -41,9 +55,24 @@ export interface AppCore {
   log: AppLog;
   settings: SettingsStore;
   database: DatabaseHub;
+  /** Resolves when the first database search has finished (found one or gave up). */
+  databaseReady: Promise<void>;
+  /** Files sent by clients (the host's HTTP upload endpoint calls `uploads.receive`). */
+  uploads: UploadStore;
   databaseStatus(): DatabaseStatus;
+  /** The desktop app's "Choose strategies folder…" dialog; never reachable from the contract. */
+  setStrategiesDir(dir: string | undefined): void;
   /** Stops runs, flushes the outage spool, closes the database and stops the embedded server. */
   shutdown(): Promise<void>;
+}
+
+/** True when one folder is the other or lies inside it. */
+function overlaps(a: string, b: string): boolean {
+  const inside = (child: string, parent: string): boolean => {
+    const rel = relative(parent, child);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  return inside(a, b) || inside(b, a);
 }
 
 function unavailable(part: string): never {
@@ -56,8 +85,28 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
   mkdirSync(config.dataDir, { recursive: true });
   const bus = options.bus ?? new AppEventBus();
   const log = new AppLog(bus.emit, 2000, options.echoLog === false ? () => undefined : undefined);
-  const settings = new SettingsStore(config.settingsFile);
+  const secrets = options.secrets ?? new FileSecretStore(join(config.dataDir, 'secrets.json'));
+  if (secrets instanceof FileSecretStore && secrets.loadProblem) log.warn(secrets.loadProblem, 'settings');
+  const settings = new SettingsStore(config.settingsFile, secrets);
   if (settings.loadProblem) log.warn(settings.loadProblem, 'settings');
+  if (!secrets.encrypted && settings.raw.connectionString !== undefined) {
+    log.warn(`the saved connection string is kept in ${secrets.description}: anyone who can read your files can read it`, 'settings');
+  }
+  const uploads = new UploadStore({ dir: config.uploadsDir, log: (level, message) => log.write(level, message, 'uploads') });
+
+  // The app loads and runs every module in the strategies folder: it may never be (or hold, or
+  // lie in) the folder where clients' uploads are written.
+  let warnedClash: string | undefined;
+  const strategiesDir = (): string | undefined => {
+    const dir = config.strategiesDir ?? settings.raw.strategiesDir;
+    if (!dir) return undefined;
+    if (overlaps(resolve(dir), resolve(config.uploadsDir))) {
+      if (warnedClash !== dir) log.error(`the strategies folder ${dir} overlaps ${config.uploadsDir}, where clients' uploads are written; no strategies are loaded from it`, 'settings');
+      warnedClash = dir;
+      return undefined;
+    }
+    return resolve(dir);
+  };
 
   const database = new DatabaseHub({
     config,
@@ -66,7 +115,7 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     log: (level, message) => log.write(level, message, 'database'),
   });
 
-  const ctx: CoreContext = { config, emit: bus.emit, log, settings, database: () => database.connection };
+  const ctx: CoreContext = { config, emit: bus.emit, log, settings, uploads, strategiesDir, database: () => database.connection };
   let parts: CoreParts = {};
   try {
     parts = (await options.parts?.(ctx)) ?? {};
@@ -80,7 +129,13 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
   const databaseStatus = (): DatabaseStatus => database.status(spool());
   database.onManager((manager) => parts.attachDatabase?.(manager));
   database.onChange(() => bus.emit('database.status', databaseStatus()));
-  await database.start();
+  // The search may take long (a saved URI that stopped answering costs its whole connect budget):
+  // wait a moment so a quick database is there for the first request, then go on without it.
+  const databaseReady = database.start().then(
+    () => undefined,
+    (error: unknown) => log.error(`database search failed: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`, 'database'),
+  );
+  await Promise.race([databaseReady, new Promise((r) => setTimeout(r, options.databaseWaitMs ?? 1000).unref())]);
 
   // The spool count changes without a connection event; publish it when it does.
   let lastBuffering = -1;
@@ -102,8 +157,8 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'candles.query': (r) => (parts.candles ?? unavailable('Candle history')).query(r),
     'candles.chart': (r) => (parts.candles ?? unavailable('Candle history')).chart(r),
     'candles.page': (r) => (parts.candles ?? unavailable('Candle history')).page(r),
-    'candles.import': (r) => (parts.candles ?? unavailable('Candle import')).import(r),
-    'candles.download': (r) => (parts.candles ?? unavailable('Candle download')).download(r),
+    'candles.import': (r, ...context) => (parts.candles ?? unavailable('Candle import')).import(r, ...context),
+    'candles.download': (r, ...context) => (parts.candles ?? unavailable('Candle download')).download(r, ...context),
     'candles.gaps': (r) => (parts.candles ?? unavailable('Candle coverage')).gaps(r),
     'notifications.list': (r) => (parts.notifications ?? unavailable('The notification inbox')).list(r),
     'notifications.markRead': (r) => (parts.notifications ?? unavailable('The notification inbox')).markRead(r),
@@ -114,25 +169,37 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
       await database.ping();
       return { ...databaseStatus(), collections: await database.collectionCounts().catch(() => []) };
     },
-    'database.test': async ({ connectionString }) => DatabaseHub.test(connectionString),
+    'database.test': async ({ connectionString }) => database.test(connectionString),
     'database.connect': async (target) => {
       const choice = target.embedded ? { embedded: true as const } : { connectionString: target.connectionString! };
       const failure = await database.switchTo(choice);
       if (failure) throw new ContractFailure('unavailable', `cannot connect: ${failure}`);
-      if ('connectionString' in choice) settings.update({ connectionString: choice.connectionString });
+      // Saved only once it answered; the embedded choice clears a saved URI so the next start finds it again.
+      // The embedded server's address changes at every start: never save it.
+      settings.updateHostSide({ connectionString: 'connectionString' in choice && !database.usesEmbedded ? choice.connectionString : undefined });
+      log.info(`database switched to ${databaseStatus().label}`, 'database');
       return databaseStatus();
     },
     'strategies.list': (r) => (parts.strategies ?? unavailable('The strategy catalogue')).list(r),
-    'settings.get': async () => settings.masked,
+    'settings.get': async () => shownSettings(),
     'settings.set': async (patch) => {
-      const next = settings.update(patch);
+      settings.update(patch);
       log.info(`settings changed: ${Object.keys(patch).join(', ')}`, 'settings');
-      return next;
+      return shownSettings();
     },
     'logs.tail': async ({ limit, level }) => (parts.logs ? parts.logs.tail({ limit, level }) : { lines: log.tail(limit, level) }),
     'bots.list': (r) => (parts.bots ?? unavailable('The Bots view')).list(r),
     'bots.get': (r) => (parts.bots ?? unavailable('The Bots view')).get(r),
   };
+  /** The settings as a client sees them: the connection string masked, the strategies folder in effect (read-only). */
+  function shownSettings(): Settings {
+    const shown = settings.masked;
+    const dir = strategiesDir();
+    if (dir) shown.strategiesDir = dir;
+    else delete shown.strategiesDir;
+    return shown;
+  }
+
   const dispatch = createDispatcher(handlers, (channel, error) =>
     log.error(`${channel} failed: ${maskSecretsIn(error instanceof Error ? error.stack ?? error.message : String(error))}`, 'dispatch'),
   );
@@ -152,7 +219,14 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
       await step('flushing the spool', parts.spool && (() => parts.spool!.flush()));
       await step('closing services', parts.close && (() => parts.close!()));
       await step('closing the database', () => database.close());
+      await step('deleting uploads', () => uploads.close());
     })());
 
-  return { config, bus, dispatch, log, settings, database, databaseStatus, shutdown };
+  const setStrategiesDir = (dir: string | undefined): void => {
+    settings.updateHostSide({ strategiesDir: dir });
+    log.info(dir ? `strategies folder set to ${dir}` : 'strategies folder cleared', 'settings');
+    if (config.strategiesDir) log.warn(`the host's configured strategies folder ${config.strategiesDir} still takes precedence`, 'settings');
+  };
+
+  return { config, bus, dispatch, log, settings, database, databaseReady, uploads, databaseStatus, setStrategiesDir, shutdown };
 }

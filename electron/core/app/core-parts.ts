@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { PartsFactory } from './app-core';
 import { createBotsPart } from './parts/bots-part';
 import { createCandlesPart } from './parts/candles-part';
@@ -18,13 +17,15 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
   });
   const engine = await createEnginePart({
     dataDir: ctx.config.dataDir,
-    strategiesDir: () => ctx.settings.raw.strategiesDir,
+    strategiesDir: ctx.strategiesDir,
     emit: bots.tapEmit(ctx.emit),
     log: (level, message) => ctx.log.write(level, message, 'engine'),
   });
   const candles = createCandlesPart({
     database: ctx.database,
-    scratchDir: join(ctx.config.dataDir, 'imports'),
+    uploads: ctx.uploads,
+    importDirs: ctx.config.importDirs,
+    maxImportBytes: ctx.config.maxImportBytes,
     emit: ctx.emit,
     exchangeApiUrl: process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined,
   });

@@ -2,7 +2,8 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSource, DatabaseStatus } from '../../../shared/contract/channels';
 import { ConnectionManager, type DbState } from '../db/connection-manager';
-import { maskConnectionString, maskSecretsIn, parseConnectionString } from '../db/connection-string';
+import { ContractFailure } from '../../../shared/contract/result';
+import { InvalidConnectionStringError, maskConnectionString, maskSecretsIn, parseConnectionString } from '../db/connection-string';
 import { startWireServer, WIRE_SERVER_NAME, type RunningWireServer } from '../db/wire-server';
 import { COMPOSE_HINT, type AppConfig } from './config';
 
@@ -17,9 +18,57 @@ export interface DatabaseHubOptions {
   /** How often to look for a database again while there is none. */
   retryMs?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** database.test answer time on failure (every failure takes exactly this long). */
+  testTimeoutMs?: number;
+  /** database.test calls allowed per minute. */
+  testsPerMinute?: number;
 }
 
 type Listener = (manager: ConnectionManager | undefined) => void | Promise<void>;
+
+export interface DatabaseTestAnswer {
+  ok: boolean;
+  maskedUri: string;
+  pingMs?: number;
+  serverVersion?: string;
+  error?: string;
+}
+
+/** The one answer for every network failure: refused, closed, not MongoDB, too slow. */
+export function noServerAnswer(timeoutMs: number): string {
+  return `no MongoDB server answered within ${Math.round(timeoutMs / 100) / 10} s (nothing listening, a closed or filtered port, another kind of server, or too slow)`;
+}
+
+/**
+ * What a client is told about a failed connection: an invalid string or refused credentials are
+ * the user's to fix and are said plainly; anything on the network gets one generic answer.
+ */
+export function publicFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof InvalidConnectionStringError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { codeName?: unknown; code?: unknown } | null)?.codeName ?? (error as { code?: unknown } | null)?.code;
+  if (code === 'AuthenticationFailed' || code === 18 || /authentication failed|auth(entication)? error/i.test(message)) {
+    return 'the server refused the user name or password';
+  }
+  return noServerAnswer(timeoutMs);
+}
+
+/** At most `limit` uses per `windowMs`; a burst beyond gets a plain "too many" error. */
+class RateLimiter {
+  private uses: number[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly what: string,
+  ) {}
+  take(now = Date.now()): void {
+    this.uses = this.uses.filter((t) => now - t < this.windowMs);
+    if (this.uses.length >= this.limit) {
+      throw new ContractFailure('unavailable', `too many ${this.what}: at most ${this.limit} per ${Math.round(this.windowMs / 1000)} s; wait a little`);
+    }
+    this.uses.push(now);
+  }
+}
 
 /** Resolves within `timeoutMs` to whether something accepts TCP connections there. */
 export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -51,9 +100,14 @@ export class DatabaseHub {
   private readonly stateListeners = new Set<() => void>();
   private readonly managerListeners = new Set<Listener>();
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The last failure of `use`, for the generic answer a client gets. */
+  private lastUseError: unknown;
   private closed = false;
+  private readonly testLimiter: RateLimiter;
 
-  constructor(private readonly options: DatabaseHubOptions) {}
+  constructor(private readonly options: DatabaseHubOptions) {
+    this.testLimiter = new RateLimiter(options.testsPerMinute ?? 10, 60_000, 'connection tests');
+  }
 
   get connection(): ConnectionManager | undefined {
     return this.manager;
@@ -168,6 +222,24 @@ export class DatabaseHub {
     return problems;
   }
 
+  /** True when every host of `uri` is the running embedded server (loopback, its port). */
+  private pointsAtEmbedded(uri: string): boolean {
+    if (!this.embedded) return false;
+    let hosts: string[];
+    try {
+      hosts = parseConnectionString(uri).hosts;
+    } catch {
+      return false;
+    }
+    const port = String(this.embedded.port);
+    return hosts.length > 0 && hosts.every((h) => ['127.0.0.1:' + port, 'localhost:' + port, '[::1]:' + port].includes(h.toLowerCase()));
+  }
+
+  /** Whether the current database is the embedded server. */
+  get usesEmbedded(): boolean {
+    return this.source === 'embedded' && this.manager !== undefined;
+  }
+
   private async startEmbedded(): Promise<string> {
     const dataDir = join(this.options.config.dataDir, 'mongo');
     this.embedded = await startWireServer({ port: 0, dataDir, watchStdin: true });
@@ -185,14 +257,17 @@ export class DatabaseHub {
   /** Connects to `uri`; on success makes it the app's database. Returns the failure reason, if any. */
   private async use(source: DatabaseSource, uri: string): Promise<string | undefined> {
     let manager: ConnectionManager;
+    this.lastUseError = undefined;
     try {
       manager = new ConnectionManager({ uri, connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 });
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      this.lastUseError = error;
+      return maskSecretsIn(error instanceof Error ? error.message : String(error));
     }
     try {
       await manager.connect();
     } catch (error) {
+      this.lastUseError = error;
       await manager.close();
       return maskSecretsIn(error instanceof Error ? error.message : String(error));
     }
@@ -268,19 +343,30 @@ export class DatabaseHub {
     return counts.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Tries a connection string without switching to it. */
-  static async test(uri: string, timeoutMs = 5000): Promise<{ ok: boolean; maskedUri: string; pingMs?: number; serverVersion?: string; error?: string }> {
-    let maskedUri = maskConnectionString(uri);
+  /**
+   * Tries a connection string without switching to it. It must not work as a port scanner: a
+   * port that refuses, one that accepts and closes, one that is not MongoDB and one that never
+   * answers all get the same answer after the same time (`timeoutMs`), and tests are rate-limited.
+   */
+  async test(uri: string, timeoutMs = this.options.testTimeoutMs ?? 3000): Promise<DatabaseTestAnswer> {
+    this.testLimiter.take();
+    const started = Date.now();
+    let maskedUri = '(invalid connection string)';
     let manager: ConnectionManager | undefined;
     try {
       maskedUri = parseConnectionString(uri).maskedUri;
-      manager = new ConnectionManager({ uri, connectTimeoutMs: timeoutMs, serverSelectionTimeoutMs: Math.min(timeoutMs, 3000) });
+      manager = new ConnectionManager({ uri, connectTimeoutMs: timeoutMs, serverSelectionTimeoutMs: timeoutMs });
       await manager.connect();
       const pingMs = Math.round((await manager.ping()) * 100) / 100;
       const serverVersion = manager.state.serverVersion;
       return serverVersion ? { ok: true, maskedUri, pingMs, serverVersion } : { ok: true, maskedUri, pingMs };
     } catch (error) {
-      return { ok: false, maskedUri, error: maskSecretsIn(error instanceof Error ? error.message : String(error)) };
+      const reason = publicFailure(error, timeoutMs);
+      this.log('info', `database.test of ${maskedUri} failed: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`);
+      // Same answer time whatever happened on the network.
+      const wait = started + timeoutMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return { ok: false, maskedUri, error: reason };
     } finally {
       await manager?.close();
     }
@@ -303,11 +389,17 @@ export class DatabaseHub {
       if (failure && !this.manager) this.scheduleRetry();
       return failure;
     }
+    // The embedded server's own address is the embedded database: keep it running, call it that.
+    const toEmbedded = this.embedded !== undefined && this.pointsAtEmbedded(target.connectionString);
     const wasEmbedded = this.source === 'embedded';
-    const failure = await this.use('custom', target.connectionString);
-    if (!failure && wasEmbedded) await this.stopEmbedded();
+    const failure = await this.use(toEmbedded ? 'embedded' : 'custom', target.connectionString);
+    if (!failure && wasEmbedded && !toEmbedded) await this.stopEmbedded();
     if (failure && !this.manager) this.scheduleRetry();
-    return failure;
+    if (failure) {
+      this.log('warn', `database.connect to ${maskConnectionString(target.connectionString)} failed: ${failure}`);
+      return publicFailure(this.lastUseError, this.options.connectTimeoutMs ?? 10_000);
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,12 @@ import type { LogSink } from './app-log';
  * Each part is wired in app-services.ts; a part that is absent answers `unavailable`, so the
  * shell runs (and backtests work) even when, say, no database could be had.
  */
-export type Handler<C extends InvokeChannel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>>;
+export type Handler<C extends InvokeChannel> = (request: ParsedRequestOf<C>, context?: RequestContext) => Promise<ResponseOf<C>>;
+
+/** Per request: `signal` aborts when the client disconnects or cancels; long work (imports, downloads) stops on it. */
+export interface RequestContext {
+  signal?: AbortSignal;
+}
 
 export interface RunsPort {
   start: Handler<'runs.start'>;

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { JSONParser } from '@streamparser/json';
 import { parse as parseCsv } from 'csv-parse';
 import type { Candle } from '../../../shared/candles';
@@ -60,6 +59,42 @@ export interface ReadProgress {
   bytesRead: number;
 }
 
+/** A CSV line or a JSON candle longer than this is refused (bounded memory and time per row). */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** How a file is read: under which name it is reported, how much of it, when to stop. */
+export interface ReadOptions {
+  /** The name issue locations start with (the user's file name, never a temp name). */
+  name: string;
+  progress: ReadProgress;
+  /** Read at most this many bytes (the size checked before reading), so a growing file cannot run forever. */
+  totalBytes?: number;
+  signal?: AbortSignal;
+  maxRecordBytes?: number;
+}
+
+function readStream(file: string, options: ReadOptions): NodeJS.ReadableStream {
+  return createReadStream(file, {
+    highWaterMark: CHUNK_BYTES,
+    ...(options.totalBytes !== undefined && options.totalBytes > 0 ? { start: 0, end: options.totalBytes - 1 } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** csv-parse's own errors, said without quoting the file (its messages can carry cell contents). */
+function csvProblem(error: unknown, name: string, maxRecordBytes: number): FatalFileError {
+  const { code, lines } = (error ?? {}) as { code?: string; lines?: number };
+  const line = typeof lines === 'number' && lines > 0 ? lines : 1;
+  const what: Record<string, string> = {
+    CSV_MAX_RECORD_SIZE: `a line is longer than ${Math.round(maxRecordBytes / 1024)} KiB`,
+    CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+    CSV_INVALID_CLOSING_QUOTE: 'a quote inside a field is not escaped',
+    CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows a closing quote',
+    CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'the number of columns changes',
+  };
+  return new FatalFileError({ location: `${name}:${line}`, line, rule: 'syntax', message: what[code ?? ''] ?? `the CSV cannot be parsed (${code ?? 'unknown error'})` });
+}
+
 // Binance moved its bulk spot data to microsecond timestamps in 2025; anything this large
 // cannot be a millisecond timestamp (it would be ~5000 years from now).
 const MICROSECOND_THRESHOLD = 1e14;
@@ -102,10 +137,11 @@ function candleFrom(values: readonly unknown[], at: RowPosition, parseTimestamp 
   OHLCV_FIELDS.forEach((field, i) => {
     const raw = values[i];
     const value = field === 'timestamp' ? parseTimestamp(raw) : parseValue(raw);
+    // The message names the field, never the cell: a file's contents are not echoed back.
     if (value === undefined) {
-      issues.push({ ...at, rule: 'number', message: `${field} is not a number: ${JSON.stringify(raw) ?? String(raw)}` });
+      issues.push({ ...at, rule: 'number', message: raw === undefined || raw === '' ? `${field} is missing` : `${field} is not a number` });
     } else if (!Number.isFinite(value)) {
-      issues.push({ ...at, rule: 'finite', message: `${field} is not finite: ${String(raw)}` });
+      issues.push({ ...at, rule: 'finite', message: `${field} is not a finite number` });
     } else {
       parsed[field] = value;
     }
@@ -122,6 +158,7 @@ function candleFrom(values: readonly unknown[], at: RowPosition, parseTimestamp 
 }
 
 const CHUNK_BYTES = 256 * 1024;
+const JSON_SLICE_BYTES = 16 * 1024;
 
 interface CsvRecord {
   record: string[];
@@ -132,9 +169,13 @@ interface CsvRecord {
  * CSV records in batches, one batch per 256 KiB read. Records are collected synchronously by
  * csv-parse's `on_record` hook: far cheaper than one async-iterator step per row.
  */
-async function* csvRecordBatches(file: string, progress: ReadProgress): AsyncGenerator<CsvRecord[]> {
+async function* csvRecordBatches(file: string, options: ReadOptions): AsyncGenerator<CsvRecord[]> {
+  const { progress, name } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   let batch: CsvRecord[] = [];
   const parser = parseCsv({
+    // A record longer than this stops the import (with its line) instead of growing without end.
+    max_record_size: maxRecordBytes,
     // A UTF-8 BOM (Excel) is dropped; CRLF and LF line ends are both recognised.
     bom: true,
     relax_column_count: true,
@@ -145,7 +186,7 @@ async function* csvRecordBatches(file: string, progress: ReadProgress): AsyncGen
       return null;
     },
   });
-  const failed = new Promise<never>((_, reject) => parser.once('error', reject));
+  const failed = new Promise<never>((_, reject) => parser.once('error', (error) => reject(csvProblem(error, name, maxRecordBytes))));
   failed.catch(() => undefined);
   parser.resume();
   const feed = (chunk?: Buffer): Promise<void> =>
@@ -156,7 +197,7 @@ async function* csvRecordBatches(file: string, progress: ReadProgress): AsyncGen
         else parser.end(() => resolve());
       }),
     ]);
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+  for await (const chunk of readStream(file, options)) {
     progress.bytesRead += (chunk as Buffer).length;
     await feed(chunk as Buffer);
     const ready = batch;
@@ -170,10 +211,10 @@ async function* csvRecordBatches(file: string, progress: ReadProgress): AsyncGen
 const BINANCE_COLUMNS = 12;
 
 /** Binance bulk-download klines: 12 columns, header row optional, ms or µs open times. */
-export async function* readBinanceCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
-  const name = basename(file);
+export async function* readBinanceCsv(file: string, options: ReadOptions): AsyncGenerator<SourceRow[]> {
+  const { name } = options;
   let first = true;
-  for await (const records of csvRecordBatches(file, progress)) {
+  for await (const records of csvRecordBatches(file, options)) {
     const rows: SourceRow[] = [];
     for (const { record, line } of records) {
       const at = { location: `${name}:${line}`, line };
@@ -212,11 +253,11 @@ function parseTimestampCell(raw: unknown): number | undefined {
 }
 
 /** Generic CSV with a header naming timestamp (ms or ISO 8601), open, high, low, close, volume. */
-export async function* readGenericCsv(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
-  const name = basename(file);
+export async function* readGenericCsv(file: string, options: ReadOptions): AsyncGenerator<SourceRow[]> {
+  const { name } = options;
   let columns: number[] | undefined;
   let width = 0;
-  for await (const records of csvRecordBatches(file, progress)) {
+  for await (const records of csvRecordBatches(file, options)) {
     const rows: SourceRow[] = [];
     for (const { record, line } of records) {
       const at = { location: `${name}:${line}`, line };
@@ -228,7 +269,7 @@ export async function* readGenericCsv(file: string, progress: ReadProgress): Asy
           throw new FatalFileError({
             ...at,
             rule: 'header',
-            message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')} in "${record.join(',')}"`,
+            message: `header must name timestamp,open,high,low,close,volume; missing ${missing.join(', ')}`,
           });
         }
         columns = found;
@@ -249,8 +290,12 @@ export async function* readGenericCsv(file: string, progress: ReadProgress): Asy
 const jsonNumber = (raw: unknown): number | undefined => (typeof raw === 'number' ? raw : undefined);
 
 /** ccxt / freqtrade OHLCV JSON `[[ts, o, h, l, c, v], …]`, parsed as a stream: one candle in memory at a time. */
-export async function* readOhlcvJson(file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
-  const name = basename(file);
+export async function* readOhlcvJson(file: string, options: ReadOptions): AsyncGenerator<SourceRow[]> {
+  const { name, progress } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  // Bytes fed since the last complete candle: one candle longer than the limit (a huge string,
+  // deep nesting) stops the import instead of growing in memory.
+  let sinceLastCandle = 0;
   const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
   let pending: SourceRow[] = [];
   let index = 0;
@@ -259,9 +304,13 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
   parser.onValue = ({ value, stack }) => {
     if (stack.length !== 1) return;
     index++;
+    sinceLastCandle = 0;
     const at = { location: `${name}:candle ${index}`, line: index };
     if (!Array.isArray(value)) {
-      pending.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected an array [timestamp, open, high, low, close, volume], got ${JSON.stringify(value)}` }] });
+      pending.push({
+        ...at,
+        issues: [{ ...at, rule: 'columns', message: `expected an array [timestamp, open, high, low, close, volume], got ${value === null ? 'null' : typeof value}` }],
+      });
     } else if (value.length !== 6) {
       pending.push({ ...at, issues: [{ ...at, rule: 'columns', message: `expected 6 values [timestamp, open, high, low, close, volume], got ${value.length}` }] });
     } else {
@@ -271,7 +320,9 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
   parser.onError = (error) => {
     failure = error;
   };
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+  const tooLong = (): FatalFileError =>
+    new FatalFileError({ location: `${name}:candle ${index + 1}`, line: index + 1, rule: 'syntax', message: `candle ${index + 1} is longer than ${Math.round(maxRecordBytes / 1024)} KiB` });
+  reading: for await (const chunk of readStream(file, options)) {
     progress.bytesRead += (chunk as Buffer).length;
     const text = (chunk as Buffer).toString('utf8');
     if (!rootSeen && text.trim() !== '') {
@@ -280,8 +331,15 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
         throw new FatalFileError({ location: `${name}:1`, line: 1, rule: 'syntax', message: 'expected a JSON array of candles [[timestamp, open, high, low, close, volume], …]' });
       }
     }
-    if (!parser.isEnded) parser.write(chunk as Buffer);
-    if (failure) break;
+    // Fed in slices so an over-long candle is caught within a slice of the limit.
+    const buffer = chunk as Buffer;
+    for (let at = 0; at < buffer.length && !parser.isEnded; at += JSON_SLICE_BYTES) {
+      const slice = buffer.subarray(at, at + JSON_SLICE_BYTES);
+      sinceLastCandle += slice.length;
+      parser.write(slice);
+      if (failure) break reading;
+      if (sinceLastCandle > maxRecordBytes) throw tooLong();
+    }
     const ready = pending;
     pending = [];
     if (ready.length > 0) yield ready;
@@ -294,19 +352,20 @@ export async function* readOhlcvJson(file: string, progress: ReadProgress): Asyn
     }
   }
   if (failure) {
-    throw new FatalFileError({ location: `${name}:candle ${index + 1}`, line: index + 1, rule: 'syntax', message: `invalid JSON after candle ${index}: ${failure.message}` });
+    // The parser's message quotes the offending text: say where, not what.
+    throw new FatalFileError({ location: `${name}:candle ${index + 1}`, line: index + 1, rule: 'syntax', message: index === 0 ? 'invalid JSON before the first candle' : `invalid JSON after candle ${index}` });
   }
   if (pending.length > 0) yield pending;
 }
 
 /** The file's rows in batches (one per chunk read), so memory stays one chunk whatever the file size. */
-export function readCandleRows(format: CandleFileFormat, file: string, progress: ReadProgress): AsyncGenerator<SourceRow[]> {
+export function readCandleRows(format: CandleFileFormat, file: string, options: ReadOptions): AsyncGenerator<SourceRow[]> {
   switch (format) {
     case 'binance-csv':
-      return readBinanceCsv(file, progress);
+      return readBinanceCsv(file, options);
     case 'csv':
-      return readGenericCsv(file, progress);
+      return readGenericCsv(file, options);
     case 'ohlcv-json':
-      return readOhlcvJson(file, progress);
+      return readOhlcvJson(file, options);
   }
 }

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { candleViolations, type Candle, type CandleKey } from '../../../shared/candles';
 import type { BulkUpsertResult } from '../db/candle-db-service';
@@ -8,6 +9,7 @@ import {
   FatalFileError,
   readCandleRows,
   type CandleFileFormat,
+  type ReadOptions,
   type ImportIssue,
   type ImportIssueRule,
   type SourceRow,
@@ -30,6 +32,10 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   file: string;
+  /** The name the user knows the file by; issue locations start with it (default: the file's own name). */
+  displayName?: string;
+  /** Longest CSV line / JSON candle accepted (default 64 KiB). */
+  maxRecordBytes?: number;
   key: CandleKey;
   /** Detected from the extension and the first line when absent. */
   format?: CandleFileFormat;
@@ -82,20 +88,35 @@ interface ScanState {
   last?: number;
 }
 
+/** The candle rules said by field, without the row's values: an error never echoes the file. */
+const RULE_MESSAGES: Record<string, (field: string, interval: string) => string> = {
+  interval: (_f, interval) => `interval "${interval}" is not a known interval`,
+  finite: (field) => `${field} is not a finite number`,
+  timestamp: () => 'timestamp is not a whole number of ms >= 0',
+  aligned: (_f, interval) => `timestamp is not aligned to the ${interval} interval`,
+  high_low: () => 'high is below low',
+  low_open_close: () => 'low is above open or close',
+  high_open_close: () => 'high is below open or close',
+  volume: () => 'volume is negative',
+};
+
 /** Everything wrong with one row: parsing, the shared candle rules, then strict time order. */
 function rowIssues(row: SourceRow, interval: string, previous: number | undefined): ImportIssue[] {
   if (row.issues) return row.issues;
   const { candle, location, line } = row;
-  const issues: ImportIssue[] = candleViolations(candle, interval).map((v) => ({ location, line, rule: v.rule as ImportIssueRule, message: v.message }));
+  const issues: ImportIssue[] = candleViolations(candle, interval).map((v) => ({
+    location,
+    line,
+    rule: v.rule as ImportIssueRule,
+    message: RULE_MESSAGES[v.rule]?.(v.field, interval) ?? `${v.field} breaks the ${v.rule} rule`,
+  }));
   if (issues.length === 0 && previous !== undefined && candle.timestamp <= previous) {
     const same = candle.timestamp === previous;
     issues.push({
       location,
       line,
       rule: same ? 'duplicate' : 'unsorted',
-      message: same
-        ? `duplicate timestamp ${candle.timestamp} (${new Date(candle.timestamp).toISOString()})`
-        : `timestamp ${new Date(candle.timestamp).toISOString()} is before the previous row's ${new Date(previous).toISOString()}: rows must be sorted by time`,
+      message: same ? 'timestamp is the same as the previous row’s (duplicate)' : 'timestamp is before the previous row’s: rows must be sorted by time',
     });
   }
   return issues;
@@ -108,16 +129,18 @@ function rowIssues(row: SourceRow, interval: string, previous: number | undefine
 async function scanFile(
   format: CandleFileFormat,
   options: ImportOptions,
+  readOptions: ReadOptions,
+  file: string,
   log: IssueLog,
   onBatch: ((candles: Candle[]) => Promise<void>) | undefined,
   report: (state: ScanState, bytesRead: number) => void,
 ): Promise<ScanState> {
-  const { file, key, signal } = options;
-  const progress = { bytesRead: 0 };
+  const { key, signal } = options;
+  const progress = readOptions.progress;
   const state: ScanState = { rows: 0, valid: 0, skipped: 0, microseconds: false };
   let batch: Candle[] = [];
   let lastReport = 0;
-  for await (const rows of readCandleRows(format, file, progress)) {
+  for await (const rows of readCandleRows(format, file, { ...readOptions, progress })) {
     signal?.throwIfAborted();
     for (const row of rows) {
       state.rows++;
@@ -137,6 +160,7 @@ async function scanFile(
       if (onBatch) {
         batch.push(candle);
         if (batch.length >= WRITE_BATCH) {
+          signal?.throwIfAborted();
           await onBatch(batch);
           batch = [];
         }
@@ -148,6 +172,7 @@ async function scanFile(
       report(state, progress.bytesRead);
     }
   }
+  signal?.throwIfAborted();
   if (onBatch && batch.length > 0) await onBatch(batch);
   report(state, progress.bytesRead);
   return state;
@@ -158,11 +183,36 @@ async function scanFile(
  * bad row stores nothing. With `skipInvalid` the valid rows are stored in the same pass.
  * Writes are idempotent upserts, so importing a file again adds no documents.
  */
+/**
+ * The file's size, checked on the opened file before anything is read: only a regular file is
+ * imported (a FIFO or a device such as /dev/zero would never end, a folder has no rows).
+ */
+async function regularFileSize(file: string, name: string): Promise<number> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error(`${name} is not a regular file (a folder, device or pipe cannot be imported)`);
+    return stats.size;
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function importCandleFile(service: CandleStore, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const { file, key } = options;
-  const totalBytes = (await stat(file)).size;
+  const name = options.displayName ?? basename(file);
+  options.signal?.throwIfAborted();
+  const totalBytes = await regularFileSize(file, name);
   const format = options.format ?? (await detectFormat(file));
+  const readOptions = (): ReadOptions => ({
+    name,
+    progress: { bytesRead: 0 },
+    totalBytes,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}),
+  });
   const log = new IssueLog();
   const written: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
   let storedRows = 0;
@@ -215,15 +265,15 @@ export async function importCandleFile(service: CandleStore, options: ImportOpti
       durationMs: Math.round(performance.now() - started),
     };
   };
-  const emptyIssue = (): ImportIssue => ({ location: `${basename(file)}:1`, line: 1, rule: 'empty', message: 'the file holds no candles' });
+  const emptyIssue = (): ImportIssue => ({ location: `${name}:1`, line: 1, rule: 'empty', message: totalBytes === 0 ? 'the file is empty' : 'the file holds no candles' });
 
   try {
     if (!options.skipInvalid) {
-      const checked = await scanFile(format, options, log, undefined, progress('validating'));
+      const checked = await scanFile(format, options, readOptions(), file, log, undefined, progress('validating'));
       if (checked.rows === 0) return finish(checked, false, emptyIssue());
       if (log.count > 0) return finish(checked, false);
     }
-    const state = await scanFile(format, options, options.skipInvalid ? log : new IssueLog(), store, progress('storing'));
+    const state = await scanFile(format, options, readOptions(), file, options.skipInvalid ? log : new IssueLog(), store, progress('storing'));
     await drain();
     if (state.rows === 0) return finish(state, false, emptyIssue());
     return finish(state, state.valid > 0);

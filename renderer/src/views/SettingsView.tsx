@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import { useState, type FormEvent, type ReactElement } from 'react';
 import { OS_NOTIFICATION_TYPES, type ResponseOf, type Settings } from '../../../shared/contract/channels';
 import { call, errorMessage } from '../api/client';
 import { refreshDatabase } from '../api/session';
@@ -19,16 +19,23 @@ function ConnectionSection({ settings }: { settings: Settings }): ReactElement {
   const [test, setTest] = useState<ResponseOf<'database.test'> | { error: string }>();
   const [busy, setBusy] = useState<'test' | 'save' | undefined>();
   const [saved, setSaved] = useState<string>();
+  // Switching the database moves every later write (live runs, notifications) there: ask first.
+  const [confirming, setConfirming] = useState(false);
 
   const run = async (what: 'test' | 'save', e?: FormEvent): Promise<void> => {
     e?.preventDefault();
+    if (what === 'save' && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     setBusy(what);
     setSaved(undefined);
     try {
       if (what === 'test') setTest(await call('database.test', { connectionString: value }));
       else {
         await call('database.connect', { connectionString: value });
-        useSettings.getState().setSettings(await call('settings.set', { connectionString: value }));
+        useSettings.getState().setSettings(await call('settings.get', {}));
         setSaved('Saved and connected.');
         void refreshDatabase();
       }
@@ -50,7 +57,10 @@ function ConnectionSection({ settings }: { settings: Settings }): ReactElement {
           autoComplete="off"
           placeholder={settings.connectionString ? maskUri(settings.connectionString) : 'mongodb://localhost:27017/backtest-kit?wtimeoutMS=15000'}
           value={value}
-          onChange={(e) => setValue(e.target.value)}
+          onChange={(e) => {
+            setValue(e.target.value);
+            setConfirming(false);
+          }}
         />
         <span className="hint">
           Current: <span className="mono">{settings.connectionString ? maskUri(settings.connectionString) : 'default (environment, local MongoDB, or the embedded server)'}</span>. The password is never shown.
@@ -60,10 +70,26 @@ function ConnectionSection({ settings }: { settings: Settings }): ReactElement {
         <button type="button" className="btn" disabled={!value || !!busy} onClick={() => void run('test')} data-testid="test-connection">
           {busy === 'test' ? 'Testing…' : 'Test connection'}
         </button>
-        <button type="submit" className="btn primary" disabled={!value || !!busy}>
+        <button type="submit" className="btn primary" disabled={!value || !!busy || confirming}>
           {busy === 'save' ? 'Connecting…' : 'Save and connect'}
         </button>
       </div>
+      {confirming && (
+        <div className="result" role="alertdialog" aria-label="Confirm database switch" data-testid="confirm-connect">
+          <p>
+            Switch the app to this database? Runs, notifications and candles will be read from and written to it from now on, and it becomes the
+            database used at the next start. Only connect to a server you trust.
+          </p>
+          <div className="toolbar">
+            <button type="button" className="btn primary" onClick={() => void run('save')} data-testid="confirm-connect-yes">
+              Connect
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {test &&
         ('error' in test && !('ok' in test) ? (
           <div className="result bad" role="alert">
@@ -85,34 +111,22 @@ function ConnectionSection({ settings }: { settings: Settings }): ReactElement {
   );
 }
 
+/** Read-only: the app runs the code in this folder, so only the host's owner sets it (desktop dialog or command line). */
 function StrategiesSection({ settings }: { settings: Settings }): ReactElement {
-  const [dir, setDir] = useState(settings.strategiesDir ?? '');
-  const [msg, setMsg] = useState<{ ok: boolean; text: string }>();
-  useEffect(() => setDir(settings.strategiesDir ?? ''), [settings.strategiesDir]);
-  const save = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
-    try {
-      useSettings.getState().setSettings(await call('settings.set', { strategiesDir: dir }));
-      const { strategies } = await call('strategies.list', {});
-      setMsg({ ok: true, text: `Saved. ${strategies.length} strategies available.` });
-    } catch (error) {
-      setMsg({ ok: false, text: errorMessage(error) });
-    }
-  };
   return (
-    <form className="form" onSubmit={(e) => void save(e)}>
-      <label className="field">
+    <div className="form">
+      <div className="field">
         <span>Strategies folder</span>
-        <input aria-label="Strategies folder" value={dir} onChange={(e) => setDir(e.target.value)} placeholder="/home/me/strategies" />
-        <span className="hint">TypeScript or JavaScript strategy modules in this folder are loaded at run time, next to the built-in ones.</span>
-      </label>
-      <div className="toolbar">
-        <button type="submit" className="btn" disabled={!dir.trim() || dir === settings.strategiesDir}>
-          Save folder
-        </button>
+        <span className="mono" data-testid="strategies-dir">
+          {settings.strategiesDir ?? 'none (built-in strategies only)'}
+        </span>
+        <span className="hint">
+          TypeScript or JavaScript strategy modules in this folder are loaded at run time, next to the built-in ones. Because the app runs the code
+          it finds there, the folder is chosen on the machine itself: in the desktop app with File → Choose strategies folder…, on the headless
+          host with <span className="mono">--strategies-dir</span> or <span className="mono">BACKTEST_MONITOR_STRATEGIES_DIR</span>.
+        </span>
       </div>
-      {msg && <div className={`result ${msg.ok ? 'ok' : 'bad'}`}>{msg.text}</div>}
-    </form>
+    </div>
   );
 }
 

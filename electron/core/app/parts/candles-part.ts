@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import { INTERVAL_MS, type CandleKey } from '../../../../shared/candles';
 import type { EventPayload } from '../../../../shared/contract/events';
 import { ContractFailure } from '../../../../shared/contract/result';
@@ -12,12 +11,18 @@ import { createExchangeClient } from '../../market/exchange-client';
 import { seriesFromFileName } from '../../market/series-from-file-name';
 import { importCandleFile } from '../../market/candle-importer';
 import { CandleStore } from '../../market/candle-store';
+import { resolveImportPath } from '../import-paths';
 import type { CandlesPort, Emit } from '../ports';
+import { displayFileName, type StoredUpload, type UploadStore } from '../uploads';
 
 export interface CandlesPartOptions {
   database: () => ConnectionManager | undefined;
-  /** Where browser uploads are written before the (streaming) importer reads them. */
-  scratchDir: string;
+  /** Uploads (host's HTTP endpoint, inline contents) waiting for their import. */
+  uploads: UploadStore;
+  /** The only folders a path import may read (realpath-checked). */
+  importDirs: readonly string[];
+  /** Largest file a path import may read and an inline content may become. */
+  maxImportBytes: number;
   emit: Emit;
   /** Replaces the exchange's REST hosts (a proxy, a mirror, the fake exchange in tests): BACKTEST_MONITOR_EXCHANGE_API_URL. */
   exchangeApiUrl?: string;
@@ -35,7 +40,7 @@ function throttled(emit: Emit): (progress: EventPayload<'candles.progress'>, fin
 }
 
 /** Candle history, import, download and coverage over the market-data code, on the app's current database. */
-export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }: CandlesPartOptions): CandlesPort {
+export function createCandlesPart({ database, uploads, importDirs, maxImportBytes, emit, exchangeApiUrl }: CandlesPartOptions): CandlesPort {
   let cached: { manager: ConnectionManager; store: CandleStore } | undefined;
   const store = (): CandleStore => {
     const manager = database();
@@ -74,34 +79,53 @@ export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }
         gaps: result.gaps,
       };
     },
-    async import(request) {
-      const fileName = request.source.kind === 'path' ? request.source.path : request.source.fileName;
-      const guess = seriesFromFileName(fileName);
-      const symbol = request.symbol ?? guess.symbol;
-      const interval = request.interval ?? guess.interval;
-      if (!symbol) throw new ContractFailure('invalid_payload', 'symbol: not given and not in the file name', [{ path: 'symbol', message: 'required' }]);
-      if (!interval) throw new ContractFailure('invalid_payload', 'interval: not given and not in the file name', [{ path: 'interval', message: 'required' }]);
-      let file = fileName;
-      let temp: string | undefined;
-      if (request.source.kind === 'content') {
-        // The importers stream from disk; a browser upload goes through a private scratch file.
-        mkdirSync(scratchDir, { recursive: true });
-        temp = join(scratchDir, `${randomUUID()}-${basename(request.source.fileName)}`);
-        writeFileSync(temp, request.source.text, { mode: 0o600 });
-        file = temp;
+    async import(request, context) {
+      const signal = context?.signal;
+      // The name the user knows the file by: messages and issue locations start with it, never with a temp name.
+      const fileName = displayFileName(request.source.kind === 'path' ? basename(request.source.path) : request.source.fileName);
+      const candleStore = store();
+
+      let file: string;
+      let bytes: number;
+      let upload: StoredUpload | undefined;
+      if (request.source.kind === 'path') {
+        ({ file, bytes } = await resolveImportPath(request.source.path, importDirs, maxImportBytes));
+      } else {
+        if (request.source.kind === 'upload') {
+          upload = uploads.take(request.source.uploadId);
+        } else {
+          // Inline contents take the same road as an upload: a generated name and our extension.
+          const { uploadId } = await uploads.receive(Readable.from([Buffer.from(request.source.text, 'utf8')]), {
+            fileName,
+            maxBytes: maxImportBytes,
+            ...(signal ? { signal } : {}),
+          });
+          upload = uploads.take(uploadId);
+        }
+        file = upload.file;
+        bytes = upload.bytes;
       }
-      const key: CandleKey = { exchangeName: request.exchangeName, symbol, interval };
-      const progress = throttled(emit);
       try {
-        const report = await importCandleFile(store(), {
+        if (bytes === 0) {
+          throw new ContractFailure('invalid_payload', `${fileName}: the file is empty`, [{ path: 'source', message: 'the file is empty' }]);
+        }
+        const guess = seriesFromFileName(fileName);
+        const symbol = request.symbol ?? guess.symbol;
+        const interval = request.interval ?? guess.interval;
+        if (!symbol) throw new ContractFailure('invalid_payload', 'symbol: not given and not in the file name', [{ path: 'symbol', message: 'required' }]);
+        if (!interval) throw new ContractFailure('invalid_payload', 'interval: not given and not in the file name', [{ path: 'interval', message: 'required' }]);
+        const key: CandleKey = { exchangeName: request.exchangeName, symbol, interval };
+        const progress = throttled(emit);
+        const report = await importCandleFile(candleStore, {
           file,
+          displayName: fileName,
           key,
           skipInvalid: request.skipInvalid,
+          ...(signal ? { signal } : {}),
           onProgress: (p) =>
             progress({ ...key, operation: 'import', fraction: p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : 0, count: p.rows, message: p.phase }),
         });
         progress({ ...key, operation: 'import', fraction: 1, count: report.rows, message: report.ok ? 'done' : 'refused' }, true);
-        const shown = (location: string): string => (temp ? location.replace(temp, basename(fileName)) : location);
         return {
           exchangeName: report.key.exchangeName,
           symbol: report.key.symbol,
@@ -112,7 +136,7 @@ export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }
           inserted: report.inserted,
           updated: report.existing,
           skipped: report.skipped,
-          issues: report.issues.map((i) => ({ location: shown(i.location), rule: i.rule, message: i.message })),
+          issues: report.issues.map((i) => ({ location: i.location, rule: i.rule, message: i.message })),
           issueCount: report.issueCount,
           ...(report.first !== undefined ? { first: report.first } : {}),
           ...(report.last !== undefined ? { last: report.last } : {}),
@@ -120,12 +144,14 @@ export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }
         };
       } catch (error) {
         if (error instanceof ContractFailure) throw error;
-        throw new ContractFailure('invalid_payload', `cannot import ${basename(fileName)}: ${error instanceof Error ? error.message : String(error)}`);
+        if (signal?.aborted) throw new ContractFailure('unavailable', `the import of ${fileName} was cancelled`);
+        // Importer errors name the file, the line and the field; never a cell's value or a host path.
+        throw new ContractFailure('invalid_payload', `cannot import ${fileName}: ${error instanceof Error ? error.message.replaceAll(file, fileName) : String(error)}`);
       } finally {
-        if (temp) rmSync(temp, { force: true });
+        if (upload) uploads.discard(upload);
       }
     },
-    async download({ exchangeName, symbol, interval, from, to }) {
+    async download({ exchangeName, symbol, interval, from, to }, context) {
       const candleStore = store();
       let exchange;
       try {
@@ -146,6 +172,7 @@ export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }
           interval,
           from,
           to,
+          ...(context?.signal ? { signal: context.signal } : {}),
           onProgress: (p) =>
             progress({ ...key, operation: 'download', fraction: p.fraction, count: p.fetched, ...(p.retry ? { message: `retry ${p.retry.attempt}: ${p.retry.reason}` } : {}) }),
         });
@@ -161,6 +188,7 @@ export function createCandlesPart({ database, scratchDir, emit, exchangeApiUrl }
           durationMs: report.durationMs,
         };
       } catch (error) {
+        if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the download of ${symbol} ${interval} was cancelled; what was fetched is stored and the next download resumes after it`);
         throw new ContractFailure('unavailable', `download from ${exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     },
