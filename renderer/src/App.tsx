@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import { Banner } from './components/Banner';
 import { Sidebar } from './components/Sidebar';
 import { useRoute } from './stores/route';
+import { BotsView } from './views/bots/BotsView';
 import { CandlesView } from './views/CandlesView';
 import { LogsView } from './views/LogsView';
 import { NotificationsView } from './views/NotificationsView';
@@ -15,6 +16,8 @@ function CurrentView(): ReactElement {
   switch (view) {
     case 'sessions':
       return <SessionsView />;
+    case 'bots':
+      return <BotsView />;
     case 'candles':
       return <CandlesView />;
     case 'notifications':

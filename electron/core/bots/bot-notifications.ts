@@ -2,6 +2,8 @@ import { describeNotification } from '../../../shared/contract/notification-text
 import { NOTIFICATION_TYPES, type Notification, type NotificationType } from '../../../shared/domain/notifications';
 import { millis, num, plainRecord, record, str, type RawDocument } from './raw';
 
+const LIFTED = ['id', 'type', 'backtest', 'symbol', 'strategyName', 'signalId', 'createdAt'];
+
 function isNotificationType(value: unknown): value is NotificationType {
   return typeof value === 'string' && (NOTIFICATION_TYPES as readonly string[]).includes(value);
 }
@@ -27,7 +29,10 @@ export function notificationFromDocument(doc: RawDocument): Notification | { ski
   if (!notificationId) return { skipped: 'no notificationId' };
   const createdAt = num(payload.createdAt) ?? num(payload.timestamp) ?? millis(doc.createDate) ?? 0;
   const backtest = typeof doc.backtest === 'boolean' ? doc.backtest : payload.backtest === true;
-  const { title, message } = describeNotification(type, payload);
+  const monitor = record(doc.monitor);
+  const described = describeNotification(type, payload);
+  const title = str(monitor?.title) ?? described.title;
+  const message = str(monitor?.message) ?? described.message;
   const n: Notification = { notificationId, type, backtest, title, message, createdAt: Math.max(0, Math.trunc(createdAt)), read: readFlag(doc) };
   const symbol = str(payload.symbol);
   const strategyName = str(payload.strategyName);
@@ -37,7 +42,11 @@ export function notificationFromDocument(doc: RawDocument): Notification | { ski
   if (strategyName) n.strategyName = strategyName;
   if (signalId) n.signalId = signalId;
   if (runId) n.runId = runId;
+  // Same split as the inbox (electron/core/backtest-kit/documents/notification.ts): the lifted fields out of `data`.
   const data = plainRecord(payload);
-  if (data) n.data = data;
+  if (data) {
+    for (const lifted of LIFTED) delete data[lifted];
+    n.data = data;
+  }
   return n;
 }

@@ -141,7 +141,8 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     expect(d.stats.profitFactor).toBeCloseTo(2 / 0.8, 10);
     expect(d.notifications).toHaveLength(1);
     expect(d.notifications[0]).toMatchObject({ type: 'signal.opened', symbol: BOT.symbol, read: false, title: 'PROBEUSDT: long position opened' });
-    expect(d.notifications[0]!.data).toMatchObject({ priceOpen: 100, signalId: open.id });
+    expect(d.notifications[0]!.data).toMatchObject({ priceOpen: 100, position: 'long' });
+    expect(d.notifications[0]!.signalId).toBe(open.id);
   });
 
   it('keeps a backtest bot (frame, backtest flag) apart from the live one', async () => {

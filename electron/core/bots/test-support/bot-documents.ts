@@ -107,7 +107,8 @@ export function signalNotification(bot: BotIdentity, type: string, signal: Doc, 
   };
 }
 
-export const writeSignal = (db: Db, bot: BotIdentity, payload: Doc): Promise<void> =>
+/** `payload: null` is how a bot records that its position closed. */
+export const writeSignal = (db: Db, bot: BotIdentity, payload: Doc | null): Promise<void> =>
   upsert(db, 'signal-items', { symbol: bot.symbol, strategyName: bot.strategyName, exchangeName: bot.exchangeName }, { payload });
 
 export const writeSchedule = (db: Db, bot: BotIdentity, payload: Doc): Promise<void> =>
