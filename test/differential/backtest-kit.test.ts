@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { differences, type RunOutput } from './compare';
+
+/**
+ * The same backtest-kit strategy files on the same shared candles, in the real backtest-kit 19.5.0
+ * (bench/backtest-kit, run by run-real.mjs) and in our engine (run-ours.ts): every closed and
+ * cancelled signal must match (timestamps, position, reasons exactly; prices and PnL to 1e-9).
+ * Each case also states which outcomes it must contain, so a strategy that stopped exercising its
+ * feature fails instead of passing vacuously.
+ */
+
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../..');
+const CANDLES = resolve(ROOT, '../shared/data/candles');
+const KIT = join(ROOT, 'bench/backtest-kit/node_modules/backtest-kit/build/index.mjs');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+interface Case {
+  file: string;
+  candles: string;
+  symbol: string;
+  from: string;
+  to: string;
+  /** Outcomes ("closed:take_profit", "cancelled:timeout", …) that must each occur at least once. */
+  expect: string[];
+  /** Extra checks on the real results (e.g. partial closes happened). */
+  check?: (real: RunOutput) => void;
+}
+
+const CASES: Case[] = [
+  {
+    file: 'sma-market.mjs',
+    candles: 'ETH_BTC-1m.json',
+    symbol: 'ETHBTC',
+    from: '2018-01-20T06:00:00Z',
+    to: '2018-01-30T04:00:00Z',
+    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'],
+  },
+  {
+    file: 'scheduled-entries.mjs',
+    candles: 'ETH_BTC-1m.json',
+    symbol: 'ETHBTC',
+    from: '2018-01-20T06:00:00Z',
+    to: '2018-01-30T04:00:00Z',
+    expect: ['cancelled:timeout', 'cancelled:price_reject', 'closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'],
+  },
+];
+
+async function runBoth(c: Case): Promise<{ real: RunOutput; ours: RunOutput }> {
+  const args = [join(__dirname, 'strategies', c.file), join(CANDLES, c.candles), c.symbol, c.from, c.to];
+  const opts = { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 };
+  const [real, ours] = await Promise.all([run(process.execPath, [join(__dirname, 'run-real.mjs'), ...args], opts), run(TSX, [join(__dirname, 'run-ours.ts'), ...args], opts)]);
+  return { real: JSON.parse(real.stdout) as RunOutput, ours: JSON.parse(ours.stdout) as RunOutput };
+}
+
+function outcomes(out: RunOutput): Set<string> {
+  const set = new Set<string>();
+  for (const r of out.results) {
+    set.add(`${String(r.action)}:${String(r.action === 'closed' ? r.closeReason : r.reason)}`);
+    set.add(`position:${String((r.signal as { position: string }).position)}`);
+  }
+  return set;
+}
+
+describe.skipIf(!existsSync(KIT) || !existsSync(CANDLES))('backtest-kit strategy files: our engine against backtest-kit 19.5.0', () => {
+  for (const c of CASES) {
+    it(`${c.file} on ${c.symbol}: the same closed and cancelled signals`, { timeout: 900_000 }, async () => {
+      const { real, ours } = await runBoth(c);
+      expect(real.results.length).toBeGreaterThan(0);
+      const seen = outcomes(real);
+      for (const o of c.expect) expect([...seen], `backtest-kit's run should contain ${o}`).toContain(o);
+      c.check?.(real);
+      expect(differences(real, ours)).toEqual([]);
+    });
+  }
+});
