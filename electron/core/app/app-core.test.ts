@@ -1,4 +1,5 @@
 import { createReadStream, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { unwrap } from '../../../shared/contract/result';
 import { freshDatabaseUri } from '../../../test/support/test-db';
 import { createAppCore, type AppCore } from './app-core';
 import { buildCoreParts } from './core-parts';
+import { MemorySecretStore } from './secret-store';
 
 const CSV = resolve(process.cwd(), '..', 'shared', 'data', 'candles', 'ETHBTC-1m-2018-01.binance.csv');
 
@@ -141,7 +143,7 @@ describe('app core without any database', () => {
       expect(strategies.strategies.length).toBeGreaterThan(0);
       const run = await core.dispatch('runs.start', { kind: 'backtest', strategyName: 'sma-crossover', exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: 0, to: 60_000 });
       expect(run).toMatchObject({ ok: false, error: { code: 'unavailable' } });
-      expect(unwrap(await core.dispatch('runs.list', {}))).toEqual({ runs: [] });
+      expect(unwrap(await core.dispatch('runs.list', {}))).toEqual({ runs: [], total: 0, hasMore: false });
     } finally {
       await core.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
@@ -200,6 +202,39 @@ describe('candle download through the app core', () => {
       await core.database.connection?.connection.dropDatabase().catch(() => undefined);
       await core.shutdown();
       await fake.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('start-up with a saved database that no longer answers', () => {
+  it('serves at once while the database is tried in the background (issue 13)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bm-core-stale-'));
+    // A server that accepts connections and never answers: the slowest way for a URI to fail.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const secrets = new MemorySecretStore();
+    secrets.set('connectionString', `mongodb://127.0.0.1:${(silent.address() as AddressInfo).port}/stale`);
+    const started = Date.now();
+    const core = await createAppCore({
+      config: { dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false },
+      parts: buildCoreParts,
+      secrets,
+      connectTimeoutMs: 8000,
+      echoLog: false,
+    });
+    try {
+      const createdMs = Date.now() - started;
+      const asked = Date.now();
+      const status = unwrap(await core.dispatch('database.status')) as { status: string };
+      const answeredMs = Date.now() - asked;
+      expect(createdMs).toBeLessThan(1500);
+      expect(answeredMs).toBeLessThan(500);
+      expect(status.status).toBe('connecting');
+      expect(await core.dispatch('candles.symbols')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    } finally {
+      await core.shutdown();
+      silent.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

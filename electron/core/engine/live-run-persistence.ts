@@ -1,4 +1,4 @@
-import type { RunStore } from './run-store';
+import type { RunStore, StoredRun, StoredRunResult } from './run-store';
 import type { RunPersistence } from './run-persistence';
 import { NOTIFY_TRANSITIONS, signalNotification, type RunNotifier } from './run-notifications';
 import { errorText, isFinal, type RunRecord } from './run-record';
@@ -14,7 +14,8 @@ const RETRY_PAUSE_MS = 250;
  * Paper/live runs write as they go: every signal row, the latest signal per symbol (Recent), one
  * notification per transition, and a checkpoint (request, summary, per-symbol cursor) in the run
  * store so a restart resumes where the run stopped. Writes run in message order on the record's
- * chain; a write that fails for good fails the run (it is never dropped silently).
+ * chain; a write that fails for good fails the run (it is never dropped silently). Every run, a
+ * backtest too, ends with one final write of its status and result: the run history.
  */
 export class LiveRunPersistence {
   constructor(
@@ -56,10 +57,10 @@ export class LiveRunPersistence {
    * Retried; if it still fails the error is logged with what it means, because a paper/live run
    * whose store still says `running` would be resumed at the next start.
    */
-  async saveFinal(record: RunRecord): Promise<void> {
+  async saveFinal(record: RunRecord, result: StoredRunResult): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.save(record);
+        await this.save(record, result);
         return;
       } catch (error) {
         if (attempt >= SAVE_ATTEMPTS) {
@@ -75,8 +76,10 @@ export class LiveRunPersistence {
     }
   }
 
-  private save(record: RunRecord): Promise<void> {
-    return this.runStore.save({ runId: record.summary.runId, request: record.request, summary: { ...record.summary }, cursors: { ...record.cursors } });
+  private save(record: RunRecord, result?: StoredRunResult): Promise<void> {
+    const run: StoredRun = { runId: record.summary.runId, request: record.request, summary: { ...record.summary }, cursors: { ...record.cursors } };
+    if (result) run.result = result;
+    return this.runStore.save(run);
   }
 
   /** A skipped checkpoint is written a moment later, so a feed that went quiet is not left behind. */

@@ -17,12 +17,12 @@ import { candleFilesFor } from './candle-files';
 import { LiveRunPersistence } from './live-run-persistence';
 import { consoleLog, type EngineLog } from './run-context';
 import { runDetailOf } from './run-detail';
+import { byNewest, storedResultOf, storedRunDetail } from './run-history';
 import { RunNotifier, runNotification } from './run-notifications';
 import type { JsonValue, RunPersistence } from './run-persistence';
 import { errorText, isFinal, modeOf, newRunRecord, pendingAtCursors, progressOf, type RunFailure, type RunRecord } from './run-record';
 import { InMemoryRunStore, type RunStore } from './run-store';
 import { RunWorkerPool, terminateAll, type JobHandlers } from './run-worker-pool';
-import { computeStats } from './statistics';
 import { StrategyCatalog } from './strategy-catalog';
 import { parseStrategyParams } from './strategy';
 import { resolveRunWorkerEntry, type RunWorkerEntry } from './worker-entry';
@@ -54,6 +54,45 @@ export interface RunManagerOptions {
 }
 
 type Listener = (event: RunEvent) => void;
+
+/** The request cannot run as asked (a field, the strategy or its parameters); `issues` name the fields. */
+export class RunRequestError extends Error {
+  constructor(
+    message: string,
+    readonly issues: Array<{ path: string; message: string }>,
+  ) {
+    super(message);
+    this.name = 'RunRequestError';
+  }
+}
+
+export class RunConflictError extends Error {
+  override name = 'RunConflictError';
+}
+
+export class RunManagerClosedError extends Error {
+  override name = 'RunManagerClosedError';
+  constructor() {
+    super('the run manager is closed (the database is being switched or the app is stopping)');
+  }
+}
+
+/** No run with this id, neither in this process nor in the run store. */
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+  constructor(runId: string) {
+    super(`no run with id ${runId}`);
+  }
+}
+
+export interface RunListQuery {
+  status?: RunStatus;
+  kind?: RunKind;
+  limit?: number;
+  offset?: number;
+}
+
+const DEFAULT_LIST_LIMIT = 200;
 
 /**
  * Starts, stops, lists and describes runs: the queue and the lifecycle (queued → running →
@@ -101,18 +140,30 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Validates the request (fields, strategy, parameters), queues the run and returns its summary. */
   async start(input: RunRequestInput, runId: string = randomUUID()): Promise<RunSummary> {
-    if (this.closed) throw new Error('the run manager is closed');
+    if (this.closed) throw new RunManagerClosedError();
     const parsed = runRequestSchema.safeParse(input);
     if (!parsed.success) {
-      throw new Error(`invalid run request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`);
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      throw new RunRequestError(`invalid run request: ${issues.map((i) => `${i.path || '(request)'}: ${i.message}`).join('; ')}`, issues);
     }
-    if (this.runs.has(runId)) throw new Error(`a run with id ${runId} already exists`);
+    if (this.runs.has(runId)) throw new RunConflictError(`a run with id ${runId} already exists`);
     const request = parsed.data;
-    const strategy = await this.catalog.load(request.strategyName);
-    parseStrategyParams(strategy, request.params);
+    let strategy: Awaited<ReturnType<StrategyCatalog['load']>>;
+    try {
+      strategy = await this.catalog.load(request.strategyName);
+    } catch (error) {
+      // Unknown, or a user module that does not load or validate: the request names a strategy that cannot run.
+      throw new RunRequestError(errorText(error), [{ path: 'strategyName', message: errorText(error) }]);
+    }
+    try {
+      parseStrategyParams(strategy, request.params);
+    } catch (error) {
+      throw new RunRequestError(errorText(error), [{ path: 'params', message: errorText(error) }]);
+    }
     const record = newRunRecord(runId, request);
-    this.runs.set(runId, record);
+    // A paper/live run is recorded before it exists here: if that fails, nothing was started.
     await this.livePersistence.checkpoint(record);
+    this.runs.set(runId, record);
     this.emitRun(runId, { type: 'status', runId, at: Date.now(), status: 'queued' });
     this.queue.push(runId);
     this.pump();
@@ -175,6 +226,27 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return runDetailOf(r.summary, r.request, [...r.signals.values()]);
   }
 
+  /**
+   * Every run, newest first, paged: the ones this process holds (live progress) and the history in
+   * the run store (finished runs of earlier sessions, with their statistics).
+   */
+  async listAll(query: RunListQuery = {}): Promise<{ runs: RunSummary[]; total: number }> {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    const held = this.list(query);
+    const stored = await this.runStore.list({ status: query.status, kind: query.kind, limit: offset + limit, offset: 0, excludeIds: [...this.runs.keys()] });
+    const all = [...held, ...stored.items.map((r) => r.summary)].sort(byNewest);
+    return { runs: all.slice(offset, offset + limit), total: held.length + stored.total };
+  }
+
+  /** A run this process holds, or one from the run store's history. */
+  async detail(runId: string): Promise<RunDetail> {
+    if (this.runs.has(runId)) return this.get(runId);
+    const stored = await this.runStore.get(runId);
+    if (!stored) throw new RunNotFoundError(runId);
+    return storedRunDetail(stored, this.options.persistence[modeOf(stored.summary.kind)].storage);
+  }
+
   /** The run's event stream; returns the unsubscribe function. */
   subscribe(runId: string, listener: Listener): () => void {
     let set = this.subscribers.get(runId);
@@ -204,14 +276,18 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   /**
    * Stops every worker without marking paper/live runs finished: they stay `running` in the run
-   * store and resume at the next start. (Backtests are not resumable; they are simply dropped.)
+   * store and resume at the next start on that database. Backtests cannot resume: one in progress
+   * fails with `reason`, so its history says why it ended instead of it vanishing.
    */
-  async close(): Promise<void> {
+  async close(reason = 'the app stopped'): Promise<void> {
     this.closed = true;
     this.queue.length = 0;
     const records = [...this.runs.values()];
     await Promise.all([...records.map((r) => terminateAll(r.workers)), this.pool.close()]);
     await Promise.all(records.map((r) => r.chain.catch(() => undefined)));
+    for (const r of records) {
+      if (r.request.kind === 'backtest' && !isFinal(r.summary.status)) await this.failWith(r, { error: `interrupted: ${reason}; start it again` });
+    }
   }
 
   emitRun(runId: string, event: RunEvent): void {
@@ -223,7 +299,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   private require(runId: string): RunRecord {
     const record = this.runs.get(runId);
-    if (!record) throw new Error(`no run with id ${runId}`);
+    if (!record) throw new RunNotFoundError(runId);
     return record;
   }
 
@@ -338,12 +414,13 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
-    s.stats = computeStats([...record.signals.values()], record.request.account);
+    const detail = runDetailOf(s, record.request, [...record.signals.values()]);
+    const stats = (s.stats = detail.stats);
     if (status === 'completed') {
       s.progress = 1;
-      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${s.stats.trades} trades, total PnL ${s.stats.totalPnlPercent.toFixed(2)}%`));
+      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, total PnL ${stats.totalPnlPercent.toFixed(2)}%`));
     }
-    await this.livePersistence.saveFinal(record);
+    await this.livePersistence.saveFinal(record, storedResultOf(detail));
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
     if (s.error) event.error = s.error;
     this.emitRun(s.runId, event);

@@ -1,20 +1,62 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { RunRequest, RunSummary } from '../../../shared/domain/runs';
+import type { EquityPoint, RunKind, RunRequest, RunStats, RunStatus, RunSummary, SignalRow } from '../../../shared/domain/runs';
 import { BaseCRUD } from '../db/base-crud';
 
-/** What survives an app restart about a paper/live run: enough to resume it where it stopped. */
+/**
+ * What survives an app restart about a run: a paper/live run's checkpoint (enough to resume it where
+ * it stopped) and, once any run has finished, its result (the run history).
+ */
 export interface StoredRun {
   runId: string;
   request: RunRequest;
   summary: RunSummary;
   /** Last fully processed candle (open time) per symbol; events up to it are persisted. */
   cursors: Record<string, number>;
+  /** Written once the run is over; listings leave it out (it can be large). */
+  result?: StoredRunResult;
+}
+
+export interface StoredRunResult {
+  statsBySymbol: Record<string, RunStats>;
+  /** The equity curve, thinned to at most MAX_EQUITY_POINTS (each bucket keeps its low and high). */
+  equity: EquityPoint[];
+  /** The run's newest signal rows (at most MAX_KEPT_ROWS): its trades even after Storage trimmed them. */
+  signals: SignalRow[];
+  /** Rows of the run not kept here (beyond MAX_KEPT_ROWS). */
+  signalsOmitted: number;
+}
+
+export const MAX_KEPT_ROWS = 5_000;
+export const MAX_EQUITY_POINTS = 2_000;
+
+export interface RunHistoryQuery {
+  status?: RunStatus;
+  kind?: RunKind;
+  limit: number;
+  offset?: number;
+  /** Runs the caller lists from elsewhere (the ones this process holds). */
+  excludeIds?: readonly string[];
 }
 
 export interface RunStore {
   save(run: StoredRun): Promise<void>;
   /** Runs that were queued or running when the app stopped. */
   listUnfinished(): Promise<StoredRun[]>;
+  /** One stored run, its result included. */
+  get(runId: string): Promise<StoredRun | null>;
+  /** Stored runs newest first (by createdAt), without their results, and how many match. */
+  list(query: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }>;
+}
+
+const UNFINISHED: readonly RunStatus[] = ['running', 'queued'];
+
+function matches(run: StoredRun, q: RunHistoryQuery): boolean {
+  return (!q.status || run.summary.status === q.status) && (!q.kind || run.summary.kind === q.kind) && !q.excludeIds?.includes(run.runId);
+}
+
+function withoutResult(run: StoredRun): StoredRun {
+  const { result: _result, ...rest } = run;
+  return rest;
 }
 
 export class InMemoryRunStore implements RunStore {
@@ -23,7 +65,16 @@ export class InMemoryRunStore implements RunStore {
     this.runs.set(run.runId, structuredClone(run));
   }
   async listUnfinished(): Promise<StoredRun[]> {
-    return [...this.runs.values()].filter((r) => r.summary.status === 'running' || r.summary.status === 'queued').map((r) => structuredClone(r));
+    return [...this.runs.values()].filter((r) => UNFINISHED.includes(r.summary.status)).map((r) => structuredClone(withoutResult(r)));
+  }
+  async get(runId: string): Promise<StoredRun | null> {
+    const run = this.runs.get(runId);
+    return run ? structuredClone(run) : null;
+  }
+  async list(q: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
+    const all = [...this.runs.values()].filter((r) => matches(r, q)).sort((a, b) => b.summary.createdAt - a.summary.createdAt);
+    const offset = q.offset ?? 0;
+    return { items: all.slice(offset, offset + q.limit).map((r) => structuredClone(withoutResult(r))), total: all.length };
   }
 }
 
@@ -38,15 +89,17 @@ function runModel(conn: Connection): Model<StoredRun> {
       request: { type: Schema.Types.Mixed, required: true },
       summary: { type: Schema.Types.Mixed, required: true },
       cursors: { type: Schema.Types.Mixed, default: {} },
+      result: { type: Schema.Types.Mixed },
     },
     { collection: RUN_COLLECTION, minimize: false, versionKey: false },
   );
   schema.index({ runId: 1 }, { unique: true });
   schema.index({ 'summary.status': 1 });
+  schema.index({ 'summary.createdAt': -1 });
   return conn.model<StoredRun>('RunItem', schema);
 }
 
-/** Paper/live runs in MongoDB (`run-items`, unique on runId), written with atomic upserts. */
+/** Runs in MongoDB (`run-items`, unique on runId), written with atomic upserts. */
 export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
   private indexes: Promise<void> | undefined;
   constructor(conn: Connection) {
@@ -59,11 +112,40 @@ export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
   }
   async save(run: StoredRun): Promise<void> {
     await this.ensureIndexes();
-    await this.upsert({ runId: run.runId }, { request: run.request, summary: run.summary, cursors: run.cursors });
+    const set: Partial<StoredRun> = { request: run.request, summary: run.summary, cursors: run.cursors };
+    if (run.result) set.result = run.result;
+    await this.upsert({ runId: run.runId }, set);
   }
   async listUnfinished(): Promise<StoredRun[]> {
     await this.ensureIndexes();
-    const rows = await this.findByFilter({ 'summary.status': { $in: ['running', 'queued'] } }, { sort: { 'summary.createdAt': 1 } });
-    return rows.map(({ id: _id, ...run }) => run);
+    const rows = await this.model
+      .find({ 'summary.status': { $in: UNFINISHED } }, { result: 0 })
+      .sort({ 'summary.createdAt': 1 })
+      .lean<Array<StoredRun & { _id: unknown }>>();
+    return rows.map(({ _id, ...run }) => run);
+  }
+  async get(runId: string): Promise<StoredRun | null> {
+    await this.ensureIndexes();
+    const row = await this.model.findOne({ runId }).lean<StoredRun & { _id: unknown }>();
+    if (!row) return null;
+    const { _id, ...run } = row;
+    return run;
+  }
+  async list(q: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
+    await this.ensureIndexes();
+    const filter: Record<string, unknown> = {};
+    if (q.status) filter['summary.status'] = q.status;
+    if (q.kind) filter['summary.kind'] = q.kind;
+    if (q.excludeIds?.length) filter.runId = { $nin: q.excludeIds };
+    const [rows, total] = await Promise.all([
+      this.model
+        .find(filter, { result: 0 })
+        .sort({ 'summary.createdAt': -1, runId: 1 })
+        .skip(q.offset ?? 0)
+        .limit(q.limit)
+        .lean<Array<StoredRun & { _id: unknown }>>(),
+      this.model.countDocuments(filter),
+    ]);
+    return { items: rows.map(({ _id, ...run }) => run), total };
   }
 }

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import type { Notification } from '../../../../shared/domain/notifications';
-import type { RunEvent } from '../../../../shared/domain/runs';
+import type { RunDetail, RunEvent, RunKind, RunSummary } from '../../../../shared/domain/runs';
 import type { SignalRow } from '../../../../shared/domain/signals';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
-import { RunManager } from '../../engine/run-manager';
-import { RunDbService } from '../../engine/run-store';
+import { RunConflictError, RunManager, RunManagerClosedError, RunNotFoundError, RunRequestError } from '../../engine/run-manager';
+import { RunDbService, type StoredRun } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
 import { createPersistence, matrixTable, persistConfigFromEnv, type Persistence } from '../../persist';
+import { LIST_LIMIT_MAX } from '../../persist/contract';
 import { isOutageError } from '../../persist/outage-errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
@@ -27,16 +28,41 @@ interface Bound {
   runStore: OutageTolerantRunStore;
 }
 
-function notFound(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/no run with id/i.test(message)) throw new ContractFailure('not_found', message);
-  throw error;
+const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The run engine's errors as contract answers; anything else is the app's fault and is logged. */
+function contractError(error: unknown, what: string, log: EnginePartOptions['log']): ContractFailure {
+  if (error instanceof ContractFailure) return error;
+  if (error instanceof RunRequestError) return new ContractFailure('invalid_payload', error.message, error.issues);
+  if (error instanceof RunNotFoundError) return new ContractFailure('not_found', error.message);
+  if (error instanceof RunConflictError) return new ContractFailure('conflict', error.message);
+  if (error instanceof RunManagerClosedError) return new ContractFailure('unavailable', error.message);
+  if (isOutageError(error)) return new ContractFailure('unavailable', `${what}: MongoDB is unreachable (${text(error)}); try again once it answers`);
+  log('error', `${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new ContractFailure('internal', `${what} failed: ${text(error)}`);
+}
+
+/** Reads every page of a key-value store (LIST_LIMIT_MAX each) and keeps the entries `keep` selects. */
+async function listEvery<K, V>(
+  store: { list(query: { offset: number; limit: number }): Promise<{ items: Array<{ key: K; value: V }>; total: number }> },
+  keep: (key: K) => boolean,
+): Promise<Array<{ key: K; value: V }>> {
+  const out: Array<{ key: K; value: V }> = [];
+  for (let offset = 0; ; offset += LIST_LIMIT_MAX) {
+    const page = await store.list({ offset, limit: LIST_LIMIT_MAX });
+    for (const e of page.items) if (keep(e.key)) out.push(e);
+    if (page.items.length < LIST_LIMIT_MAX || offset + LIST_LIMIT_MAX >= page.total) return out;
+  }
 }
 
 /**
  * Runs, strategies, notifications, run state, the adapter matrix and the outage spool, over the
  * engine's RunManager and the persistence layer. Backtest persistence needs no database; live
  * persistence, the candle store and so the run manager are (re)built whenever the database changes.
+ *
+ * A paper/live run belongs to the database it writes to: on a switch it is left `running` there
+ * (everything it wrote flushed first) and resumes when that database is connected again; the switch
+ * says so in the log and the inbox. A backtest in progress fails, saying why.
  */
 export async function createEnginePart(options: EnginePartOptions): Promise<CoreParts> {
   // The matrix file named by BACKTEST_MONITOR_PERSIST_CONFIG (if any) is read and validated once, at start.
@@ -51,10 +77,10 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return bound.runs;
   };
   const persistences = (): Persistence[] => (bound ? [bound.live, backtest] : [backtest]);
-  const persistenceFor = (runId: string): Persistence => {
-    const summary = bound?.runs.list().find((r) => r.runId === runId);
-    if (!summary) throw new ContractFailure('not_found', `no run with id ${runId}`);
-    return summary.kind === 'backtest' ? backtest : bound!.live;
+  const persistenceOf = (kind: RunKind): Persistence => {
+    if (kind === 'backtest') return backtest;
+    if (!bound) throw new ContractFailure('unavailable', 'paper/live runs keep their state in MongoDB, and none is connected (see the database status)');
+    return bound.live;
   };
 
   const forward = (event: RunEvent): void => {
@@ -66,23 +92,31 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     options.emit('run.event', event);
     if (event.type === 'notification') {
       options.emit('notification', event.notification);
-      void unreadCount().then((count) => options.emit('notifications.unread', { count }), () => undefined);
+      publishUnread();
     }
   };
+
+  function publishUnread(): void {
+    unreadCount().then(
+      (count) => options.emit('notifications.unread', { count }),
+      (error: unknown) => options.log('warn', `could not recount unread notifications: ${text(error)}`),
+    );
+  }
 
   /**
    * Reads every inbox (live and backtest), skipping the live one while MongoDB is unreachable so
    * the feed keeps working from events and the backtest inbox; `partial` says what was skipped.
    */
   async function fromInboxes<T>(read: (p: Persistence) => Promise<T>): Promise<{ results: T[]; partial?: string }> {
-    const settled = await Promise.allSettled(persistences().map(read));
+    const inboxes = persistences();
+    const settled = await Promise.allSettled(inboxes.map(read));
     const results: T[] = [];
     let partial: string | undefined;
     settled.forEach((outcome, i) => {
       if (outcome.status === 'fulfilled') return void results.push(outcome.value);
       const error = outcome.reason as unknown;
       if (!isOutageError(error)) throw error;
-      partial = `the ${persistences()[i]!.mode} inbox is unavailable while MongoDB is unreachable`;
+      partial = `the ${inboxes[i]!.mode} inbox is unavailable while MongoDB is unreachable`;
     });
     return partial ? { results, partial } : { results };
   }
@@ -92,16 +126,51 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return results.reduce((a, b) => a + b, 0);
   }
 
-  async function bind(manager: ConnectionManager | undefined): Promise<void> {
+  /** Tells the user (log and inbox) that the switch paused these paper/live runs. */
+  async function reportPaused(paused: RunSummary[], oldLabel: string): Promise<void> {
+    for (const run of paused) {
+      const message = `${run.kind} run ${run.runId} (${run.strategyName} on ${run.symbols.join(', ')}) was paused by the database switch: it stays in ${oldLabel} and resumes from its last checkpoint when that database is connected again`;
+      options.log('warn', message);
+      const notification = {
+        notificationId: `${run.runId}:paused:${Date.now()}`,
+        type: 'error.info' as const,
+        backtest: false,
+        runId: run.runId,
+        strategyName: run.strategyName,
+        title: `Run paused: database switched`,
+        message,
+        createdAt: Date.now(),
+        read: false,
+      };
+      options.emit('notification', notification);
+      await bound?.live.notifications.append(notification).catch((error: unknown) => options.log('warn', `could not store the pause notice of run ${run.runId}: ${text(error)}`));
+    }
+  }
+
+  async function unbind(reason: string): Promise<{ held: StoredRun[]; paused: RunSummary[]; label?: string }> {
     const old = bound;
     bound = undefined;
-    if (old) {
-      await old.runs.close();
-      await old.runStore.flush().catch(() => undefined);
-      old.runStore.dispose();
-      await old.live.close();
+    if (!old) return { held: [], paused: [] };
+    const paused = old.runs.list().filter((r) => r.kind !== 'backtest' && (r.status === 'running' || r.status === 'queued'));
+    await old.runs.close(reason);
+    // Checkpoints held through an outage: written to the old database if it answers now, else handed
+    // on (the outage spool replays its buffered writes to whatever database comes next, the same way).
+    await old.runStore.flush().catch((error: unknown) => options.log('warn', `writing held run checkpoints to the previous database failed: ${text(error)}`));
+    const held = old.runStore.takeHeld();
+    old.runStore.dispose();
+    await old.live.close();
+    return { held, paused, label: old.manager.state.maskedUri };
+  }
+
+  async function bind(manager: ConnectionManager | undefined, reason = manager ? 'the database was switched while it ran' : 'the database went away while it ran'): Promise<void> {
+    const { held, paused, label } = await unbind(reason);
+    if (!manager?.isConnected) {
+      for (const run of paused) options.log('warn', `${run.kind} run ${run.runId} stopped with the database (${reason}); it resumes from its last checkpoint when ${label ?? 'that database'} is connected again`);
+      for (const run of held) {
+        options.log('error', `run ${run.runId}: its last checkpoint (${run.summary.status}, ${run.summary.processed} candles) could not be written and no database is connected; it resumes from an earlier checkpoint`);
+      }
+      return;
     }
-    if (!manager?.isConnected) return;
     const live = await createPersistence({ mode: 'live', dataDir: options.dataDir, connection: manager, config });
     const runStore = new OutageTolerantRunStore(
       new RunDbService(manager.connection),
@@ -109,26 +178,42 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       (runId, reason) => options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`),
       () => manager.isConnected,
     );
+    for (const run of held) {
+      options.log('warn', `run ${run.runId}: its last checkpoint never reached the previous database; it is written to the new one (with the outage spool's buffered writes)`);
+      await runStore.save(run);
+    }
     const runManager = new RunManager({
       candles: new CandleStore(manager.connection),
       cacheDir: join(options.dataDir, 'candle-cache'),
       strategiesDir: options.strategiesDir?.(),
       persistence: { live, backtest },
       runStore,
+      log: options.log,
     });
     runManager.on('event', forward);
     bound = { manager, live, runs: runManager, runStore };
+    await reportPaused(paused, label ?? 'the previous database');
     const resumed = await runManager.resumeUnfinished().catch((error: unknown) => {
-      options.log('warn', `could not resume unfinished runs: ${error instanceof Error ? error.message : String(error)}`);
+      options.log('warn', `could not resume unfinished runs: ${text(error)}`);
       return [];
     });
     if (resumed.length) options.log('info', `resumed ${resumed.length} paper/live run(s): ${resumed.join(', ')}`);
   }
 
+  /** One page of a run's State or Memory entries (every page of the store is read: nothing is cut off silently). */
+  async function entriesOf<K extends { signalId: string }, V>(
+    store: { list(query: { offset: number; limit: number }): Promise<{ items: Array<{ key: K; value: V }>; total: number }> },
+    signalIds: Set<string>,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: Array<{ key: K; value: V }>; total: number }> {
+    const all = await listEvery(store, (key) => signalIds.has(key.signalId));
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
+  }
+
   return {
     attachDatabase(manager) {
       binding = binding.then(() => bind(manager)).catch((error: unknown) => {
-        options.log('error', `the run engine could not start on the database: ${error instanceof Error ? error.message : String(error)}`);
+        options.log('error', `the run engine could not start on the database: ${text(error)}`);
       });
       return binding;
     },
@@ -138,26 +223,41 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           const summary = await runs().start(request);
           return { runId: summary.runId };
         } catch (error) {
-          if (error instanceof ContractFailure) throw error;
-          throw new ContractFailure('invalid_payload', error instanceof Error ? error.message : String(error));
+          throw contractError(error, 'runs.start', options.log);
         }
       },
       async stop({ runId }) {
-        return runs().stop(runId).catch(notFound);
+        try {
+          return await runs().stop(runId);
+        } catch (error) {
+          throw contractError(error, 'runs.stop', options.log);
+        }
       },
-      async list(filter) {
-        return { runs: bound ? bound.runs.list(filter) : [] };
+      async list({ status, kind, limit = 200, offset = 0 }) {
+        if (!bound) return { runs: [], total: 0, hasMore: false };
+        try {
+          const page = await bound.runs.listAll({ status, kind, limit, offset });
+          return { runs: page.runs, total: page.total, hasMore: offset + page.runs.length < page.total };
+        } catch (error) {
+          if (!isOutageError(error)) throw contractError(error, 'runs.list', options.log);
+          // The history lives in MongoDB; this session's runs are still known here.
+          const held = bound.runs.list({ status, kind });
+          return { runs: held.slice(offset, offset + limit), total: held.length, hasMore: offset + limit < held.length, partial: 'earlier runs are not listed while MongoDB is unreachable' };
+        }
       },
       async get({ runId }) {
         try {
-          return { run: runs().get(runId) };
+          return { run: await runs().detail(runId) };
         } catch (error) {
-          return notFound(error);
+          throw contractError(error, 'runs.get', options.log);
         }
       },
       async stopAll() {
         if (!bound) return;
-        await Promise.all(bound.runs.list({ status: 'running' }).map((r) => bound!.runs.stop(r.runId).catch(() => undefined)));
+        const manager = bound.runs;
+        await Promise.all(
+          manager.list({ status: 'running' }).map((r) => manager.stop(r.runId).catch((error: unknown) => options.log('error', `stopping run ${r.runId} failed: ${text(error)}`))),
+        );
       },
     },
     strategies: {
@@ -168,10 +268,12 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     notifications: {
       async list({ limit, offset, unreadOnly, types, runId, symbol }) {
         const filter = { unreadOnly, ...(types ? { type: types } : {}), ...(runId ? { runId } : {}), ...(symbol ? { symbol } : {}) };
-        const { results: pages, partial } = await fromInboxes((p) => p.notifications.list(filter, { limit: offset + limit }));
+        const { results: pages, partial: skipped } = await fromInboxes((p) => p.notifications.list(filter, { limit: offset + limit }));
         const merged: Notification[] = pages.flatMap((p) => p.items).sort((a, b) => b.createdAt - a.createdAt);
         const total = pages.reduce((a, p) => a + p.total, 0);
-        return { items: merged.slice(offset, offset + limit), total, hasMore: offset + limit < total, ...(partial ? { partial } : {}) };
+        // An inbox answered from the outage spool alone says so in `incomplete`: that is partial too.
+        const notes = [skipped, ...pages.map((p) => p.incomplete)].filter((n): n is string => typeof n === 'string');
+        return { items: merged.slice(offset, offset + limit), total, hasMore: offset + limit < total, ...(notes.length ? { partial: notes.join('; ') } : {}) };
       },
       async markRead(request) {
         let updated = 0;
@@ -187,31 +289,40 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       },
     },
     state: {
-      async get({ runId }) {
-        const detail = runs().get(runId);
-        const p = persistenceFor(runId);
-        // Backtests keep their signal rows in the run itself (the engine skips the Storage write for speed).
-        const storage =
-          detail.kind === 'backtest' ? detail.signals : (await p.storage.listSignals({ runId }, { limit: 10_000 })).items.map((e) => e.value as SignalRow);
-        const signalIds = new Set(storage.map((s) => s.signalId));
+      async get({ runId, offset = 0, limit = 1000 }) {
+        let detail: RunDetail;
+        try {
+          detail = await runs().detail(runId);
+        } catch (error) {
+          throw contractError(error, 'state.get', options.log);
+        }
+        const p = persistenceOf(detail.kind);
         const backtestFlag = detail.kind === 'backtest';
+        // A backtest's rows are the run's own (its Storage may be in memory and gone after a restart).
+        const storage = backtestFlag ? detail.signals : (await p.storage.listSignals({ runId }, { limit: Math.min(p.storage.cap, LIST_LIMIT_MAX) })).items.map((e) => e.value as SignalRow);
+        const signalIds = new Set([...storage, ...detail.signals].map((s) => s.signalId));
         const session = [];
         for (const symbol of detail.symbols) {
           const value = await p.session.get({ strategyName: detail.strategyName, exchangeName: detail.exchangeName, frameName: detail.frameName, symbol, backtest: backtestFlag });
           if (value !== null) session.push({ symbol, value });
         }
-        const state = (await p.state.list({ limit: 10_000 })).items
-          .filter((e) => signalIds.has(e.key.signalId))
-          .map((e) => ({ signalId: e.key.signalId, bucketName: e.key.bucketName, value: e.value }));
-        const memory = (await p.memory.list({ limit: 10_000 })).items
-          .filter((e) => signalIds.has(e.key.signalId))
-          .map((e) => ({ signalId: e.key.signalId, bucketName: e.key.bucketName, memoryId: e.key.memoryId, value: e.value }));
+        const state = await entriesOf(p.state, signalIds, { offset, limit });
+        const memory = await entriesOf(p.memory, signalIds, { offset, limit });
         const recent: SignalRow[] = [];
         for (const symbol of detail.symbols) {
           const row = await p.recent.latest({ symbol, strategyName: detail.strategyName, exchangeName: detail.exchangeName, frameName: detail.frameName, backtest: backtestFlag });
           if (row) recent.push(row);
         }
-        return { runId, session, state, memory, recent, storage };
+        return {
+          runId,
+          session,
+          state: state.items.map((e) => ({ signalId: e.key.signalId, bucketName: e.key.bucketName, value: e.value })),
+          memory: memory.items.map((e) => ({ signalId: e.key.signalId, bucketName: e.key.bucketName, memoryId: e.key.memoryId, value: e.value })),
+          stateTotal: state.total,
+          memoryTotal: memory.total,
+          recent,
+          storage,
+        };
       },
     },
     matrix: {
@@ -246,7 +357,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     },
     async close() {
       await binding;
-      await bind(undefined);
+      await bind(undefined, 'the app stopped');
       await backtest.close();
     },
   };

@@ -1,5 +1,5 @@
 import { isNetworkOrTimeoutError } from '../../db/errors';
-import type { RunStore, StoredRun } from '../../engine/run-store';
+import type { RunHistoryQuery, RunStore, StoredRun } from '../../engine/run-store';
 
 /**
  * A run's checkpoint (request, summary, cursors) is "latest wins", so during a MongoDB outage it
@@ -90,6 +90,36 @@ export class OutageTolerantRunStore implements RunStore {
       else byId.delete(run.runId);
     }
     return [...byId.values()];
+  }
+
+  async get(runId: string): Promise<StoredRun | null> {
+    const held = this.pending.get(runId);
+    if (held) return structuredClone(held);
+    return this.inner.get(runId);
+  }
+
+  /** The stored page, with any held (newer) checkpoint of a listed run in place of the stored one. */
+  async list(query: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
+    const page = await this.inner.list(query);
+    return {
+      items: page.items.map((run) => {
+        const held = this.pending.get(run.runId);
+        if (!held) return run;
+        const { result: _result, ...summaryOnly } = held;
+        return structuredClone(summaryOnly);
+      }),
+      total: page.total,
+    };
+  }
+
+  /**
+   * Hands over the checkpoints still held (the database went away for good, e.g. the user switched
+   * to another one) and forgets them here, so the caller can write them elsewhere.
+   */
+  takeHeld(): StoredRun[] {
+    const held = [...this.pending.values()];
+    this.pending.clear();
+    return held;
   }
 
   dispose(): void {

@@ -1,0 +1,66 @@
+import type { EquityPoint, RunDetail, RunSummary, SignalRow } from '../../../shared/domain/runs';
+import { runDetailOf } from './run-detail';
+import type { RunPersistence } from './run-persistence';
+import { MAX_EQUITY_POINTS, MAX_KEPT_ROWS, type StoredRun, type StoredRunResult } from './run-store';
+import { createdAtOf } from './signal-lifecycle';
+
+/**
+ * A finished run's result as the run store keeps it, so the run (statistics, equity curve, trades)
+ * is still there after a restart even when the mode's Storage is in memory or trimmed its rows.
+ */
+export function storedResultOf(detail: RunDetail): StoredRunResult {
+  const newest = [...detail.signals].sort((a, b) => createdAtOf(b) - createdAtOf(a)).slice(0, MAX_KEPT_ROWS).reverse();
+  return {
+    statsBySymbol: detail.statsBySymbol,
+    equity: thinEquity(detail.equity, MAX_EQUITY_POINTS),
+    signals: newest,
+    signalsOmitted: detail.signals.length - newest.length,
+  };
+}
+
+/**
+ * At most about `max` points; each bucket keeps its lowest and highest point (in time order), so
+ * peaks and drawdowns stay visible. First and last points are always kept.
+ */
+export function thinEquity(points: readonly EquityPoint[], max: number): EquityPoint[] {
+  if (points.length <= max) return [...points];
+  const bucket = Math.ceil((points.length - 2) / Math.floor((max - 2) / 2));
+  const out: EquityPoint[] = [points[0]!];
+  for (let a = 1; a < points.length - 1; a += bucket) {
+    const b = Math.min(points.length - 1, a + bucket);
+    let lo = a;
+    let hi = a;
+    for (let i = a; i < b; i++) {
+      if (points[i]!.equity < points[lo]!.equity) lo = i;
+      if (points[i]!.equity > points[hi]!.equity) hi = i;
+    }
+    if (lo === hi) out.push(points[lo]!);
+    else out.push(points[Math.min(lo, hi)]!, points[Math.max(lo, hi)]!);
+  }
+  out.push(points.at(-1)!);
+  return out;
+}
+
+/**
+ * A run from the store (an earlier session's): its rows are the ones the result kept, updated by
+ * whatever the mode's Storage still holds; statistics are the ones computed when it finished (they
+ * cover every row, also those no longer kept).
+ */
+export async function storedRunDetail(stored: StoredRun, storage: RunPersistence['storage']): Promise<RunDetail> {
+  const rows = new Map<string, SignalRow>();
+  for (const row of stored.result?.signals ?? []) rows.set(row.signalId, row);
+  const kept = await storage.listSignals({ runId: stored.runId }, { limit: Math.min(storage.cap, 10_000) });
+  for (const { value } of kept.items) rows.set(value.signalId, value);
+  const detail = runDetailOf(stored.summary, stored.request, [...rows.values()]);
+  if (stored.summary.stats) detail.stats = stored.summary.stats;
+  if (stored.result) {
+    detail.statsBySymbol = stored.result.statsBySymbol;
+    detail.equity = stored.result.equity;
+  }
+  return detail;
+}
+
+/** Newest first, then by id, as both sources sort. */
+export function byNewest(a: RunSummary, b: RunSummary): number {
+  return b.createdAt - a.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+}
