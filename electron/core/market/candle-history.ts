@@ -1,4 +1,5 @@
 import { INTERVAL_MS, INTERVALS, type CandleKey, type Interval } from '../../../shared/candles';
+import { overviewOf, type CandleOverview } from './candle-overview';
 import type { CandleBucket, CandleStore } from './candle-store';
 
 /** Charts get at most this many points (recharts is SVG and slows down past a few thousand). */
@@ -27,19 +28,23 @@ export function bucketWidth(span: number, maxPoints: number, intervalMs: number)
 }
 
 /**
- * Any range as at most `maxPoints` OHLCV buckets, oldest first, computed by the database.
- * The origin is `from` rounded down to the interval, so buckets line up with candle open times.
+ * Any range as at most `maxPoints` OHLCV buckets, oldest first. The origin is `from` rounded down
+ * to the interval, so buckets line up with candle open times. By default the buckets are folded
+ * from the store's columnar overview (in memory, any zoom in milliseconds, kept current by the
+ * store's writes); with `overview: null` the database groups the documents instead.
  */
-export async function downsample(store: CandleStore, request: DownsampleRequest): Promise<DownsampledSeries> {
+export async function downsample(store: CandleStore, request: DownsampleRequest, overview: CandleOverview | null = overviewOf(store)): Promise<DownsampledSeries> {
   const intervalMs = INTERVAL_MS[request.interval];
   const maxPoints = request.maxPoints ?? DEFAULT_MAX_POINTS;
-  const from = request.from ?? (await store.oldestTimestamp(request, undefined, request.to));
-  const newest = request.to === undefined ? await store.newestTimestamp(request, request.from) : undefined;
+  if (!Number.isInteger(maxPoints) || maxPoints < 1) throw new RangeError(`maxPoints must be a whole number >= 1, got ${maxPoints}`);
+  const columns = overview ? await overview.columns(request) : undefined;
+  const from = request.from ?? (columns ? columns.oldest(undefined, request.to) : await store.oldestTimestamp(request, undefined, request.to));
+  const newest = request.to === undefined ? (columns ? columns.newest(request.from) : await store.newestTimestamp(request, request.from)) : undefined;
   const to = request.to ?? (newest === undefined ? undefined : newest + intervalMs);
   if (from === undefined || to === undefined || to <= from) return { bucketMs: intervalMs, origin: from ?? 0, candles: [] };
   const origin = Math.floor(from / intervalMs) * intervalMs;
   const bucketMs = bucketWidth(to - origin, maxPoints, intervalMs);
-  const candles = await store.buckets({ ...request, from, to }, origin, bucketMs);
+  const candles = columns ? columns.buckets(from, to, origin, bucketMs) : await store.buckets({ ...request, from, to }, origin, bucketMs);
   return { bucketMs, origin, candles };
 }
 

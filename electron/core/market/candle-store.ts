@@ -49,7 +49,34 @@ function checkPageLimit(limit: number): void {
  * the queries history, coverage and download need. Every query is served by the unique index
  * {exchangeName, symbol, interval, timestamp}.
  */
+export type CandlesWrittenListener = (key: CandleKey, candles: readonly Candle[]) => void;
+
 export class CandleStore extends CandleDbService {
+  private readonly writtenListeners = new Set<CandlesWrittenListener>();
+
+  /** Called after every successful write through this store with the candles now stored (the chart cache follows them). */
+  onWritten(listener: CandlesWrittenListener): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
+  }
+
+  private notifyWritten(key: CandleKey, candles: readonly Candle[]): void {
+    if (candles.length === 0) return;
+    for (const listener of this.writtenListeners) listener(key, candles);
+  }
+
+  override async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize?: number): Promise<BulkUpsertResult> {
+    const result = await super.bulkUpsert(key, candles, batchSize);
+    this.notifyWritten(key, candles);
+    return result;
+  }
+
+  override async upsertCandle(key: CandleKey, candle: Candle): ReturnType<CandleDbService['upsertCandle']> {
+    const stored = await super.upsertCandle(key, candle);
+    this.notifyWritten(key, [candle]);
+    return stored;
+  }
+
   /** Candles of `[from, to)` as plain OHLCV, oldest first. */
   async range(range: CandleRange): Promise<Candle[]> {
     let query = this.model.find(rangeFilter(range), OHLCV_PROJECTION).sort({ timestamp: 1 });
@@ -157,6 +184,7 @@ export class CandleStore extends CandleDbService {
     const docs = candles.map((c) => ({ exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval, timestamp: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
     try {
       const result = await this.model.collection.insertMany(docs, { ordered: false });
+      this.notifyWritten(key, candles);
       return { inserted: result.insertedCount, modified: 0, matched: 0 };
     } catch (error) {
       const e = error as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } };
@@ -165,6 +193,9 @@ export class CandleStore extends CandleDbService {
       // Unordered: every candle without a write error was inserted. (Not `insertedCount`: some
       // servers, mongo-java-server among them, count the refused documents too.)
       const inserted = candles.length - writeErrors.length;
+      const refused = new Set(writeErrors.map((w) => w.index));
+      this.notifyWritten(key, candles.filter((_, i) => !refused.has(i)));
+      // bulkUpsert reports the rest.
       const again = await this.bulkUpsert(key, writeErrors.map((w) => candles[w.index]!));
       return { inserted: inserted + again.inserted, modified: again.modified, matched: again.matched };
     }

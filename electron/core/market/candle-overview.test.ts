@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb, type TestDb } from '../../../test/support/test-db';
+import type { Candle, CandleKey } from '../../../shared/candles';
+import { CandleColumns } from './candle-columns';
+import { downsample } from './candle-history';
+import { CandleOverview } from './candle-overview';
+import { CandleStore, type CandleBucket } from './candle-store';
+import { loadSharedCandles } from './test-data';
+
+const dash = loadSharedCandles('DASH_BTC-1m.json'); // the gappiest real series
+const key: CandleKey = { exchangeName: 'binance', symbol: 'DASH/BTC', interval: '1m' };
+const M = 60_000;
+
+let db: TestDb;
+let store: CandleStore;
+
+beforeAll(async () => {
+  db = await openTestDb('market_overview');
+  store = new CandleStore(db.manager.connection);
+  await store.ensureIndexes();
+  await store.bulkUpsert(key, dash);
+});
+
+afterAll(async () => {
+  await db.dispose();
+});
+
+/** The obvious way: walk every candle and fold it into its bucket (the reference). */
+function bruteForce(candles: readonly Candle[], from: number, to: number, origin: number, width: number): CandleBucket[] {
+  const out = new Map<number, CandleBucket>();
+  for (const c of [...candles].sort((a, b) => a.timestamp - b.timestamp)) {
+    if (c.timestamp < from || c.timestamp >= to) continue;
+    const start = origin + Math.floor((c.timestamp - origin) / width) * width;
+    const b = out.get(start);
+    if (!b) out.set(start, { ...c, timestamp: start, count: 1 });
+    else {
+      b.high = Math.max(b.high, c.high);
+      b.low = Math.min(b.low, c.low);
+      b.close = c.close;
+      b.volume += c.volume;
+      b.count++;
+    }
+  }
+  return [...out.values()].sort((a, b) => a.timestamp - b.timestamp);
+}
+
+function expectSame(actual: CandleBucket[], expected: CandleBucket[]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => {
+    const e = expected[i]!;
+    expect({ ...a, volume: 0 }).toEqual({ ...e, volume: 0 });
+    expect(a.volume).toBeCloseTo(e.volume, 6);
+  });
+}
+
+describe('the columnar chart overview', () => {
+  const first = dash[0]!.timestamp;
+  const end = dash[dash.length - 1]!.timestamp + M;
+
+  it('equals the brute-force aggregation and the database aggregation at every zoom', async () => {
+    const overview = new CandleOverview(store);
+    const windows: Array<[number | undefined, number | undefined]> = [
+      [undefined, undefined],
+      [first + 3 * 86_400_000 + 17_123, first + 5 * 86_400_000 + 999],
+      [first + 1_000 * M, first + 1_090 * M],
+      [first - 86_400_000, first + 10 * M],
+    ];
+    for (const [from, to] of windows) {
+      for (const maxPoints of [2000, 333, 37, 1]) {
+        const cached = await downsample(store, { ...key, from, to, maxPoints }, overview);
+        const f = from ?? first;
+        const reference = bruteForce(dash, f, to ?? end, Math.floor(f / M) * M, cached.bucketMs);
+        expectSame(cached.candles, reference);
+        const byDatabase = await downsample(store, { ...key, from, to, maxPoints }, null);
+        expect(cached.bucketMs).toBe(byDatabase.bucketMs);
+        expectSame(cached.candles, byDatabase.candles);
+      }
+    }
+    expect(overview.has(key)).toBe(true);
+    overview.close();
+  });
+
+  it('follows writes made through the store (new candles and changed ones) without reading MongoDB again', async () => {
+    const overview = new CandleOverview(store);
+    const own: CandleKey = { ...key, symbol: 'OWN/BTC' };
+    await store.bulkUpsert(own, dash.slice(0, 5000));
+    await overview.columns(own);
+    const streamed = store.stream.bind(store);
+    let reads = 0;
+    store.stream = (range) => {
+      reads++;
+      return streamed(range);
+    };
+    try {
+      const later = dash.slice(5000); // appended (insert path)
+      await store.insertOrUpsert(own, later);
+      const changed = dash.slice(100, 200).map((c) => ({ ...c, high: c.high * 2, close: c.high * 1.5 })); // replaced (upsert path)
+      await store.insertOrUpsert(own, changed);
+      const expected = [...dash];
+      for (let i = 0; i < changed.length; i++) expected[100 + i] = changed[i]!;
+      const result = await downsample(store, { ...own, maxPoints: 500 }, overview);
+      expectSame(result.candles, bruteForce(expected, first, end, first, result.bucketMs));
+      expectSame(result.candles, (await downsample(store, { ...own, maxPoints: 500 }, null)).candles);
+      expect(reads, 'MongoDB scans after the first read').toBe(0);
+    } finally {
+      store.stream = streamed;
+      overview.close();
+    }
+  });
+
+  it('notices a write from outside the store (another process) and reads the series again', async () => {
+    const overview = new CandleOverview(store, { checkEveryMs: 0 });
+    const other: CandleKey = { ...key, symbol: 'OTHER/BTC' };
+    await store.bulkUpsert(other, dash.slice(0, 1000));
+    await overview.columns(other);
+    const extra = dash[1000]!;
+    await db.manager.connection.collection('candle-items').insertOne({ ...other, ...extra });
+    // The next view starts the background comparison; once it has dropped the stale copy, a view reads MongoDB again.
+    await overview.columns(other);
+    await expect.poll(() => overview.has(other), { timeout: 10_000 }).toBe(false);
+    const result = await downsample(store, { ...other, maxPoints: 5000 }, overview);
+    expect(result.candles.reduce((n, b) => n + b.count, 0)).toBe(1001);
+    overview.close();
+  });
+});
+
+describe('CandleColumns', () => {
+  const c = (t: number, v = t): Candle => ({ timestamp: t * M, open: v, high: v + 1, low: v - 1, close: v, volume: 1 });
+
+  it('upserts like the database: appends, inserts in order, replaces a held timestamp, last duplicate wins', () => {
+    const cols = new CandleColumns(2);
+    cols.upsert([c(1), c(2), c(5)]);
+    cols.upsert([c(6), c(7)]);
+    cols.upsert([c(3), c(5, 50), c(0)]);
+    cols.upsert([c(4, 9), c(4, 40)]);
+    expect(cols.range().map((k) => [k.timestamp / M, k.open])).toEqual([[0, 0], [1, 1], [2, 2], [3, 3], [4, 40], [5, 50], [6, 6], [7, 7]]);
+    expect(cols.oldest(2.5 * M)).toBe(3 * M);
+    expect(cols.newest(undefined, 6 * M)).toBe(5 * M);
+    expect(cols.newest(8 * M)).toBeUndefined();
+  });
+});
