@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { withDatabase } from './mongo-check';
 import { expect, openView, snap, SHARED_CANDLES, test } from './support/app';
 
 test('the navigation lists the views in order, dark theme by default', async ({ app }) => {
@@ -69,6 +70,9 @@ test('a strict import of a malformed file stores nothing and lists the errors wi
   await expect(outcome).toBeVisible();
   await expect(outcome).toContainText(/line|:2|:3/);
   await expect(app.getByTestId('import-result')).toHaveAttribute('data-ok', 'false');
+  // Line 1 is valid on its own: strict means it is not stored either. Ask MongoDB, not the page.
+  const stored = await withDatabase((db) => db.collection('candle-items').countDocuments({ symbol: 'BAD/BTC' }));
+  expect(stored, 'candles stored by a failed strict import').toBe(0);
 });
 
 test('downloads a range from the exchange (the fake Binance) and shows it', async ({ app }) => {

@@ -35,9 +35,21 @@ test('launches a backtest from New session: progress, completion, trades, statis
   const statTrades = Number((await stats.locator('.stat').first().locator('.v').innerText()).replace(/\D/g, ''));
   expect(statTrades).toBeGreaterThan(0);
 
-  // Sortable: PnL descending puts the best trade first.
-  await app.getByTestId('trades-table').getByRole('columnheader', { name: /PnL/ }).click();
-  await expect(app.getByTestId('trades-table').getByRole('columnheader', { name: /PnL/ })).toHaveAttribute('aria-sort', 'descending');
+  // Sortable: the rows themselves come in PnL order, descending then ascending (closed trades first, open ones last).
+  const pnlHeader = app.getByTestId('trades-table').getByRole('columnheader', { name: /PnL/ });
+  const pnlColumn = (await app.getByTestId('trades-table').getByRole('columnheader').allInnerTexts()).findIndex((t) => /PnL/.test(t));
+  const pnlValues = async (): Promise<number[]> =>
+    (await trades.evaluateAll((rows, i) => rows.map((r) => r.children[i]?.textContent ?? ''), pnlColumn))
+      .filter((t) => t.includes('%'))
+      .map((t) => Number(t.replace(/[+%,]/g, '').replace('\u2212', '-')));
+  const unsorted = await pnlValues();
+  expect(new Set(unsorted).size, 'distinct PnL values to sort').toBeGreaterThan(1);
+  await pnlHeader.click();
+  await expect(pnlHeader).toHaveAttribute('aria-sort', 'descending');
+  expect(await pnlValues()).toEqual([...unsorted].sort((a, b) => b - a));
+  await pnlHeader.click();
+  await expect(pnlHeader).toHaveAttribute('aria-sort', 'ascending');
+  expect(await pnlValues()).toEqual([...unsorted].sort((a, b) => a - b));
 
   // Chart markers: entries and exits drawn on the run's candles.
   const chart = app.getByTestId('run-chart');

@@ -1,3 +1,4 @@
+import { withDatabase } from './mongo-check';
 import { chooseOnlySymbol, ensureCandles } from './support/candles';
 import { expect, openView, snap, test } from './support/app';
 
@@ -39,11 +40,13 @@ test('a paper replay streams notifications live, raises the unread count and upd
   expect(times).toEqual([...times].sort().reverse());
   await snap(app, 'notifications');
 
-  // Clicking a notification marks it read and opens its run.
-  const unreadBefore = await unreadCount(app);
-  await feed.locator('.note-row.unread').first().click();
+  // Clicking a notification opens its run and marks it read in MongoDB (checked there, not on the page).
+  const clicked = feed.locator('.note-row.unread').first();
+  const clickedId = (await clicked.getAttribute('data-id')) ?? '';
+  expect(clickedId).not.toBe('');
+  await clicked.click();
   await expect(app.getByTestId('run-page')).toBeVisible();
-  await expect.poll(() => unreadCount(app)).toBeLessThan(unreadBefore + 50);
+  await expect.poll(() => storedRead(clickedId), { timeout: 30_000 }).toBe(true);
 
   // The State view shows the run's data and changes while the run goes on.
   await openView(app, 'State');
@@ -60,4 +63,36 @@ test('a paper replay streams notifications live, raises the unread count and upd
   const row = app.locator(`[data-run-id="${runId}"]`);
   await row.getByTestId('stop-run').click();
   await expect(row.locator('[data-status="stopped"]')).toBeVisible({ timeout: 60_000 });
+
+  // With the run stopped no new notification arrives: one more click lowers the unread count by exactly one,
+  // and a reload (the count read back from the host) keeps it there.
+  await openView(app, 'Notifications');
+  const unreadBefore = await settledUnread(app);
+  expect(unreadBefore).toBeGreaterThan(0);
+  const next = feed.locator('.note-row.unread').first();
+  const nextId = (await next.getAttribute('data-id')) ?? '';
+  await next.click();
+  await expect.poll(() => unreadCount(app)).toBe(unreadBefore - 1);
+  await expect.poll(() => storedRead(nextId), { timeout: 30_000 }).toBe(true);
+  await app.reload();
+  await expect.poll(() => unreadCount(app), { timeout: 30_000 }).toBe(unreadBefore - 1);
 });
+
+/** The unread count once it has stopped moving for two seconds. */
+async function settledUnread(page: import('@playwright/test').Page): Promise<number> {
+  let last = await unreadCount(page);
+  for (;;) {
+    await page.waitForTimeout(2_000);
+    const now = await unreadCount(page);
+    if (now === last) return now;
+    last = now;
+  }
+}
+
+/** Whether MongoDB holds the notification as read. */
+async function storedRead(notificationId: string): Promise<boolean | undefined> {
+  return withDatabase(async (db) => {
+    const doc = await db.collection('notification-items').findOne({ notificationId });
+    return (doc?.data as { read?: boolean } | undefined)?.read;
+  });
+}

@@ -2,7 +2,18 @@ import { ensureCandles } from './support/candles';
 import { expect, openView, snap, test } from './support/app';
 
 /** One screenshot per page (test-results/screenshots), each page with content from the earlier specs. */
-test('every page renders with content and no error state', async ({ app }) => {
+test('every page renders with content, no error state and no console error or failed request', async ({ app }) => {
+  // Listen from the first request on (the icon included): reload with the listeners attached.
+  const problems: string[] = [];
+  app.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  app.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  app.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  await app.reload();
+  await expect(app.getByRole('navigation', { name: 'Main' })).toBeVisible();
   for (const [label, testId] of [
     ['Sessions', 'sessions-view'],
     ['Candles', 'candles-view'],
@@ -20,6 +31,7 @@ test('every page renders with content and no error state', async ({ app }) => {
     await app.waitForTimeout(300);
     await snap(app, `page-${label.toLowerCase()}`);
   }
+  expect(problems).toEqual([]);
 });
 
 test('Storage shows the adapter matrix, the database and document counts', async ({ app }) => {
@@ -38,11 +50,22 @@ test('Logs tail live with a level filter', async ({ app }) => {
   await openView(app, 'Logs');
   const lines = app.getByTestId('log-lines');
   await expect(lines).toBeVisible();
+  const levels = (): Promise<string[]> => lines.locator('.log-line [class^="lvl-"]').allInnerTexts();
   const all = await lines.locator('.log-line').count();
-  await app.getByRole('group', { name: 'Minimum level' }).getByRole('button', { name: 'error' }).click();
-  await expect.poll(async () => (await lines.count()) === 0 || (await lines.locator('.log-line').count()) <= all).toBe(true);
-  await app.getByRole('group', { name: 'Minimum level' }).getByRole('button', { name: 'debug' }).click();
+  // The default (info) shows info lines and nothing below; the earlier specs wrote plenty of them.
+  expect(await levels()).toContain('INFO');
+  expect(await levels()).not.toContain('DEBUG');
+  const levelButton = (name: string) => app.getByRole('group', { name: 'Minimum level' }).getByRole('button', { name });
+  // warn: only warn and error lines remain (or the empty state says there are none).
+  await levelButton('warn').click();
+  await expect(levelButton('warn')).toHaveAttribute('aria-pressed', 'true');
+  const shown = await levels();
+  if (shown.length === 0) await expect(app.getByTestId('logs-view')).toContainText('No warn or higher lines');
+  expect(shown.filter((l) => l !== 'WARN' && l !== 'ERROR'), 'lines below warn shown with the warn filter').toEqual([]);
+  // debug: everything again, at least what info showed.
+  await levelButton('debug').click();
   await expect.poll(() => lines.locator('.log-line').count()).toBeGreaterThanOrEqual(all);
+  expect(await levels()).toContain('INFO');
 });
 
 test('Settings: Test connection reports a failure clearly, the password stays masked, the theme switches', async ({ app }) => {
