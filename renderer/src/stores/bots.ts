@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { botIdOf, botKeyFromId, type BotDetail, type BotKey, type BotSummary, type BotWatch, type BotsChanged } from '../../../shared/contract/bots';
+import { botKeyFromId, type BotDetail, type BotKey, type BotSummary, type BotWatch, type BotsChanged } from '../../../shared/contract/bots';
 
 interface BotsState {
   bots: BotSummary[];
@@ -87,7 +87,8 @@ export function createBotsRefresher(loader: BotsLoader, describeError: (error: u
 
   const readDetail = async (): Promise<void> => {
     const id = store.getState().openId;
-    const key = id ? store.getState().bots.find((b) => botIdOf(b) === id) ?? botKeyFromId(id) : undefined;
+    // The id carries the whole key; the request takes exactly the key fields.
+    const key = id ? botKeyFromId(id) : undefined;
     if (!id || !key) return;
     if (inFlight.detail) {
       again.detail = true;

@@ -15,8 +15,9 @@ export function WatchBadge({ watch }: { watch?: BotWatch }): ReactElement | null
         ? `Live: polling every ${watch.intervalMs ?? '?'} ms`
         : 'Not watching';
   return (
-    <span className={`status ${watch.mode === 'off' ? 'stopped' : 'running'}`} data-testid="bots-watch" data-watch-mode={watch.mode} title={watch.detail}>
-      {text} <span className="faint">({watch.detail})</span>
+    <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center' }} data-testid="bots-watch" data-watch-mode={watch.mode} title={watch.detail}>
+      <span className={`status ${watch.mode === 'off' ? 'stopped' : 'running'}`}>{text}</span>
+      <span className="faint">{watch.detail}</span>
     </span>
   );
 }

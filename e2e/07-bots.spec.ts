@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { startProcess } from './support/processes';
+import { expect, openView, snap, test } from './support/app';
+
+/**
+ * A backtest-kit bot in another process writes to the monitor's database while the page is open:
+ * the Bots view and the unread badge follow within 1 s, without a reload. The bot is a separate
+ * node process writing documents exactly as @backtest-kit/mongo does
+ * (electron/core/bots/test-support/write-bot-cli.ts).
+ */
+
+const LIVE_MS = 1_000;
+
+async function unreadCount(page: Page): Promise<number> {
+  const badge = page.getByTestId('unread-count');
+  return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
+}
+
+/** Runs the bot stand-in to completion; resolves when its writes are acknowledged (it prints WROTE). */
+async function botWrites(args: Record<string, string>): Promise<{ at: number; signalId: string }> {
+  const uri = process.env.E2E_MONGO_URI;
+  if (!uri) throw new Error('E2E_MONGO_URI is not set: run through playwright.config.ts');
+  const root = process.cwd();
+  const { match } = await startProcess(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    [join(root, 'electron', 'core', 'bots', 'test-support', 'write-bot-cli.ts'), '--uri', uri, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v])],
+    { cwd: root, ready: /^WROTE (\d+) (\S+)/, logFile: join(root, 'test-results', 'e2e-bot-writer.log') },
+  );
+  return { at: Number(match[1]), signalId: match[2]! };
+}
+
+test('a bot in another process: its open position, status and notification appear live, with the unread badge', async ({ app }) => {
+  const strategy = `e2e-bot-${randomBytes(3).toString('hex')}`;
+  const bot = { strategy, exchange: 'e2e-exchange', symbol: 'BOTUSDT' };
+  // Survives only as long as the document does: a reload would drop it.
+  await app.evaluate(() => ((window as unknown as { __sameDocument?: boolean }).__sameDocument = true));
+
+  await openView(app, 'Bots');
+  await expect(app.getByTestId('bots-view')).toBeVisible();
+  // The view says how it learns about writes: the test server has no change streams.
+  await expect(app.getByTestId('bots-watch')).toHaveAttribute('data-watch-mode', 'poll');
+  await expect(app.getByTestId('bots-watch')).toContainText(/polling every \d+ ms/);
+  const before = await unreadCount(app);
+
+  const opened = await botWrites({ ...bot, step: 'open' });
+  const row = app.locator('[data-testid="bot-row"]', { hasText: strategy });
+  await expect(row).toBeVisible({ timeout: LIVE_MS });
+  const seenAfter = Date.now() - opened.at;
+  await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: LIVE_MS });
+  await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: LIVE_MS });
+  // backtest-kit's PnL at the newest candle (close 101): slippage and fees both sides.
+  await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%');
+  await expect.poll(() => unreadCount(app), { timeout: LIVE_MS }).toBe(before + 1);
+  console.log(`bot row visible ${seenAfter} ms after the bot's writes were acknowledged`);
+  await snap(app, 'bots-list');
+
+  // The bot's page: position, status and the notification with its details.
+  await row.click();
+  const page = app.getByTestId('bot-page');
+  await expect(page).toBeVisible();
+  await expect(page.getByTestId('bot-signal')).toContainText(opened.signalId);
+  await expect(page.getByTestId('bot-status')).toContainText(/Paused\s*yes/);
+  await expect(page.getByTestId('bot-status')).toContainText(/Retry open count\s*1/);
+  const notes = page.getByTestId('bot-notification');
+  await expect(notes).toHaveCount(1);
+  await expect(notes.first()).toContainText('BOTUSDT: long position opened');
+  await notes.first().getByRole('button').click();
+  await expect(page.getByTestId('notification-data')).toContainText(/Take profit\s*102/);
+
+  // While the page is open the bot closes the position: the page follows, no reload.
+  const closed = await botWrites({ ...bot, step: 'close', 'signal-id': opened.signalId });
+  await expect(page.getByTestId('bot-signal')).toContainText('No open position', { timeout: LIVE_MS });
+  await expect(notes.first()).toContainText('BOTUSDT: long position closed (take profit)', { timeout: LIVE_MS });
+  await expect(page.getByTestId('bot-status')).toContainText(/Paused\s*no/, { timeout: LIVE_MS });
+  await expect(page.getByTestId('bot-stats')).toContainText('+1.79%', { timeout: LIVE_MS });
+  console.log(`bot page updated within ${Date.now() - closed.at} ms of the close`);
+  await snap(app, 'bot-page');
+
+  // The inbox has the bot's notifications too, each with a title and its details.
+  await openView(app, 'Notifications');
+  const feed = app.getByTestId('notification-feed');
+  const closedRow = feed.locator(`[data-testid="notification-row"][data-type="signal.closed"]`, { hasText: 'BOTUSDT' }).first();
+  await expect(closedRow).toContainText('BOTUSDT: long position closed (take profit)');
+  await closedRow.click();
+  await expect(app.getByTestId('notification-detail-panel')).toContainText(/Close reason\s*take_profit/);
+  expect(await app.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), 'the page was never reloaded').toBe(true);
+});
