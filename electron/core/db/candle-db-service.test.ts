@@ -106,3 +106,47 @@ describe('CandleDbService', () => {
     expect(stored[stored.length - 1]).toMatchObject(rows[rows.length - 1]!);
   }, 120_000);
 });
+
+describe('candle-items documents as @backtest-kit/mongo writes them', () => {
+  let db: TestDb;
+  let candles: CandleDbService;
+  beforeAll(async () => {
+    db = await openTestDb('candle_documents');
+    candles = new CandleDbService(db.manager.connection);
+    await candles.ensureIndexes();
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  it('has the unique (exchangeName, symbol, interval, timestamp) index and a single-field index per key field', async () => {
+    const indexes = await db.manager.connection.collection('candle-items').indexes();
+    expect(indexes.filter((i) => i.unique).map((i) => i.key)).toEqual([{ exchangeName: 1, symbol: 1, interval: 1, timestamp: 1 }]);
+    const singles = indexes.filter((i) => Object.keys(i.key).length === 1 && !('_id' in i.key)).map((i) => Object.keys(i.key)[0]).sort();
+    expect(singles).toEqual(['exchangeName', 'interval', 'symbol', 'timestamp']);
+  });
+
+  it('stamps createDate on insert and updatedDate on every write, as Dates; reads return the candle only', async () => {
+    const key: CandleKey = { exchangeName: 'binance', symbol: 'DOCS/USDT', interval: '1m' };
+    await candles.bulkUpsert(key, series(3));
+    await candles.upsertCandle(key, series(1, T0 + 10 * MIN)[0]!);
+    const raw = await db.manager.connection.collection('candle-items').find({ symbol: 'DOCS/USDT' }).toArray();
+    expect(raw).toHaveLength(4);
+    for (const doc of raw) {
+      expect(doc.createDate).toBeInstanceOf(Date);
+      expect(doc.updatedDate).toBeInstanceOf(Date);
+    }
+    const [first] = raw;
+    await new Promise((r) => setTimeout(r, 5));
+    await candles.bulkUpsert(key, series(1).map((c) => ({ ...c, close: c.close + 0.25 })));
+    const corrected = await db.manager.connection.collection('candle-items').findOne({ _id: first!._id });
+    expect(corrected!.close).toBe(first!.close + 0.25);
+    expect(corrected!.createDate.getTime()).toBe(first!.createDate.getTime());
+    const single = await candles.upsertCandle(key, { ...series(1)[0]!, close: first!.close });
+    const rewritten = await db.manager.connection.collection('candle-items').findOne({ _id: first!._id });
+    expect(single.close).toBe(first!.close);
+    expect(rewritten!.createDate.getTime()).toBe(first!.createDate.getTime());
+    expect(rewritten!.updatedDate.getTime()).toBeGreaterThan(first!.updatedDate.getTime());
+    expect(Object.keys((await candles.findRange({ ...key, limit: 1 }))[0]!).sort()).toEqual(['close', 'exchangeName', 'high', 'interval', 'low', 'open', 'symbol', 'timestamp', 'volume']);
+  });
+});

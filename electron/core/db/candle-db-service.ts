@@ -22,6 +22,17 @@ export interface CandleRange extends CandleKey {
 
 export const BULK_BATCH_SIZE = 1000;
 
+/** Stored candles read back as candles with their key: the document's Dates, `_id` and `__v` left out. */
+const CANDLE_FIELDS_ONLY = { _id: 0, createDate: 0, updatedDate: 0, __v: 0 } as const;
+
+/**
+ * Full candle-items documents for a raw driver insert (which bypasses mongoose's timestamps):
+ * key, OHLCV, `createDate` / `updatedDate` as @backtest-kit/mongo writes them, and `__v`.
+ */
+export function candleDocuments(key: CandleKey, candles: readonly Candle[], now = new Date()): Array<StoredCandle & { createDate: Date; updatedDate: Date; __v: 0 }> {
+  return candles.map((c) => ({ ...keyOf(key, c.timestamp), open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, createDate: now, updatedDate: now, __v: 0 }));
+}
+
 type CandleDocKey = Pick<StoredCandle, 'exchangeName' | 'symbol' | 'interval' | 'timestamp'>;
 
 function keyOf(key: CandleKey, timestamp: number): CandleDocKey {
@@ -65,6 +76,12 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
   /**
    * Idempotent bulk upsert: unordered `bulkWrite` batches keyed on the unique index, so a re-import
    * updates in place and concurrent writers of the same keys never duplicate a document.
+   *
+   * Unlike @backtest-kit/mongo (`$setOnInsert`: a bot's first write of a candle wins), an import
+   * here `$set`s: importing a file is the user's explicit correction of stored history, and the
+   * result reports how many candles it changed. The key and `_id` stay, so a bot's Redis cache of
+   * the `_id` stays valid. `createDate` and `updatedDate` are set when the candle is first stored (so
+   * an identical re-import modifies nothing); `upsertCandle` moves `updatedDate` on every write.
    */
   async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize = BULK_BATCH_SIZE): Promise<BulkUpsertResult> {
     assertValid(key, candles);
@@ -72,10 +89,17 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
     const total: BulkUpsertResult = { inserted: 0, modified: 0, matched: 0 };
     for (let start = 0; start < candles.length; start += batchSize) {
       const ops: AnyBulkWriteOperation<StoredCandle>[] = [];
+      const now = new Date();
       for (let i = start; i < Math.min(start + batchSize, candles.length); i++) {
         const { timestamp, open, high, low, close, volume } = candles[i]!;
         ops.push({
-          updateOne: { filter: keyOf(key, timestamp), update: { $set: { open, high, low, close, volume } }, upsert: true },
+          updateOne: {
+            filter: keyOf(key, timestamp),
+            // Dates set on insert only: a re-import of the same values changes nothing (modified: 0).
+            update: { $set: { open, high, low, close, volume }, $setOnInsert: { createDate: now, updatedDate: now, __v: 0 } },
+            upsert: true,
+            timestamps: false,
+          },
         });
       }
       const result = await this.writeBatchWithRetry(ops);
@@ -117,7 +141,7 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
   /** Candles of `[from, to)`, oldest first. */
   async findRange(range: CandleRange): Promise<StoredCandle[]> {
     const filter = rangeFilter(range);
-    let query = this.model.find(filter, { _id: 0 }).sort({ timestamp: 1 });
+    let query = this.model.find(filter, CANDLE_FIELDS_ONLY).sort({ timestamp: 1 });
     if (range.limit !== undefined) query = query.limit(range.limit);
     return query.lean<StoredCandle[]>();
   }

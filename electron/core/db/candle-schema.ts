@@ -1,26 +1,19 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { INTERVALS, type StoredCandle } from '../../../shared/candles';
+import type { Connection, Model } from 'mongoose';
+import type { StoredCandle } from '../../../shared/candles';
+import { CANDLE_ITEMS, documentSchema } from '../backtest-kit/documents';
 
-export const CANDLE_COLLECTION = 'candle-items';
+export const CANDLE_COLLECTION = CANDLE_ITEMS.name;
 
-export const candleSchema = new Schema<StoredCandle>(
-  {
-    exchangeName: { type: String, required: true },
-    symbol: { type: String, required: true },
-    interval: { type: String, required: true, enum: INTERVALS },
-    timestamp: { type: Number, required: true },
-    open: { type: Number, required: true },
-    high: { type: Number, required: true },
-    low: { type: Number, required: true },
-    close: { type: Number, required: true },
-    volume: { type: Number, required: true },
-  },
-  { versionKey: false, collection: CANDLE_COLLECTION },
-);
+/**
+ * @backtest-kit/mongo's candle-items schema: the key (exchangeName, symbol, interval, timestamp)
+ * with a single-field index each and the compound unique index, flat OHLCV, and mongoose
+ * timestamps as `createDate` / `updatedDate`.
+ */
+export const candleSchema = documentSchema(CANDLE_ITEMS);
 
-// Context key of @backtest-kit/mongo's candle-items; also what makes re-imports idempotent.
-candleSchema.index({ exchangeName: 1, symbol: 1, interval: 1, timestamp: 1 }, { unique: true });
+/** A stored candle document as written: the candle, its key, and the two Dates. */
+export type CandleDocument = StoredCandle & { createDate?: Date; updatedDate?: Date };
 
 export function candleModel(conn: Connection): Model<StoredCandle> {
-  return (conn.models.Candle as Model<StoredCandle> | undefined) ?? conn.model<StoredCandle>('Candle', candleSchema);
+  return (conn.models.Candle as Model<StoredCandle> | undefined) ?? conn.model<StoredCandle>('Candle', candleSchema as never);
 }

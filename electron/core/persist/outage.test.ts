@@ -100,11 +100,11 @@ describe.skipIf(Boolean(process.env.CC_MONGO_CONNECTION_STRING?.trim()))('live m
     expect(ids).toHaveLength(next);
     expect([...ids].sort()).toEqual(expected);
     // In order: each write reached MongoDB no earlier than the one made before it.
-    const landedAt = new Map(docs.map((d) => [d.notificationId as string, d.updatedAt as number]));
+    const landedAt = new Map(docs.map((d) => [d.notificationId as string, (d.updatedDate as Date).getTime()]));
     for (let i = 1; i < next; i++) expect(landedAt.get(expected[i]!)!).toBeGreaterThanOrEqual(landedAt.get(expected[i - 1]!)!);
     const counter = await check.collection('state-items').find({ signalId: 'counter' }).toArray();
     expect(counter).toHaveLength(1);
-    expect(counter[0]!.data).toEqual({ i: next - 1 });
+    expect(counter[0]!.payload.data).toEqual({ i: next - 1 });
     const signals = await check.collection('storage-items').find({}).toArray();
     expect(signals.map((d) => d.signalId)).toEqual(['sig-0001']);
     await app.persistence.close();

@@ -45,17 +45,12 @@ export interface SubsystemDef<K extends ContextKey, V> {
   keyParts: readonly (keyof K & string)[];
   keySchema: z.ZodType<K>;
   valueSchema: z.ZodType<V>;
-  /** Collection name shared with @backtest-kit/mongo. */
+  /** Collection name shared with @backtest-kit/mongo (its document layout: electron/core/backtest-kit/documents). */
   collection: string;
-  /** Extra MongoDB indexes on value fields (`data.<field>`) for the subsystem's list queries. */
-  valueIndexes?: Array<Record<string, 1 | -1>>;
   allowed: readonly AdapterName[];
   /** Adapters that store the value itself (markdown text, JSONL lines) need the key from the value. */
   keyFromValue?: (value: V) => K;
 }
-
-/** Typed as index lists up front, so `satisfies SubsystemDef` accepts differently shaped indexes. */
-const indexes = (...list: Array<Record<string, 1 | -1>>): Array<Record<string, 1 | -1>> => list;
 
 const KEY_VALUE_STORES: readonly AdapterName[] = ['mongodb', 'local-file', 'in-memory', 'dummy'];
 
@@ -86,7 +81,6 @@ export const STORAGE = {
   keySchema: z.strictObject({ backtest: z.boolean(), signalId: keyText }),
   valueSchema: signalRowSchema,
   collection: 'storage-items',
-  valueIndexes: indexes({ backtest: 1, 'data.status': 1, 'data.closedAt': 1 }),
   allowed: KEY_VALUE_STORES,
 } satisfies SubsystemDef<StorageKey, SignalRow>;
 
@@ -107,7 +101,6 @@ export const NOTIFICATION = {
   keySchema: z.strictObject({ backtest: z.boolean(), notificationId: keyText }),
   valueSchema: notificationSchema,
   collection: 'notification-items',
-  valueIndexes: indexes({ 'data.createdAt': -1 }, { 'data.read': 1, 'data.createdAt': -1 }),
   allowed: KEY_VALUE_STORES,
   keyFromValue: (n: Notification) => ({ backtest: n.backtest, notificationId: n.notificationId }),
 } satisfies SubsystemDef<NotificationKey, Notification>;
@@ -161,7 +154,6 @@ export const LOG = {
   keySchema: z.strictObject({ entryId: keyText }),
   valueSchema: logLineSchema,
   collection: 'log-items',
-  valueIndexes: indexes({ 'data.at': 1 }),
   allowed: ['jsonl', 'mongodb', 'in-memory', 'dummy'],
   keyFromValue: (line: LogLine) => ({ entryId: line.entryId }),
 } satisfies SubsystemDef<LogKey, LogLine>;

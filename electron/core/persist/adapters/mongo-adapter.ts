@@ -1,20 +1,20 @@
-import { Schema, type Connection, type Model, type QueryFilter, type SortOrder } from 'mongoose';
-import type { AdapterName } from '../../../../shared/domain/persist-matrix';
+import type { Connection, Model, QueryFilter, SortOrder } from 'mongoose';
+import type { AdapterName, Subsystem } from '../../../../shared/domain/persist-matrix';
+import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type StoredDocument } from '../../backtest-kit/documents';
+import { fromStoredFieldNames } from '../../backtest-kit/documents/field-names';
 import { BaseCRUD } from '../../db/base-crud';
+import { isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
 import type { ContextKey, ListPage, ListQuery, PersistAdapter } from '../contract';
 import { resolvePaging } from '../query';
-import { fromStoredFieldNames, toStoredFieldNames } from './mongo-field-names';
-import { z } from 'zod';
 
-/** A persisted entry in MongoDB: the context key parts at the top level (the unique index), the payload under `data`. */
-export type PersistDoc = Record<string, unknown> & { data: unknown; updatedAt: number; insertedAt: number };
+const UPSERT_RETRIES = 5;
 
 let insertCounter = 0;
 
 /**
- * Set once, when a key is first stored (a schema default, which the upsert applies on insert
- * only). It gives every adapter the same "first written" order; `_id` order is not guaranteed to
- * be insertion order on every server. Microsecond-like resolution keeps one process's inserts apart.
+ * Set once, when the monitor first stores a key (`monitor.seq`, on insert only). It breaks ties
+ * between documents created in the same millisecond (`createDate`), so every adapter lists in the
+ * same "first written" order; server-made `_id`s are not in insertion order on every server.
  */
 function insertionStamp(): number {
   insertCounter = (insertCounter + 1) % 1000;
@@ -22,50 +22,36 @@ function insertionStamp(): number {
 }
 
 interface MongoSubsystem {
-  name: string;
+  name: Subsystem;
   keyParts: readonly string[];
-  keySchema: z.ZodType;
   collection: string;
-  valueIndexes?: Array<Record<string, 1 | -1>>;
 }
 
-function modelName(def: MongoSubsystem): string {
-  return `Persist_${def.name}`;
-}
-
-function persistSchema(def: MongoSubsystem): Schema<PersistDoc> {
-  const shape = (def.keySchema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
-  const fields: Record<string, unknown> = {};
-  for (const part of def.keyParts) {
-    fields[part] = { type: shape[part] instanceof z.ZodBoolean ? Boolean : String, required: true };
-  }
-  const schema = new Schema<PersistDoc>(
-    { ...fields, data: { type: Schema.Types.Mixed }, updatedAt: { type: Number, required: true }, insertedAt: { type: Number, default: insertionStamp } },
-    // minimize: false keeps empty objects, so a payload of {} reads back as {} and not undefined.
-    { versionKey: false, collection: def.collection, minimize: false, strict: true },
-  );
-  schema.index(Object.fromEntries(def.keyParts.map((p) => [p, 1])), { unique: true });
-  schema.index({ insertedAt: 1 });
-  for (const index of def.valueIndexes ?? []) schema.index(index);
-  return schema;
-}
-
-export function persistModel(conn: Connection, def: MongoSubsystem): Model<PersistDoc> {
-  const name = modelName(def);
-  return (conn.models[name] as Model<PersistDoc> | undefined) ?? conn.model<PersistDoc>(name, persistSchema(def));
+/** The model of a subsystem's collection: @backtest-kit/mongo's schema plus the `monitor` field. */
+export function persistModel(conn: Connection, def: MongoSubsystem): Model<StoredDocument> {
+  const codec = documentCodec(def.name);
+  return documentModel<StoredDocument>(conn, codec.collection, { withMonitor: true, monitorIndexes: codec.monitorIndexes, modelName: `persist:${codec.collection.name}` });
 }
 
 /**
- * The `<Name>DbService` of every persisted subsystem: one collection per subsystem (names and
- * compound unique keys as @backtest-kit/mongo), written with BaseCRUD's atomic upsert. Write
- * concern, including `wtimeoutMS`, comes from the connection string.
+ * The `<Name>DbService` of every persisted subsystem: one @backtest-kit/mongo collection, its
+ * documents in that package's layout (see electron/core/backtest-kit/documents), written with
+ * atomic upserts on the unique key. Write concern, including `wtimeoutMS`, comes from the
+ * connection string.
+ *
+ * The monitor never rewrites or deletes a document it did not write (`monitor.writer`): a bot
+ * caches every document's `_id` in Redis and trusts its own payload. On such a document a write
+ * sets only the monitor's own fields (a notification's read flag).
  */
-export class PersistDbService extends BaseCRUD<PersistDoc> {
+export class PersistDbService extends BaseCRUD<StoredDocument> {
+  readonly codec: DocumentCodec;
+
   constructor(
     conn: Connection,
     readonly def: MongoSubsystem,
   ) {
     super(persistModel(conn, def));
+    this.codec = documentCodec(def.name);
   }
 
   /** The write concern writes use; it comes from the connection string (`wtimeoutMS`, `w`). */
@@ -77,29 +63,91 @@ export class PersistDbService extends BaseCRUD<PersistDoc> {
     await this.model.init();
   }
 
-  keyFilter(key: Partial<ContextKey>): QueryFilter<PersistDoc> {
+  keyFilter(key: Partial<ContextKey>): Record<string, unknown> {
     const filter: Record<string, unknown> = {};
     for (const part of this.def.keyParts) if (key[part] !== undefined) filter[part] = key[part];
-    return filter as QueryFilter<PersistDoc>;
+    return filter;
+  }
+
+  /** Only documents that count as present (not soft-deleted). */
+  liveFilter(key: Partial<ContextKey>): QueryFilter<StoredDocument> {
+    return { ...this.keyFilter(key), ...this.codec.live } as QueryFilter<StoredDocument>;
   }
 
   pickKey(doc: Record<string, unknown>): ContextKey {
     return Object.fromEntries(this.def.keyParts.map((p) => [p, doc[p] as string | boolean]));
   }
 
-  async findOneDoc(key: ContextKey): Promise<PersistDoc | null> {
-    return this.model.findOne(this.keyFilter(key)).lean<PersistDoc>();
+  /** The value of a document: backtest-kit's layout, or (not yet migrated) the previous one under `data`. */
+  decode(doc: StoredDocument): unknown {
+    if (doc.payload === undefined && 'data' in doc) return fromStoredFieldNames(doc.data);
+    return this.codec.fromDocument(doc);
   }
 
-  async findDocs(filter: QueryFilter<PersistDoc>, sort: Record<string, SortOrder>, offset: number, limit: number): Promise<PersistDoc[]> {
-    return this.model.find(filter).sort(sort).skip(offset).limit(limit).lean<PersistDoc[]>();
+  async findOneDoc(key: ContextKey): Promise<StoredDocument | null> {
+    return this.model.findOne(this.liveFilter(key)).lean<StoredDocument>();
   }
 
-  async findKeys(filter: QueryFilter<PersistDoc>): Promise<ContextKey[]> {
+  async findDocs(filter: QueryFilter<StoredDocument>, sort: Record<string, SortOrder>, offset: number, limit: number): Promise<StoredDocument[]> {
+    return this.model.find(filter).sort(sort).skip(offset).limit(limit).lean<StoredDocument[]>();
+  }
+
+  async findKeys(filter: QueryFilter<StoredDocument>): Promise<ContextKey[]> {
     const projection = Object.fromEntries([...this.def.keyParts.map((p) => [p, 1]), ['_id', 0]]);
-    const docs = await this.model.find(filter, projection).sort({ insertedAt: 1, _id: 1 }).lean<Record<string, unknown>[]>();
+    const docs = await this.model.find(filter, projection).sort(naturalOrder(1)).lean<Record<string, unknown>[]>();
     return docs.map((d) => this.pickKey(d));
   }
+
+  /**
+   * Upserts `value` under `key`. The filter includes `monitor.writer`, so on a document a bot wrote
+   * the upsert's insert collides with the unique key (E11000); then only the monitor's fields are
+   * set there (and a previous-layout document of ours is rewritten in the new layout).
+   */
+  async writeValue(key: ContextKey, value: unknown): Promise<void> {
+    await this.ready();
+    const { set, monitor } = this.codec.toDocument(key, value, Date.now());
+    const monitorSet = Object.fromEntries(Object.entries(monitor).map(([k, v]) => [`monitor.${k}`, v]));
+    const keyFilter = this.keyFilter(key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.model.updateOne(
+          { ...keyFilter, 'monitor.writer': MONITOR_WRITER },
+          { $set: { ...set, ...monitorSet }, $setOnInsert: { 'monitor.seq': insertionStamp() } },
+          { upsert: true },
+        );
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        if (attempt >= UPSERT_RETRIES) throw toDuplicateKeyError(error, this.collectionName);
+      }
+      // A previous-layout document of ours (value under `data`): rewritten in the new layout, keeping what the migration would.
+      const legacy = await this.model.updateOne(
+        { ...keyFilter, 'monitor.writer': { $ne: MONITOR_WRITER }, payload: { $exists: false }, data: { $exists: true } },
+        { $set: { ...set, ...monitorSet, 'monitor.writer': MONITOR_WRITER }, $unset: { data: '', updatedAt: '', insertedAt: '' } },
+      );
+      if (legacy.matchedCount > 0) return;
+      // A bot's document: leave its payload alone, touch only the monitor's fields (and not updatedDate).
+      const foreign = await this.model.updateOne(
+        { ...keyFilter, 'monitor.writer': { $ne: MONITOR_WRITER } },
+        { $set: monitorSet },
+        { timestamps: false },
+      );
+      if (foreign.matchedCount > 0) return;
+      // Neither: another writer of ours inserted the key meanwhile; the next upsert updates it.
+    }
+  }
+
+  /** Deletes (or soft-deletes, for Memory) the key, but only a document the monitor wrote. */
+  async removeKey(key: ContextKey): Promise<void> {
+    const owned = { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>;
+    if (this.codec.softRemove) await this.model.updateOne(owned, { $set: this.codec.softRemove });
+    else await this.model.deleteMany(owned);
+  }
+}
+
+/** Oldest first (or newest first): creation time, then the monitor's insertion stamp, then `_id`. */
+function naturalOrder(direction: 1 | -1): Record<string, SortOrder> {
+  return { createDate: direction, 'monitor.seq': direction, _id: direction };
 }
 
 /**
@@ -136,44 +184,41 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
   }
 
   async read(key: K): Promise<V | null> {
-    const doc = await (await this.service()).findOneDoc(key);
-    return doc ? (fromStoredFieldNames(doc.data) as V) : null;
+    const service = await this.service();
+    const doc = await service.findOneDoc(key);
+    return doc ? (service.decode(doc) as V) : null;
   }
 
   async write(key: K, value: V): Promise<void> {
-    const service = await this.service();
-    await service.upsert(service.keyFilter(key), { data: toStoredFieldNames(value), updatedAt: Date.now() });
+    await (await this.service()).writeValue(key, value);
   }
 
   async has(key: K): Promise<boolean> {
     const service = await this.service();
-    return (await service.count(service.keyFilter(key))) > 0;
+    return (await service.count(service.liveFilter(key))) > 0;
   }
 
   async remove(key: K): Promise<void> {
-    const service = await this.service();
-    await service.deleteByFilter(service.keyFilter(key));
+    await (await this.service()).removeKey(key);
   }
 
   async keys(filter: Partial<K> = {}): Promise<K[]> {
     const service = await this.service();
-    return (await service.findKeys(service.keyFilter(filter))) as K[];
+    return (await service.findKeys(service.liveFilter(filter))) as K[];
   }
 
   async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
     const { offset, limit } = resolvePaging(query);
     const service = await this.service();
-    const filter: Record<string, unknown> = { ...service.keyFilter(query.key ?? {}) };
-    for (const [field, wanted] of Object.entries(query.where ?? {})) {
-      filter[`data.${field}`] = Array.isArray(wanted) ? { $in: wanted } : wanted;
-    }
-    const direction: SortOrder = query.order === 'desc' ? -1 : 1;
+    const clauses: Record<string, unknown>[] = [];
+    for (const [field, wanted] of Object.entries(query.where ?? {})) clauses.push(service.codec.where(field, wanted));
+    const filter = { ...service.liveFilter(query.key ?? {}), ...(clauses.length > 0 ? { $and: clauses } : {}) } as QueryFilter<StoredDocument>;
+    const direction = query.order === 'desc' ? -1 : 1;
     // Insertion order breaks ties, matching the in-process adapters' stable sort.
-    const natural: Record<string, SortOrder> = { insertedAt: direction, _id: direction };
-    const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [`data.${query.sortBy}`]: direction, ...natural } : natural;
-    const typed = filter as QueryFilter<PersistDoc>;
-    const [docs, total] = await Promise.all([service.findDocs(typed, sort, offset, limit), service.count(typed)]);
-    return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: fromStoredFieldNames(d.data) as V })), total, offset, limit };
+    const natural = naturalOrder(direction);
+    const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [service.codec.path(query.sortBy)]: direction, ...natural } : natural;
+    const [docs, total] = await Promise.all([service.findDocs(filter, sort, offset, limit), service.count(filter)]);
+    return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: service.decode(d) as V })), total, offset, limit };
   }
 
   async close(): Promise<void> {
