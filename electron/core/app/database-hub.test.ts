@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { loadConfig } from './config';
-import { DatabaseHub } from './database-hub';
+import { DatabaseHub, portAnswers } from './database-hub';
 import { freePort } from '../../../test/support/ports';
 
 describe('database selection', () => {
@@ -48,6 +49,71 @@ describe('database selection', () => {
     try {
       expect(await hub.start()).toMatchObject({ source: 'none', status: 'disconnected', hint: 'Start MongoDB with: docker compose -f docker/mongodb/docker-compose.yaml up -d' });
       expect(hub.connection).toBeUndefined();
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('database switching cannot be abused', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bm-hub-abuse-'));
+  const servers: Server[] = [];
+  afterAll(async () => {
+    for (const s of servers) s.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const listen = async (onSocket: (socket: Socket) => void): Promise<number> => {
+    const server = createServer(onSocket);
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return (server.address() as AddressInfo).port;
+  };
+
+  it('database.test is no port scanner: refused, closed, not MongoDB and silent ports get the same answer after the same time', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, {});
+    const hub = new DatabaseHub({ config, testTimeoutMs: 1500, testsPerMinute: 100 });
+    const ports = {
+      refused: await freePort(),
+      closed: await listen((socket) => socket.destroy()),
+      http: await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')),
+      silent: await listen(() => undefined),
+    };
+    const answers = await Promise.all(
+      Object.entries(ports).map(async ([kind, port]) => {
+        const started = Date.now();
+        const answer = await hub.test(`mongodb://127.0.0.1:${port}/x`);
+        return { kind, ms: Date.now() - started, error: answer.error, ok: answer.ok };
+      }),
+    );
+    for (const a of answers) {
+      expect(a, a.kind).toMatchObject({ ok: false, error: answers[0]!.error });
+      expect(a.ms, a.kind).toBeGreaterThanOrEqual(1450);
+      expect(a.ms, a.kind).toBeLessThan(4000);
+    }
+    expect(answers[0]!.error).not.toMatch(/ECONNREFUSED|ETIMEDOUT|hang up|\d{4,5}/);
+    await hub.close();
+  });
+
+  it('database.test is rate-limited', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, {});
+    const hub = new DatabaseHub({ config, testTimeoutMs: 200, testsPerMinute: 3 });
+    const port = await freePort();
+    for (let i = 0; i < 3; i++) expect((await hub.test(`mongodb://127.0.0.1:${port}/x`)).ok).toBe(false);
+    await expect(hub.test(`mongodb://127.0.0.1:${port}/x`)).rejects.toThrow(/too many connection tests/);
+    await hub.close();
+  });
+
+  it('connecting to the embedded server by its own URI keeps it running', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: true }, {});
+    const hub = new DatabaseHub({ config });
+    try {
+      expect(await hub.start()).toMatchObject({ source: 'embedded', status: 'connected' });
+      const port = Number(new URL(`http://${hub.connection!.config.hosts[0]}`).port);
+      expect(await hub.switchTo({ connectionString: `mongodb://127.0.0.1:${port}/other` })).toBeUndefined();
+      expect(hub.status()).toMatchObject({ source: 'embedded', status: 'connected' });
+      expect(hub.usesEmbedded).toBe(true);
+      expect(await portAnswers('127.0.0.1', port)).toBe(true);
+      await hub.connection!.connection.db!.admin().ping();
     } finally {
       await hub.close();
     }

@@ -102,6 +102,10 @@ export class DatabaseHub {
   private retryTimer: NodeJS.Timeout | undefined;
   /** The last failure of `use`, for the generic answer a client gets. */
   private lastUseError: unknown;
+  /** The first search is running: the status says "connecting" instead of "no database". */
+  private searching = false;
+  /** A connection attempt in progress, closed on shutdown so it does not outlive the app. */
+  private connecting: ConnectionManager | undefined;
   private closed = false;
   private readonly testLimiter: RateLimiter;
 
@@ -153,7 +157,12 @@ export class DatabaseHub {
   /** Runs the search once at startup. Never throws: with no database the app still runs. */
   async start(): Promise<DatabaseStatus> {
     const { config } = this.options;
-    const problems = await this.search(true);
+    this.searching = true;
+    this.label = 'looking for a database…';
+    this.changed();
+    const problems = await this.search(true).finally(() => {
+      this.searching = false;
+    });
     if (problems === undefined) return this.status();
     await this.stopEmbedded();
     this.source = config.envConnectionString ? 'env' : 'none';
@@ -264,12 +273,20 @@ export class DatabaseHub {
       this.lastUseError = error;
       return maskSecretsIn(error instanceof Error ? error.message : String(error));
     }
+    this.connecting = manager;
     try {
       await manager.connect();
     } catch (error) {
       this.lastUseError = error;
       await manager.close();
       return maskSecretsIn(error instanceof Error ? error.message : String(error));
+    } finally {
+      if (this.connecting === manager) this.connecting = undefined;
+    }
+    if (this.closed) {
+      // Shut down while connecting: do not adopt a connection nobody will close.
+      await manager.close();
+      return 'the app is shutting down';
     }
     const old = this.manager;
     this.source = source;
@@ -307,7 +324,7 @@ export class DatabaseHub {
     const state = this.manager?.state;
     const status: DatabaseStatus = {
       source: this.source,
-      status: state?.status ?? (this.source === 'none' ? 'disconnected' : 'failed'),
+      status: state?.status ?? (this.searching ? 'connecting' : this.source === 'none' ? 'disconnected' : 'failed'),
       label: this.label,
       spool,
       since: state?.since ?? this.since,
@@ -405,6 +422,7 @@ export class DatabaseHub {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelRetry();
+    await this.connecting?.close();
     const manager = this.manager;
     this.manager = undefined;
     await manager?.close();

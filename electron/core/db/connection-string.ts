@@ -9,16 +9,112 @@ export class InvalidConnectionStringError extends Error {
   }
 }
 
-/** Replaces the password (and any secret-looking query parameter) with ****; safe to log or send to the UI. */
-export function maskConnectionString(uri: string): string {
-  return uri
-    .replace(/^(mongodb(?:\+srv)?:\/\/[^:@/]+):[^@/]*@/i, '$1:****@')
-    .replace(/([?&](?:password|authMechanismProperties|tlsCertificateKeyFilePassword)=)[^&]*/gi, '$1****');
+/** Query options whose values are secrets (matched without regard to case). */
+export const SECRET_OPTIONS = ['password', 'proxyPassword', 'sslPassword', 'tlsCertificateKeyFilePassword', 'sslPEMKeyPassword', 'authMechanismProperties'] as const;
+const SECRET_OPTION_NAMES = new Set(SECRET_OPTIONS.map((o) => o.toLowerCase()));
+const MASK = '****';
+
+function isSecretOption(name: string): boolean {
+  const lower = name.toLowerCase();
+  // Any future option named for a password, secret or token is treated the same way.
+  return SECRET_OPTION_NAMES.has(lower) || lower.includes('password') || lower.includes('secret') || lower.includes('token');
 }
 
-/** Masks every connection string found inside a larger text (driver error messages echo them). */
+/**
+ * Every secret value seen in a connection string in this process: error texts that quote one
+ * outside a URI (a driver echoing a password, a parse error) are masked too.
+ */
+const knownSecrets = new Set<string>();
+
+function remember(secret: string | undefined): void {
+  if (!secret || secret.length < 3) return;
+  knownSecrets.add(secret);
+  try {
+    const decoded = decodeURIComponent(secret);
+    if (decoded.length >= 3) knownSecrets.add(decoded);
+  } catch {
+    // Not valid percent-encoding: the raw form is enough.
+  }
+}
+
+/** `authMechanismProperties=AWS_SESSION_TOKEN:x,SERVICE_NAME:y`: every value masked, the keys kept. */
+function maskProperties(value: string): string {
+  return value
+    .split(',')
+    .map((pair) => {
+      const colon = pair.indexOf(':');
+      if (colon === -1) {
+        remember(pair);
+        return MASK;
+      }
+      remember(pair.slice(colon + 1));
+      return `${pair.slice(0, colon)}:${MASK}`;
+    })
+    .join(',');
+}
+
+/**
+ * A string the parser refuses is shown only as scheme, `****@` when it holds credentials, and the
+ * host part after the last `@`: its path and options are dropped (an unescaped `/` or `@` in a
+ * password would otherwise put the password in what we show).
+ */
+function maskUnparseable(raw: string): string {
+  const scheme = /^mongodb\+srv:\/\//i.test(raw) ? 'mongodb+srv://' : /^mongodb:\/\//i.test(raw) ? 'mongodb://' : undefined;
+  if (!scheme) return '(not a MongoDB connection string)';
+  const rest = raw.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    remember(colon === -1 ? userinfo : userinfo.slice(colon + 1));
+  }
+  const afterCredentials = at === -1 ? rest : rest.slice(at + 1);
+  const end = afterCredentials.search(/[/?]/);
+  const hosts = end === -1 ? afterCredentials : afterCredentials.slice(0, end);
+  return `${scheme}${at === -1 ? '' : `${MASK}@`}${hosts}${end === -1 ? '' : '/…'}`;
+}
+
+/**
+ * The connection string with every secret replaced by ****, built from the parsed string (never
+ * by pattern on the raw text): the password (also with an empty user name), the secret options
+ * and each authMechanismProperties value. Safe to log or send to the UI.
+ */
+export function maskConnectionString(uri: string): string {
+  const raw = uri.trim();
+  let parsed: ConnectionString;
+  try {
+    parsed = new ConnectionString(raw);
+  } catch {
+    return maskUnparseable(raw);
+  }
+  const scheme = parsed.isSRV ? 'mongodb+srv://' : 'mongodb://';
+  remember(parsed.password);
+  const credentials = parsed.password ? `${parsed.username}:${MASK}@` : parsed.username ? `${parsed.username}@` : '';
+  const options = [...parsed.searchParams.entries()].map(([name, value]) => {
+    if (name.toLowerCase() === 'authmechanismproperties') return `${name}=${maskProperties(value)}`;
+    if (isSecretOption(name)) {
+      remember(value);
+      return `${name}=${MASK}`;
+    }
+    return `${name}=${value}`;
+  });
+  return `${scheme}${credentials}${parsed.hosts.join(',')}${parsed.pathname || ''}${options.length > 0 ? `?${options.join('&')}` : ''}`;
+}
+
+/**
+ * Masks every connection string inside a larger text (driver errors echo them), then every
+ * secret seen before in a connection string wherever else it appears.
+ */
 export function maskSecretsIn(text: string): string {
-  return text.replace(/mongodb(?:\+srv)?:\/\/[^\s"'`]+/gi, (match) => maskConnectionString(match));
+  // The pattern only finds where a URI starts and ends; masking is done on the parsed string.
+  let masked = text.replace(/mongodb(?:\+srv)?:\/\/[^\s"'`<>]+/gi, (match) => {
+    const trailing = /[).,;:\]]+$/.exec(match)?.[0] ?? '';
+    return maskConnectionString(match.slice(0, match.length - trailing.length)) + trailing;
+  });
+  for (const secret of [...knownSecrets].sort((a, b) => b.length - a.length)) {
+    if (masked.includes(secret)) masked = masked.split(secret).join(MASK);
+  }
+  return masked;
 }
 
 export interface ParsedConnectionString {
