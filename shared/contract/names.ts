@@ -46,7 +46,12 @@ export const EVENT_NAMES = [
 export const IPC = {
   invoke: 'backtest-monitor:invoke',
   events: 'backtest-monitor:events',
+  /** Desktop only: a file's contents for a following `candles.import {kind: 'upload'}` (the preload routes `uploads.put` here). */
+  upload: 'backtest-monitor:upload',
 } as const;
+
+/** The bridge name IpcBackend.upload uses; not a contract channel (the headless host uploads over HTTP). */
+export const DESKTOP_UPLOAD_CHANNEL = 'uploads.put';
 
 /** The name under which the preload exposes the bridge on `window`. */
 export const BRIDGE_KEY = 'backtestMonitor';
