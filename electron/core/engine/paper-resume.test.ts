@@ -97,9 +97,11 @@ describe('paper replay', () => {
     // The same strategy as a backtest over the same candles is the reference.
     const { runId: refId } = await second.manager.start({ ...request, kind: 'backtest' });
     expect((await second.manager.waitFor(refId)).status).toBe('completed');
+    // MongoDB keeps backtest-kit's storage document, which adds fields derived from ours (currentPrice
+    // = priceClose, pnl = {pnlPercentage, priceOpen, priceClose}, scheduledAt = openedAt): left out here.
     const strip = (rows: Array<{ value: Record<string, unknown> }>) =>
       rows
-        .map(({ value: { runId: r, signalId, backtest: _b, ...rest } }) => ({ ...rest, signalId: String(signalId).slice(String(r).length) }))
+        .map(({ value: { runId: r, signalId, backtest: _b, currentPrice: _c, pnl: _p, scheduledAt: _s, ...rest } }) => ({ ...rest, signalId: String(signalId).slice(String(r).length) }))
         .sort((a, b) => a.signalId.localeCompare(b.signalId));
     const paperSignals = await second.live.storage.listSignals({ runId }, { limit: 10_000 });
     const reference = second.manager.get(refId).signals.map((value) => ({ value }));

@@ -42,15 +42,18 @@ export function thinEquity(points: readonly EquityPoint[], max: number): EquityP
 }
 
 /**
- * A run from the store (an earlier session's): its rows are the ones the result kept, updated by
- * whatever the mode's Storage still holds; statistics are the ones computed when it finished (they
- * cover every row, also those no longer kept).
+ * A run from the store (an earlier session's): its rows are the ones the result kept (exactly as the
+ * run produced them), plus any older ones the mode's Storage still holds; statistics are the ones
+ * computed when it finished (they cover every row, also those no longer kept). A run that ended
+ * without a result (it stopped with the app) has only what Storage holds.
  */
 export async function storedRunDetail(stored: StoredRun, storage: RunPersistence['storage']): Promise<RunDetail> {
   const rows = new Map<string, SignalRow>();
   for (const row of stored.result?.signals ?? []) rows.set(row.signalId, row);
-  const kept = await storage.listSignals({ runId: stored.runId }, { limit: Math.min(storage.cap, 10_000) });
-  for (const { value } of kept.items) rows.set(value.signalId, value);
+  if (!stored.result || stored.result.signalsOmitted > 0) {
+    const kept = await storage.listSignals({ runId: stored.runId }, { limit: Math.min(storage.cap, 10_000) });
+    for (const { value } of kept.items) if (!rows.has(value.signalId)) rows.set(value.signalId, value);
+  }
   const detail = runDetailOf(stored.summary, stored.request, [...rows.values()]);
   if (stored.summary.stats) detail.stats = stored.summary.stats;
   if (stored.result) {
