@@ -44,6 +44,8 @@ interface PollCursor {
   since: number;
   /** Ids (with their timestamp) already reported within the look-back window. */
   seen: Map<string, number>;
+  /** The last poll of this collection failed (logged once until it reads again). */
+  failing?: boolean;
 }
 
 /**
@@ -108,6 +110,7 @@ export class BotWatcher {
   }
 
   private openStream(detail: string): void {
+    const openedAt = Date.now();
     const stream = this.db.watch([{ $match: { 'ns.coll': { $in: [...WATCHED_COLLECTIONS] }, operationType: { $in: ['insert', 'update', 'replace'] } } }], {
       fullDocument: 'updateLookup',
     });
@@ -123,7 +126,7 @@ export class BotWatcher {
       this.options.log?.('warn', `bot watcher: change stream failed (${message(error)}), polling instead`);
       this.stream = undefined;
       void stream.close().catch(() => undefined);
-      void this.startPolling(`change stream failed: ${message(error)}`);
+      void this.startPolling(`change stream failed: ${message(error)}`, openedAt);
     });
     this.stream = stream;
     this.state = { mode: 'change-stream', detail };
@@ -155,11 +158,16 @@ export class BotWatcher {
     return cursor.collection === C.notification ? { backtest: { $in: [false, true] }, ...range } : range;
   }
 
-  private async startPolling(detail: string): Promise<void> {
+  /**
+   * `from`: after a change stream failed, poll from when it was opened, so what was written while
+   * it looked open is still reported. Otherwise start at the newest document: what is there is not news.
+   */
+  private async startPolling(detail: string, from?: number): Promise<void> {
     if (this.stopped) return;
     this.cursors = await Promise.all(
       WATCHED_COLLECTIONS.map(async (collection) => {
-        const cursor: PollCursor = { collection, since: Date.now(), seen: new Map() };
+        const cursor: PollCursor = { collection, since: from ?? Date.now(), seen: new Map() };
+        if (from !== undefined) return cursor;
         try {
           const field = this.field(collection);
           const newest = await this.db.collection<RawDocument>(collection).findOne({}, { sort: { [field]: -1 }, projection: { [field]: 1 } });
@@ -218,8 +226,14 @@ export class BotWatcher {
         this.cursors.map(async (cursor) => {
           try {
             for (const doc of await this.read(cursor)) changes.push({ collection: cursor.collection, doc });
+            if (cursor.failing) {
+              cursor.failing = false;
+              this.options.log?.('info', `bot watcher: reading ${cursor.collection} again`);
+            }
           } catch (error) {
-            this.options.log?.('warn', `bot watcher: polling ${cursor.collection} failed (${message(error)}); trying again`);
+            // Once per outage, not every poll: the database status already tells the user it is down.
+            if (!cursor.failing) this.options.log?.('warn', `bot watcher: polling ${cursor.collection} failed (${message(error)}); trying again every ${this.intervalMs} ms`);
+            cursor.failing = true;
           }
         }),
       );

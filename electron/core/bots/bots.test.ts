@@ -202,4 +202,25 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     await monitor.pollNow();
     expect(await snapshot()).toEqual(before);
   });
+
+  it('falls back to polling, and still delivers, when the server refuses a change stream', async () => {
+    const got: Notification[] = [];
+    const logs: string[] = [];
+    const forced = new BotMonitor({ onNotifications: (ns) => got.push(...ns), onBotsChanged: () => undefined, intervalMs: 250, mode: 'change-stream', log: (_l, m) => logs.push(m) });
+    try {
+      await forced.attach(app.manager.connection.db!);
+      // Written while the refused stream may still look open: the fallback must not lose it.
+      const early = signalNotification(BOT, 'error.critical', { id: 's3', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1 });
+      await writeNotification(bot, early);
+      await until('the fallback to polling', () => (forced.watch.mode === 'poll' ? true : undefined), 5_000);
+      expect(forced.watch.detail).toMatch(/change stream/);
+      const late = signalNotification(BOT, 'error.info', { id: 's4', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1 });
+      await writeNotification(bot, late);
+      await until('a notification after the fallback', () => got.find((x) => x.notificationId === late.id), 1_000);
+      await until('the one written before it', () => got.find((x) => x.notificationId === early.id), 1_000);
+      expect(logs.join('\n')).toMatch(/change stream (refused|failed)/);
+    } finally {
+      await forced.close();
+    }
+  });
 });
