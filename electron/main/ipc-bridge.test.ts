@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventEnvelope } from '../../shared/contract/events';
 import { IPC } from '../../shared/contract/names';
@@ -6,6 +8,7 @@ import { createDispatcher, type Handlers } from '../core/app/dispatcher';
 import { AppEventBus } from '../core/app/event-bus';
 import { startIpcBridge, trustedRendererCheck, type FrameLike, type InvokeEventLike, type IpcMainLike, type WebContentsLike } from './ipc-bridge';
 import { osNotificationFor } from './os-notifications';
+import { rendererCsp as rendererCspOf } from './security';
 
 /** Stand-in for ipcMain: records the handler so the test can call it like Electron would. */
 class FakeIpcMain implements IpcMainLike {
@@ -163,5 +166,76 @@ describe('dispatcher', () => {
     );
     expect(await dispatch('runs.list', {})).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining('unreachable') } });
     expect(logged).toEqual([]);
+  });
+});
+
+describe('desktop hardening', () => {
+  it('compares the whole file:// URL of the sender, not only its path', () => {
+    const check = trustedRendererCheck(INDEX);
+    expect(check({ url: `${appFrame.url}#/candles`, parent: null })).toBe(true);
+    expect(check({ url: `file://evil-host${encodeURI(INDEX)}`, parent: null })).toBe(false);
+    expect(check({ url: `${appFrame.url}?inject=1`, parent: null })).toBe(false);
+    expect(check({ url: `file://${encodeURI(INDEX)}.html`, parent: null })).toBe(false);
+    expect(check({ url: `file://${encodeURI(INDEX.replace('index.html', 'other.html'))}`, parent: null })).toBe(false);
+  });
+
+  it('takes desktop uploads from the app page only, into the upload store', async () => {
+    const ipcMain = new FakeIpcMain();
+    const received: Array<{ fileName: string; text: string }> = [];
+    startIpcBridge({
+      ipcMain,
+      dispatch: createDispatcher({} as Handlers),
+      bus: new AppEventBus(),
+      targets: () => [],
+      isTrustedSender: trustedRendererCheck(INDEX),
+      upload: async (fileName, text) => {
+        received.push({ fileName, text });
+        return { uploadId: '0b7c2f4e-1111-4222-8333-944445555666' };
+      },
+    });
+    const upload = (frame: FrameLike | null, payload: unknown) => ipcMain.handlers.get(IPC.upload)!({ senderFrame: frame }, payload);
+    expect(await upload(appFrame, { fileName: 'ETH_BTC-1m.json', text: '[]' })).toMatchObject({ ok: true, data: { uploadId: expect.any(String) } });
+    expect(await upload({ url: 'https://evil.example/', parent: null }, { fileName: 'x.csv', text: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await upload(appFrame, { fileName: '', text: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(received).toEqual([{ fileName: 'ETH_BTC-1m.json', text: '[]' }]);
+  });
+
+  it('menu: reload and DevTools only in development', async () => {
+    const { buildMenuTemplate } = await import('./menu-template');
+    const roles = (development: boolean): string[] =>
+      buildMenuTemplate({ development, showView: () => undefined, chooseStrategiesDir: () => undefined, clearStrategiesDir: () => undefined, openComposeGuide: () => undefined })
+        .flatMap((item) => (Array.isArray(item.submenu) ? item.submenu : []))
+        .map((item) => String(item.role ?? item.label ?? ''));
+    expect(roles(false)).not.toContain('toggleDevTools');
+    expect(roles(false)).not.toContain('reload');
+    expect(roles(false)).toContain('Choose Strategies Folder…');
+    expect(roles(true)).toContain('toggleDevTools');
+  });
+
+  it('external links: only http(s), only after the user confirmed', async () => {
+    const { openExternalConfirmed } = await import('./external-links');
+    const opened: string[] = [];
+    const deps = (answer: boolean) => ({ confirm: async () => answer, open: async (url: string) => void opened.push(url) });
+    expect(await openExternalConfirmed('https://example.com/a', deps(false))).toBe(false);
+    expect(await openExternalConfirmed('file:///etc/passwd', deps(true))).toBe(false);
+    expect(await openExternalConfirmed('javascript:alert(1)', deps(true))).toBe(false);
+    expect(await openExternalConfirmed('https://example.com/b', deps(true))).toBe(true);
+    expect(opened).toEqual(['https://example.com/b']);
+  });
+
+  it('the page CSP lets the renderer connect to its own origin only', () => {
+    const html = readFileSync(resolve(__dirname, '..', '..', 'renderer', 'index.html'), 'utf8');
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
+    const connect = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('connect-src'));
+    expect(connect).toBe("connect-src 'self'");
+    expect(rendererCspOf()).toContain("connect-src 'self';");
+  });
+
+  it('electron-builder flips the security fuses', () => {
+    const yml = readFileSync(resolve(__dirname, '..', '..', 'electron-builder.yml'), 'utf8');
+    const fuses = yml.slice(yml.indexOf('electronFuses:'));
+    for (const line of ['runAsNode: false', 'enableCookieEncryption: true', 'enableNodeOptionsEnvironmentVariable: false', 'enableNodeCliInspectArguments: false', 'enableEmbeddedAsarIntegrityValidation: true', 'onlyLoadAppFromAsar: true']) {
+      expect(fuses).toMatch(new RegExp(`^  ${line}$`, 'm'));
+    }
   });
 });

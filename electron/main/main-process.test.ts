@@ -14,7 +14,13 @@ const h = vi.hoisted(() => {
   const windows: Array<{ options: Record<string, unknown>; listeners: Map<string, Listener>; openHandler?: Listener; loaded?: string }> = [];
   const ipcHandlers = new Map<string, Listener>();
   const headerHooks: Listener[] = [];
-  const state = { exitCode: undefined as number | undefined, menuSet: false, permissionHandler: undefined as Listener | undefined };
+  const state = {
+    exitCode: undefined as number | undefined,
+    menuSet: false,
+    permissionHandler: undefined as Listener | undefined,
+    opened: [] as string[],
+    confirmLinks: false,
+  };
   return { appListeners, windows, ipcHandlers, headerHooks, state };
 });
 
@@ -78,7 +84,17 @@ vi.mock('electron', () => {
         setPermissionCheckHandler: () => undefined,
       },
     },
-    shell: { openExternal: () => Promise.resolve() },
+    shell: {
+      openExternal: (url: string) => {
+        h.state.opened.push(url);
+        return Promise.resolve();
+      },
+    },
+    dialog: {
+      showMessageBox: () => Promise.resolve({ response: h.state.confirmLinks ? 0 : 1 }),
+      showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }),
+    },
+    safeStorage: { isEncryptionAvailable: () => false },
     Menu: {
       buildFromTemplate: (t: unknown) => t,
       setApplicationMenu: () => {
@@ -87,6 +103,8 @@ vi.mock('electron', () => {
     },
   };
 });
+
+const prefs = (w: { options: Record<string, unknown> }): Record<string, unknown> => w.options.webPreferences as Record<string, unknown>;
 
 describe('Electron main process (stand-in electron module)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bm-main-'));
@@ -119,6 +137,7 @@ describe('Electron main process (stand-in electron module)', () => {
     w.listeners.get('will-navigate')!({ preventDefault: prevent }, 'https://evil.example/');
     expect(prevent).toHaveBeenCalled();
     expect(w.openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    expect(prefs(w).devTools).toBe(true); // not packaged: development
     const granted = vi.fn();
     h.state.permissionHandler!({}, 'geolocation', granted);
     expect(granted).toHaveBeenCalledWith(false);
@@ -136,6 +155,21 @@ describe('Electron main process (stand-in electron module)', () => {
       ok: false,
       error: { code: 'forbidden' },
     });
+  });
+
+  it('opens an http(s) link only after the user confirmed it, and never another scheme', async () => {
+    const w = h.windows[0]!;
+    h.state.confirmLinks = false;
+    w.openHandler!({ url: 'https://example.com/declined' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.state.opened).toEqual([]);
+    h.state.confirmLinks = true;
+    w.openHandler!({ url: 'https://example.com/accepted' });
+    w.openHandler!({ url: 'file:///etc/passwd' });
+    const prevent = vi.fn();
+    w.listeners.get('will-navigate')!({ preventDefault: prevent }, 'javascript:alert(1)');
+    await vi.waitFor(() => expect(h.state.opened).toEqual(['https://example.com/accepted']));
+    expect(prevent).toHaveBeenCalled();
   });
 
   it('holds the quit until the core has shut down, then exits 0', async () => {
