@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startRedis } from '../test/support/redis';
 import type { Page } from '@playwright/test';
 import { startProcess } from './support/processes';
 import { expect, openView, snap, test } from './support/app';
@@ -18,15 +20,15 @@ async function unreadCount(page: Page): Promise<number> {
   return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
 }
 
-/** Runs the bot stand-in to completion; resolves when its writes are acknowledged (it prints WROTE). */
-async function botWrites(args: Record<string, string>): Promise<{ at: number; signalId: string }> {
+/** Runs a bot writer to completion; resolves when its writes are acknowledged (it prints WROTE). */
+async function botWrites(args: Record<string, string>, script = 'write-bot-cli.ts'): Promise<{ at: number; signalId: string }> {
   const uri = process.env.E2E_MONGO_URI;
   if (!uri) throw new Error('E2E_MONGO_URI is not set: run through playwright.config.ts');
   const root = process.cwd();
   const { match } = await startProcess(
     join(root, 'node_modules', '.bin', 'tsx'),
-    [join(root, 'electron', 'core', 'bots', 'test-support', 'write-bot-cli.ts'), '--uri', uri, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v])],
-    { cwd: root, ready: /^WROTE (\d+) (\S+)/, logFile: join(root, 'test-results', 'e2e-bot-writer.log') },
+    [join(root, 'electron', 'core', 'bots', 'test-support', script), '--uri', uri, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v])],
+    { cwd: root, ready: /^WROTE (\d+) (\S+)/, logFile: join(root, 'test-results', 'e2e-bot-writer.log'), timeoutMs: 90_000 },
   );
   return { at: Number(match[1]), signalId: match[2]! };
 }
@@ -86,4 +88,31 @@ test('a bot in another process: its open position, status and notification appea
   await closedRow.click();
   await expect(app.getByTestId('notification-detail-panel')).toContainText(/Close reason\s*take_profit/);
   expect(await app.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), 'the page was never reloaded').toBe(true);
+});
+
+const FIXTURE = join(process.cwd(), 'bench', 'backtest-kit', 'node_modules');
+const REAL_PACKAGES = existsSync(join(FIXTURE, 'backtest-kit', 'build', 'index.mjs')) && existsSync(join(FIXTURE, '@backtest-kit', 'mongo', 'build', 'index.mjs'));
+
+test('a bot persisting through the real @backtest-kit/mongo 19.5.0: its position, status and notification appear live', async ({ app }) => {
+  test.skip(!REAL_PACKAGES, 'backtest-kit and @backtest-kit/mongo are not installed in bench/backtest-kit (npm ci there)');
+  const redis = await startRedis();
+  try {
+    const strategy = `e2e-real-${randomBytes(3).toString('hex')}`;
+    await openView(app, 'Bots');
+    await expect(app.getByTestId('bots-view')).toBeVisible();
+    const before = await unreadCount(app);
+    const wrote = await botWrites({ strategy, exchange: 'e2e-exchange', symbol: 'REALUSDT', 'redis-port': String(redis.port) }, 'real-bot-cli.ts');
+    const row = app.locator('[data-testid="bot-row"]', { hasText: strategy });
+    await expect(row).toBeVisible({ timeout: LIVE_MS });
+    await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: LIVE_MS });
+    await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: LIVE_MS });
+    await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%', { timeout: LIVE_MS });
+    await expect.poll(() => unreadCount(app), { timeout: LIVE_MS }).toBe(before + 1);
+    console.log(`real package: bot row visible within ${Date.now() - wrote.at} ms of its writes`);
+    await row.click();
+    await expect(app.getByTestId('bot-signal')).toContainText(wrote.signalId);
+    await expect(app.getByTestId('bot-notification').first()).toContainText('REALUSDT: long position opened');
+  } finally {
+    await redis.stop();
+  }
 });
