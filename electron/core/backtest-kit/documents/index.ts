@@ -9,3 +9,4 @@ export * from './schema';
 export { signalRowFromPayload, signalRowToPayload, SIGNAL_ROW_PATHS } from './signal-row';
 export { notificationFromDocument, notificationToDocument, NOTIFICATION_PATHS } from './notification';
 export { logLineFromDocument, logLineToDocument, LOG_PATHS } from './log-entry';
+export { kitDocument, readKitDocuments, type KitDocument } from './reader';

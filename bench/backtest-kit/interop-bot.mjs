@@ -1,0 +1,177 @@
+/**
+ * A scripted backtest-kit 19.5.0 bot persisting through @backtest-kit/mongo 19.5.0, for the interop
+ * tests in test/interop. Run from this folder so its node_modules resolve:
+ *
+ *   node interop-bot.mjs write <candles.json>    backtest over the shared candles, then a short live run
+ *   node interop-bot.mjs read <request.json>     reads through backtest-kit's own API, prints JSON
+ *
+ * Settings come from the environment, as @backtest-kit/mongo reads them: CC_MONGO_CONNECTION_STRING,
+ * CC_REDIS_HOST, CC_REDIS_PORT. The last stdout line is one JSON object (the result).
+ * It runs as a child process because backtest-kit may exit the process on a fatal error.
+ */
+import { readFileSync } from 'node:fs';
+
+const [mode, file] = process.argv.slice(2);
+if (!['write', 'read'].includes(mode ?? '') || !file) {
+  console.error('usage: interop-bot.mjs write <candles.json> | read <request.json>');
+  process.exit(2);
+}
+
+const bk = await import('backtest-kit');
+const mongo = await import('@backtest-kit/mongo');
+const {
+  addExchangeSchema, addFrameSchema, addStrategySchema, Backtest, Live, listenError, listenSignalLive, listenDoneLive,
+  Storage, Notification, Recent, State, Memory, Session, NotificationLive, NotificationBacktest, StorageBacktest,
+  RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log,
+} = bk;
+
+mongo.setup({
+  CC_MONGO_CONNECTION_STRING: process.env.CC_MONGO_CONNECTION_STRING,
+  CC_REDIS_HOST: process.env.CC_REDIS_HOST,
+  CC_REDIS_PORT: Number(process.env.CC_REDIS_PORT),
+});
+mongo.setLogger({ log() {}, debug() {}, info() {}, warn() {} });
+bk.setLogger({ log() {}, debug() {}, info() {}, warn() {} });
+
+// Everything a bot can persist goes to MongoDB, in both modes (19.5.0 keeps several in memory by default).
+for (const adapter of [NotificationLive, NotificationBacktest, StorageBacktest, RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log]) adapter.usePersist();
+for (const feature of [Storage, Notification, Recent, State, Memory]) feature.enable();
+
+const errors = [];
+listenError((error) => {
+  errors.push(String(error?.stack ?? error));
+  console.error(`backtest-kit error: ${error?.stack ?? error}`);
+});
+
+const MIN = 60_000;
+const EXCHANGE = 'interop-exchange';
+const STRATEGY = 'interop-strategy';
+const FRAME = 'interop-frame';
+const SYMBOL = 'ADABTC';
+const BUCKET = 'interop-bucket';
+const MEMORY_BUCKET = 'interop-memory';
+
+function finish(result) {
+  console.log(JSON.stringify({ ...result, errors }));
+  // The mongo and redis clients keep the event loop alive.
+  process.exit(0);
+}
+
+if (mode === 'read') {
+  const request = JSON.parse(readFileSync(file, 'utf8'));
+  const when = new Date();
+  const out = {};
+  out.notificationsLive = await Notification.getData(false);
+  out.notificationsBacktest = await Notification.getData(true);
+  out.storageLive = await Storage.listSignalLive();
+  out.storageBacktest = await Storage.listSignalBacktest();
+  out.signal = request.signalId ? await Storage.findSignalById(request.signalId) : null;
+  if (request.session) {
+    const s = request.session;
+    out.session = await Session.getData(s.symbol, { strategyName: s.strategyName, exchangeName: s.exchangeName, frameName: s.frameName }, s.backtest, when);
+  }
+  if (request.state) {
+    out.state = await State.getState({ signalId: request.state.signalId, bucketName: request.state.bucketName, initialValue: { missing: true }, backtest: request.state.backtest, when });
+  }
+  if (request.memory) {
+    const m = request.memory;
+    out.memory = await Memory.readMemory({ memoryId: m.memoryId, signalId: m.signalId, bucketName: m.bucketName, backtest: m.backtest, when }).catch((e) => ({ error: String(e?.message ?? e) }));
+    out.memoryList = await Memory.listMemory({ signalId: m.signalId, bucketName: m.bucketName, backtest: m.backtest, when });
+  }
+  if (request.recent) {
+    const r = request.recent;
+    out.recent = await Recent.getLatestSignal(r.symbol, { strategyName: r.strategyName, exchangeName: r.exchangeName, frameName: r.frameName }, when);
+  }
+  finish(out);
+}
+
+// --- write: a backtest, then a short live run ---------------------------------------------------
+
+const rows = JSON.parse(readFileSync(file, 'utf8'));
+const byTime = new Map(rows.map(([timestamp, open, high, low, close, volume]) => [timestamp, { timestamp, open, high, low, close, volume }]));
+const firstTs = rows[0][0];
+
+/**
+ * Historical minutes are read as stored (a gap repeats the previous close with zero volume); minutes
+ * past the data (the live run) replay the data cyclically with their own timestamps.
+ */
+function candleAt(t) {
+  const stored = byTime.get(t);
+  if (stored) return stored;
+  const span = rows.length;
+  const index = ((Math.floor((t - firstTs) / MIN) % span) + span) % span;
+  const [, open, high, low, close, volume] = rows[index];
+  return { timestamp: t, open, high, low, close, volume };
+}
+
+addExchangeSchema({
+  exchangeName: EXCHANGE,
+  getCandles: async (_symbol, interval, since, limit) => {
+    if (interval !== '1m') throw new Error(`interop exchange serves 1m candles only, asked ${interval}`);
+    const start = Math.floor(since.getTime() / MIN) * MIN;
+    return Array.from({ length: limit }, (_, i) => candleAt(start + i * MIN));
+  },
+  formatPrice: async (_s, p) => p.toFixed(10),
+  formatQuantity: async (_s, q) => q.toFixed(8),
+});
+
+const startDate = new Date(firstTs + 30 * MIN);
+const endDate = new Date(firstTs + 30 * MIN + Number(process.env.INTEROP_BACKTEST_MINUTES ?? 240) * MIN);
+addFrameSchema({ frameName: FRAME, interval: '1m', startDate, endDate });
+
+const pending = [];
+let opened = 0;
+
+/** Session, state and memory writes for an opened signal, through backtest-kit's own adapters. */
+async function rememberOpen(symbol, data, currentPrice, when, backtest) {
+  opened++;
+  const frameName = backtest ? FRAME : '';
+  await Session.setData(symbol, { opened, lastPrice: currentPrice, lastSignalId: data.id }, { strategyName: STRATEGY, exchangeName: EXCHANGE, frameName }, backtest, when);
+  await State.setState({ opens: opened, price: currentPrice }, { signalId: data.id, bucketName: BUCKET, initialValue: { opens: 0 }, backtest, when });
+  await Memory.writeMemory({ memoryId: 'entry', value: { price: currentPrice, position: data.position }, signalId: data.id, bucketName: MEMORY_BUCKET, description: 'entry price', backtest, when });
+}
+
+addStrategySchema({
+  strategyName: STRATEGY,
+  interval: '1m',
+  getSignal: async (_symbol, _when, currentPrice) => ({
+    position: opened % 2 === 0 ? 'long' : 'short',
+    priceTakeProfit: currentPrice * (opened % 2 === 0 ? 1.008 : 0.992),
+    priceStopLoss: currentPrice * (opened % 2 === 0 ? 0.992 : 1.008),
+    minuteEstimatedTime: 45,
+    note: 'interop',
+  }),
+  callbacks: {
+    onOpen: (symbol, data, currentPrice, when, backtest) => {
+      pending.push(rememberOpen(symbol, data, currentPrice, when, backtest).catch((e) => errors.push(`onOpen: ${e?.stack ?? e}`)));
+    },
+  },
+});
+
+let backtestEvents = 0;
+for await (const event of Backtest.run(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME })) {
+  if (event?.action === 'closed') backtestEvents++;
+}
+await Promise.all(pending);
+
+// Live: one tick opens a position at the replayed price; then the run is stopped.
+const liveOpened = new Promise((resolve) => {
+  const stop = listenSignalLive((event) => {
+    if (event?.action === 'opened') {
+      stop();
+      resolve(event.signal?.id);
+    }
+  });
+});
+const liveDone = new Promise((resolve) => listenDoneLive(() => resolve(undefined)));
+Live.background(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.INTEROP_LIVE_TIMEOUT_MS ?? 60_000)));
+const liveSignalId = await Promise.race([liveOpened, timeout]);
+await Promise.all(pending);
+await Live.stop(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+await Promise.race([liveDone, new Promise((r) => setTimeout(r, 5_000))]);
+await Promise.all(pending);
+// Let the fire-and-forget persistence of the last tick (storage, notifications) land.
+await new Promise((r) => setTimeout(r, 1_500));
+
+finish({ symbol: SYMBOL, strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME, backtestClosed: backtestEvents, opened, liveSignalId });

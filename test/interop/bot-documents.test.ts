@@ -1,0 +1,230 @@
+import * as fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notification } from '../../shared/domain/notifications';
+import type { SignalRow } from '../../shared/domain/signals';
+import { BACKTEST_KIT_COLLECTIONS, readKitDocuments, signalRowFromPayload, signalRowToPayload } from '../../electron/core/backtest-kit/documents';
+import { CandleDbService } from '../../electron/core/db/candle-db-service';
+import { ConnectionManager } from '../../electron/core/db/connection-manager';
+import { createPersistence, type Persistence } from '../../electron/core/persist';
+import { startRedis, type RunningRedis } from '../support/redis';
+import { freshDatabaseUri } from '../support/test-db';
+import { assertBotInstalled, runBot, SHARED_CANDLES, type BotEnv } from './bot-process';
+
+type Doc = Record<string, unknown> & { payload?: Record<string, unknown> };
+
+interface WriteResult {
+  symbol: string;
+  strategyName: string;
+  exchangeName: string;
+  frameName: string;
+  backtestClosed: number;
+  opened: number;
+  liveSignalId?: string;
+  errors: string[];
+}
+
+/**
+ * A real backtest-kit 19.5.0 bot with @backtest-kit/mongo 19.5.0 (bench/backtest-kit) runs a
+ * backtest and a short live run against the test database and a throwaway redis-server; then every
+ * document it wrote must read back through the monitor's persist services (and, for the
+ * collections the monitor has no service for, its document reader) with the same values, field by
+ * field.
+ */
+describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
+  let redis: RunningRedis;
+  let manager: ConnectionManager;
+  let conn: Connection;
+  let persistence: Persistence;
+  let dataDir: string;
+  let bot: WriteResult;
+  const raw = async (collection: string): Promise<Doc[]> => (await conn.collection(collection).find({}).toArray()) as unknown as Doc[];
+
+  beforeAll(async () => {
+    assertBotInstalled();
+    redis = await startRedis();
+    const uri = freshDatabaseUri('interop_bot');
+    const env: BotEnv = { mongoUri: uri, redisHost: redis.host, redisPort: redis.port };
+    bot = await runBot<WriteResult>(['write', join(SHARED_CANDLES, 'ADA_BTC-1m.json')], env, { INTEROP_BACKTEST_MINUTES: '240' });
+    manager = new ConnectionManager({ uri });
+    await manager.connect();
+    conn = manager.connection;
+    dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-bot-'));
+    persistence = await createPersistence({ mode: 'live', dataDir, connection: manager });
+  }, 300_000);
+
+  afterAll(async () => {
+    await persistence?.close();
+    if (manager?.isConnected) await conn.dropDatabase().catch(() => undefined);
+    await manager?.close();
+    await redis?.stop();
+    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('the bot ran a backtest and a live tick without errors and wrote every kind of document', async () => {
+    expect(bot.errors).toEqual([]);
+    expect(bot.backtestClosed).toBeGreaterThan(3);
+    expect(bot.liveSignalId).toMatch(/^[0-9a-f-]{36}$/);
+    for (const collection of ['candle-items', 'signal-items', 'strategy-items', 'storage-items', 'notification-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
+      expect(await conn.collection(collection).countDocuments(), collection).toBeGreaterThan(0);
+    }
+  });
+
+  /** Every IStorageSignalRow field, compared with the SignalRow field it maps to. */
+  function expectRowMatches(row: SignalRow, payload: Record<string, unknown>, backtest: boolean): void {
+    const closed = payload.status === 'closed';
+    const expected: Partial<Record<keyof SignalRow, unknown>> = {
+      signalId: payload.id,
+      symbol: payload.symbol,
+      strategyName: payload.strategyName,
+      exchangeName: payload.exchangeName,
+      frameName: payload.frameName,
+      backtest,
+      position: payload.position,
+      priceOpen: payload.priceOpen,
+      priceTakeProfit: payload.priceTakeProfit,
+      priceStopLoss: payload.priceStopLoss,
+      minuteEstimatedTime: payload.minuteEstimatedTime,
+      note: payload.note,
+      scheduledAt: payload.scheduledAt,
+      closedAt: payload.closeTimestamp,
+      closeReason: payload.closeReason,
+      priceClose: closed ? payload.currentPrice : undefined,
+      pnlPercent: closed ? (payload.pnl as { pnlPercentage: number }).pnlPercentage : undefined,
+      cost: payload.cost,
+      multiplier: payload.multiplier,
+      isolated: payload.isolated,
+      currentPrice: payload.currentPrice,
+      pnl: payload.pnl,
+      peakProfit: payload.peakProfit,
+      maxDrawdown: payload.maxDrawdown,
+      entries: payload._entry,
+      partials: payload._partial,
+      partialExecuted: payload.partialExecuted,
+      totalEntries: payload.totalEntries,
+      totalPartials: payload.totalPartials,
+      originalPriceOpen: payload.originalPriceOpen,
+      originalPriceTakeProfit: payload.originalPriceTakeProfit,
+      originalPriceStopLoss: payload.originalPriceStopLoss,
+      createdAt: payload.createdAt,
+      updatedAt: payload.updatedAt,
+    };
+    if (payload.status !== undefined) expected.status = payload.status;
+    for (const [field, value] of Object.entries(expected)) expect(row[field as keyof SignalRow], `${String(payload.id)}.${field}`).toEqual(value);
+    if (payload.status === 'opened' || closed) expect(row.openedAt).toBe(payload.pendingAt);
+    // Nothing is lost: the row maps back to exactly the payload the bot wrote (a recent-items
+    // payload has no status; the row's is derived from _isScheduled and written only by the monitor).
+    const back = signalRowToPayload(row);
+    if (payload.status === undefined) delete back.status;
+    expect(back).toEqual(payload);
+  }
+
+  it('storage-items: every signal row, both modes, field by field', async () => {
+    const docs = await raw('storage-items');
+    expect(docs.length).toBeGreaterThanOrEqual(bot.backtestClosed);
+    for (const doc of docs) {
+      const row = await persistence.storage.getSignal(String(doc.signalId), doc.backtest === true);
+      expect(row, String(doc.signalId)).not.toBeNull();
+      expectRowMatches(row!, doc.payload!, doc.backtest === true);
+    }
+    const closed = docs.filter((d) => d.payload!.status === 'closed');
+    expect(closed.length).toBeGreaterThan(0);
+    // The live list the Sessions view pages through holds the bot's live rows.
+    const liveRows = await persistence.storage.listSignals({}, { limit: 1000 });
+    expect(liveRows.items.map((e) => e.value.signalId).sort()).toEqual(docs.filter((d) => d.backtest === false).map((d) => String(d.signalId)).sort());
+  });
+
+  it('recent-items: the latest signal per context', async () => {
+    const docs = await raw('recent-items');
+    for (const doc of docs) {
+      const key = { symbol: String(doc.symbol), strategyName: String(doc.strategyName), exchangeName: String(doc.exchangeName), frameName: String(doc.frameName), backtest: doc.backtest === true };
+      const row = await persistence.recent.latest(key);
+      expect(row).not.toBeNull();
+      expectRowMatches(row!, doc.payload!, key.backtest);
+    }
+  });
+
+  it('notification-items: every notification of both modes, with a title and message, and all its fields', async () => {
+    const docs = await raw('notification-items');
+    for (const backtest of [true, false]) {
+      const mine = docs.filter((d) => d.backtest === backtest);
+      const page = await persistence.notifications.list({ backtest }, { limit: 10_000 });
+      expect(page.total).toBe(mine.length);
+      const byId = new Map(page.items.map((n) => [n.notificationId, n]));
+      for (const doc of mine) {
+        const p = doc.payload!;
+        const n = byId.get(String(doc.notificationId)) as Notification;
+        expect(n, String(doc.notificationId)).toBeDefined();
+        expect({ id: n.notificationId, type: n.type, backtest: n.backtest, symbol: n.symbol, strategyName: n.strategyName, signalId: n.signalId, createdAt: n.createdAt }).toEqual({
+          id: p.id,
+          type: p.type,
+          backtest: p.backtest,
+          symbol: p.symbol,
+          strategyName: p.strategyName,
+          signalId: p.signalId,
+          createdAt: p.createdAt,
+        });
+        for (const [field, value] of Object.entries(p)) {
+          if (!['id', 'type', 'backtest', 'symbol', 'strategyName', 'signalId', 'createdAt'].includes(field)) expect(n.data?.[field], `${n.type}.${field}`).toEqual(value);
+        }
+        expect(n.read).toBe(false);
+        expect(n.title).not.toMatch(/undefined/);
+        expect(n.title.length).toBeGreaterThan(3);
+      }
+    }
+    expect(new Set(docs.map((d) => d.payload!.type))).toContain('signal.closed');
+  });
+
+  it('state-items, session-items and memory-items: the value under payload.data', async () => {
+    for (const doc of await raw('state-items')) {
+      expect(await persistence.state.get({ signalId: String(doc.signalId), bucketName: String(doc.bucketName) })).toEqual((doc.payload as { data: unknown }).data);
+    }
+    for (const doc of await raw('session-items')) {
+      const key = { strategyName: String(doc.strategyName), exchangeName: String(doc.exchangeName), frameName: String(doc.frameName), symbol: String(doc.symbol), backtest: doc.backtest === true };
+      expect(await persistence.session.get(key)).toEqual((doc.payload as { data: unknown }).data);
+    }
+    const memories = await raw('memory-items');
+    expect(memories.length).toBe(bot.opened);
+    for (const doc of memories) {
+      expect(await persistence.memory.get({ signalId: String(doc.signalId), bucketName: String(doc.bucketName), memoryId: String(doc.memoryId) })).toEqual((doc.payload as { data: unknown }).data);
+    }
+  });
+
+  it('candle-items: every candle the bot cached, OHLCV equal', async () => {
+    const docs = await raw('candle-items');
+    const candles = new CandleDbService(conn);
+    const key = { exchangeName: bot.exchangeName, symbol: bot.symbol, interval: '1m' as const };
+    const stored = await candles.findRange(key);
+    expect(stored.length).toBe(docs.length);
+    const byTs = new Map(stored.map((c) => [c.timestamp, c]));
+    for (const doc of docs) {
+      expect(byTs.get(doc.timestamp as number)).toEqual({ exchangeName: doc.exchangeName, symbol: doc.symbol, interval: doc.interval, timestamp: doc.timestamp, open: doc.open, high: doc.high, low: doc.low, close: doc.close, volume: doc.volume });
+    }
+  });
+
+  it('every other collection (signal, schedule, strategy, risk, partial, breakeven, log, measure, interval) reads back through the document layer', async () => {
+    for (const def of BACKTEST_KIT_COLLECTIONS) {
+      const docs = await raw(def.name);
+      const read = await readKitDocuments(conn, def, {}, 10_000);
+      expect(read.length, def.name).toBe(docs.length);
+      const byKey = new Map(read.map((d) => [JSON.stringify(d.key), d]));
+      for (const doc of docs) {
+        const key = Object.fromEntries(def.key.map((k) => [k, doc[k]]));
+        const got = byKey.get(JSON.stringify(key))!;
+        expect(got, `${def.name} ${JSON.stringify(key)}`).toBeDefined();
+        const value = def.name === 'risk-items' ? doc.positions : def.name === 'candle-items' ? { open: doc.open, high: doc.high, low: doc.low, close: doc.close, volume: doc.volume } : doc.payload;
+        expect(got.value).toEqual(value);
+        if ('when' in doc) expect(got.when).toBe(doc.when);
+        expect(got.createDate).toBe((doc.createDate as Date).getTime());
+        expect(got.updatedDate).toBe((doc.updatedDate as Date).getTime());
+      }
+    }
+    // The open position (signal-items) is the live signal, read as a signal row.
+    const [position] = await readKitDocuments(conn, BACKTEST_KIT_COLLECTIONS.find((c) => c.name === 'signal-items')!);
+    const row = signalRowFromPayload(position!.value as Record<string, unknown>, { backtest: false });
+    expect(row.signalId).toBe(bot.liveSignalId);
+    expect(row.status).toBe('opened');
+  });
+});
