@@ -4,6 +4,7 @@
  *
  *   node interop-bot.mjs write <candles.json>    backtest over the shared candles, then a short live run
  *   node interop-bot.mjs read <request.json>     reads through backtest-kit's own API, prints JSON
+ *                                                (and re-persists the live notifications, as a bot does)
  *
  * Settings come from the environment, as @backtest-kit/mongo reads them: CC_MONGO_CONNECTION_STRING,
  * CC_REDIS_HOST, CC_REDIS_PORT. The last stdout line is one JSON object (the result).
@@ -81,6 +82,12 @@ if (mode === 'read') {
   if (request.recent) {
     const r = request.recent;
     out.recent = await Recent.getLatestSignal(r.symbol, { strategyName: r.strategyName, exchangeName: r.exchangeName, frameName: r.frameName }, when);
+  }
+  if (request.rewriteNotifications) {
+    // What a bot does on every notification it persists: @backtest-kit/mongo upserts each one
+    // ($set payload) — here the monitor's, re-written as read, plus one new notification of the bot's.
+    const own = { ...out.notificationsLive[0], id: request.rewriteNotifications.newId, type: 'signal.info', note: 'written by the bot' };
+    await bk.PersistNotificationAdapter.writeNotificationData([...out.notificationsLive, own], false);
   }
   finish(out);
 }
