@@ -36,12 +36,14 @@ describe('bots store', () => {
         get: async () => ({ bot: DETAIL, watch: WATCH }),
       },
       String,
+      0,
     );
     useBots.getState().open(undefined);
     const event = { bots: [], collections: ['signal-items'], watch: WATCH, at: 1 };
     for (let i = 0; i < 5; i++) refresher.onChanged(event);
     expect(lists).toBe(1);
     release();
+    await tick();
     await tick();
     await tick();
     expect(lists).toBe(2);
@@ -65,5 +67,26 @@ describe('bots store', () => {
     await refresher.refreshList();
     expect(useBots.getState().bots).toEqual([SUMMARY]);
     expect(useBots.getState().error).toMatch(/none is connected/);
+  });
+
+  it('spaces reads of a busy bot at least the minimum gap apart', async () => {
+    const starts: number[] = [];
+    const refresher = createBotsRefresher(
+      {
+        list: async () => {
+          starts.push(Date.now());
+          return { bots: [], watch: WATCH };
+        },
+        get: async () => ({ bot: DETAIL, watch: WATCH }),
+      },
+      String,
+      100,
+    );
+    const event = { bots: [], collections: ['notification-items'], watch: WATCH, at: 1 };
+    refresher.onChanged(event);
+    refresher.onChanged(event);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(95);
   });
 });

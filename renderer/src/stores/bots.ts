@@ -50,6 +50,9 @@ export const useBots = create<BotsState & BotsActions>((set) => ({
   },
 }));
 
+/** Reads of one kind start at least this far apart; a change within it is read at its end (well inside the 1 s the view promises). */
+export const MIN_READ_GAP_MS = 250;
+
 export interface BotsLoader {
   list(): Promise<{ bots: BotSummary[]; watch: BotWatch }>;
   get(key: BotKey): Promise<{ bot: BotDetail; watch: BotWatch }>;
@@ -60,10 +63,16 @@ export interface BotsLoader {
  * `bots.changed` (coalesced: at most one read in flight per kind, one more queued after it), and
  * every `pollMs` for prices. Returns the function that stops it.
  */
-export function createBotsRefresher(loader: BotsLoader, describeError: (error: unknown) => string) {
+export function createBotsRefresher(loader: BotsLoader, describeError: (error: unknown) => string, minGapMs = MIN_READ_GAP_MS) {
   const store = useBots;
   const inFlight = { list: false, detail: false };
   const again = { list: false, detail: false };
+  const startedAt = { list: 0, detail: 0 };
+  // A bot (or the monitor's own fast replay) writing all the time must not keep the database busy answering this view.
+  const later = (kind: 'list' | 'detail', read: () => Promise<void>): void => {
+    const wait = Math.max(0, startedAt[kind] + minGapMs - Date.now());
+    setTimeout(() => void read(), wait);
+  };
 
   const readList = async (): Promise<void> => {
     if (inFlight.list) {
@@ -71,6 +80,7 @@ export function createBotsRefresher(loader: BotsLoader, describeError: (error: u
       return;
     }
     inFlight.list = true;
+    startedAt.list = Date.now();
     try {
       const { bots, watch } = await loader.list();
       store.getState().setList(bots, watch);
@@ -80,7 +90,7 @@ export function createBotsRefresher(loader: BotsLoader, describeError: (error: u
       inFlight.list = false;
       if (again.list) {
         again.list = false;
-        void readList();
+        later('list', readList);
       }
     }
   };
@@ -95,6 +105,7 @@ export function createBotsRefresher(loader: BotsLoader, describeError: (error: u
       return;
     }
     inFlight.detail = true;
+    startedAt.detail = Date.now();
     try {
       const { bot, watch } = await loader.get(key);
       store.getState().setDetail(id, bot, watch);
@@ -104,7 +115,7 @@ export function createBotsRefresher(loader: BotsLoader, describeError: (error: u
       inFlight.detail = false;
       if (again.detail) {
         again.detail = false;
-        void readDetail();
+        later('detail', readDetail);
       }
     }
   };
