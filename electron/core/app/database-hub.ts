@@ -283,6 +283,12 @@ export class DatabaseHub {
     } finally {
       if (this.connecting === manager) this.connecting = undefined;
     }
+    const locked = await this.needsCredentials(manager);
+    if (locked) {
+      this.lastUseError = new Error('Authentication failed: the server requires a user name and password');
+      await manager.close();
+      return locked;
+    }
     if (this.closed) {
       // Shut down while connecting: do not adopt a connection nobody will close.
       await manager.close();
@@ -302,6 +308,24 @@ export class DatabaseHub {
     await this.setManager(manager);
     if (old) await old.close();
     return undefined;
+  }
+
+  /**
+   * A MongoDB with authentication on (the Compose file's default) accepts the connection but
+   * refuses every read without credentials: say so instead of adopting a database that fails later.
+   */
+  private async needsCredentials(manager: ConnectionManager): Promise<string | undefined> {
+    try {
+      await manager.connection.db!.listCollections({}, { nameOnly: true }).toArray();
+      return undefined;
+    } catch (error) {
+      const { code, codeName } = (error ?? {}) as { code?: unknown; codeName?: unknown };
+      const message = error instanceof Error ? error.message : String(error);
+      if (code === 13 || codeName === 'Unauthorized' || /requires authentication|not authorized/i.test(message)) {
+        return `${manager.maskedUri} requires a user name and password: put them in the connection string (CC_MONGO_CONNECTION_STRING or Settings; see docker/mongodb/.env.example)`;
+      }
+      return undefined;
+    }
   }
 
   private describe(source: DatabaseSource, state: DbState): string {

@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
-  const server = await startWireServer(args);
+  // An address given on the command line is the user's explicit choice; the server still has no authentication.
+  if (args.host !== '127.0.0.1') console.warn(`warning: ${WIRE_SERVER_NAME} has no authentication; anyone who reaches ${args.host}:${args.port} can read and write everything`);
+  const server = await startWireServer({ ...args, allowNonLoopback: true });
   console.log(`${server.uri} (${server.description})`);
   let stopping = false;
   const stop = (): void => {

@@ -60,3 +60,12 @@ describe('npm run db:server', () => {
     expect(stderr).toContain('--port: "abc" is not a port number');
   });
 });
+
+describe('embedded server exposure', () => {
+  it('binds loopback only: it has no authentication, so another address is refused unless asked for explicitly', async () => {
+    const { startWireServer, isLoopbackHost } = await import('./wire-server');
+    expect(['127.0.0.1', '127.0.0.2', '::1', 'localhost'].every(isLoopbackHost)).toBe(true);
+    expect(['0.0.0.0', '::', '192.168.1.5', 'example.com'].some(isLoopbackHost)).toBe(false);
+    await expect(startWireServer({ host: '0.0.0.0', port: 0 })).rejects.toThrow(/no authentication/);
+  });
+});

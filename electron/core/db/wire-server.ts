@@ -12,7 +12,10 @@ export const WIRE_SERVER_NAME = 'mongo-java-server 1.47.0';
 
 export interface WireServerOptions {
   port?: number;
+  /** Loopback only unless `allowNonLoopback`: the server has no authentication at all. */
   host?: string;
+  /** Bind another address (a deliberate choice on the command line, never the app's default). */
+  allowNonLoopback?: boolean;
   /** Directory for on-disk (H2) data; in memory when absent. */
   dataDir?: string;
   /** Exit when our stdin closes, so a dying parent never leaves the server behind. */
@@ -69,9 +72,18 @@ export function provisionWireServer(root = findProjectRoot()): { classpath: stri
   return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
 }
 
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export async function startWireServer(options: WireServerOptions = {}): Promise<RunningWireServer> {
   const { classpath } = provisionWireServer();
   const host = options.host ?? '127.0.0.1';
+  // mongo-java-server implements no authentication (no SCRAM, no saslStart): whoever reaches the
+  // port reads and writes everything. Only the loopback interface, unless asked for explicitly.
+  if (!isLoopbackHost(host) && !options.allowNonLoopback) {
+    throw new Error(`${WIRE_SERVER_NAME} has no authentication: it binds only to 127.0.0.1, ::1 or localhost (got "${host}")`);
+  }
   const args = ['-Xss4m', '-cp', classpath, 'MongoServerLauncher', '--host', host, '--port', String(options.port ?? 0)];
   if (options.dataDir) args.push('--data', resolve(options.dataDir));
   if (options.watchStdin) args.push('--watch-stdin');
