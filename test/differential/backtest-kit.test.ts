@@ -31,22 +31,48 @@ interface Case {
   check?: (real: RunOutput) => void;
 }
 
+const ETH = { candles: 'ETH_BTC-1m.json', symbol: 'ETHBTC', from: '2018-01-20T06:00:00Z', to: '2018-01-30T04:00:00Z' };
+const hasPartials = (real: RunOutput): void => {
+  expect(real.results.some((r) => ((r.signal as { _partial?: unknown[] })._partial?.length ?? 0) > 1)).toBe(true);
+};
+
 const CASES: Case[] = [
-  {
-    file: 'sma-market.mjs',
-    candles: 'ETH_BTC-1m.json',
-    symbol: 'ETHBTC',
-    from: '2018-01-20T06:00:00Z',
-    to: '2018-01-30T04:00:00Z',
-    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'],
-  },
+  { file: 'sma-market.mjs', ...ETH, expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'] },
   {
     file: 'scheduled-entries.mjs',
-    candles: 'ETH_BTC-1m.json',
-    symbol: 'ETHBTC',
-    from: '2018-01-20T06:00:00Z',
-    to: '2018-01-30T04:00:00Z',
+    ...ETH,
     expect: ['cancelled:timeout', 'cancelled:price_reject', 'closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'],
+  },
+  // Infinity lifetime: only the end of the frame expires a position.
+  { file: 'infinite-lifetime.mjs', ...ETH, expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'position:long', 'position:short'] },
+  { file: 'partial-closes.mjs', ...ETH, expect: ['closed:take_profit', 'closed:stop_loss', 'position:long', 'position:short'], check: hasPartials },
+  {
+    file: 'trailing-breakeven.mjs',
+    ...ETH,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'position:long', 'position:short'],
+    check: (real) => {
+      const signals = real.results.map((r) => r.signal as { _trailingPriceStopLoss?: number; _trailingPriceTakeProfit?: number });
+      expect(signals.some((s) => s._trailingPriceStopLoss !== undefined)).toBe(true);
+      expect(signals.some((s) => s._trailingPriceTakeProfit !== undefined)).toBe(true);
+    },
+  },
+  {
+    file: 'average-buy.mjs',
+    ...ETH,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'position:long'],
+    check: (real) => expect(real.results.some((r) => ((r.signal as { _entry: unknown[] })._entry.length ?? 0) > 2)).toBe(true),
+  },
+  {
+    file: 'risk-rejection.mjs',
+    ...ETH,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'position:long'],
+    check: (real) => expect((real.probe as { rejections: number }).rejections).toBeGreaterThan(0),
+  },
+  {
+    file: 'session-state-memory.mjs',
+    ...ETH,
+    expect: ['closed:closed', 'cancelled:user', 'closed:take_profit', 'closed:stop_loss', 'position:long', 'position:short'],
+    check: (real) => expect((real.probe as { memoryReads: number }).memoryReads).toBeGreaterThan(0),
   },
 ];
 
@@ -75,6 +101,7 @@ describe.skipIf(!existsSync(KIT) || !existsSync(CANDLES))('backtest-kit strategy
       for (const o of c.expect) expect([...seen], `backtest-kit's run should contain ${o}`).toContain(o);
       c.check?.(real);
       expect(differences(real, ours)).toEqual([]);
+      expect(ours.probe).toEqual(real.probe);
     });
   }
 });

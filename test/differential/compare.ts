@@ -5,6 +5,8 @@
 export interface RunOutput {
   ms: number;
   results: Array<Record<string, unknown>>;
+  /** What the strategy module's `probe()` export reports at the end (its own counters), if it has one. */
+  probe?: unknown;
 }
 
 export interface Normalized {

@@ -43,4 +43,5 @@ await runBacktestKitJob({
   },
 });
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ ms, results }, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v))}\n`);
+const probe = typeof module.namespace.probe === 'function' ? (module.namespace.probe as () => unknown)() : null;
+process.stdout.write(`${JSON.stringify({ ms, results, probe }, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v))}\n`);

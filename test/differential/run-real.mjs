@@ -101,5 +101,6 @@ for await (const event of Backtest.run(symbol, { strategyName, exchangeName: 'di
   if (event?.action === 'closed' || event?.action === 'cancelled') results.push(event);
 }
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ ms, results }, (_k, v) => (v === Infinity ? 'Infinity' : v))}\n`);
-process.exit(0);
+const probe = typeof mod.probe === 'function' ? mod.probe() : null;
+// backtest-kit keeps timers alive; exit once the (piped, asynchronous) output is flushed.
+process.stdout.write(`${JSON.stringify({ ms, results, probe }, (_k, v) => (v === Infinity ? 'Infinity' : v))}\n`, () => process.exit(0));

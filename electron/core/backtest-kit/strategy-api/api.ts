@@ -266,13 +266,36 @@ function currentSignalId(r: BacktestRun, fn: string, detail: string): string {
 }
 
 type Dispatch = unknown | ((value: unknown) => unknown);
+
+function requireEnabled(r: BacktestRun, adapter: 'state' | 'memory'): void {
+  if (!r.enabled.has(adapter)) throw new Error(`${adapter === 'state' ? 'StateAdapter' : 'MemoryAdapter'} is not enabled. Call enable() first.`);
+}
+
+/** `State.enable()` / `Memory.enable()`: backtest-kit's switches for signal state and memory. */
+function adapterSwitch(adapter: 'state' | 'memory'): { enable(): () => void; disable(): void } {
+  const set = (on: boolean): void => {
+    const r = activeRun();
+    const target = r ? r.enabled : (collector ?? loose).enabled;
+    if (on) target.add(adapter);
+    else target.delete(adapter);
+  };
+  return {
+    enable: () => {
+      set(true);
+      return () => set(false);
+    },
+    disable: () => set(false),
+  };
+}
 export async function getSignalState(symbol: string, dto: { bucketName: string; initialValue: unknown }): Promise<unknown> {
   const r = committing('getSignalState', symbol);
+  requireEnabled(r, 'state');
   const key = `${currentSignalId(r, 'getSignalState', `bucketName=${dto.bucketName}`)}\u0000${dto.bucketName}`;
   return r.signalState.has(key) ? r.signalState.get(key) : dto.initialValue;
 }
 export async function setSignalState(symbol: string, dispatch: Dispatch, dto: { bucketName: string; initialValue: unknown }): Promise<unknown> {
   const r = committing('setSignalState', symbol);
+  requireEnabled(r, 'state');
   const key = `${currentSignalId(r, 'setSignalState', `bucketName=${dto.bucketName}`)}\u0000${dto.bucketName}`;
   const prev = r.signalState.has(key) ? r.signalState.get(key) : dto.initialValue;
   const next = typeof dispatch === 'function' ? await (dispatch as (v: unknown) => unknown)(prev) : dispatch;
@@ -284,6 +307,7 @@ export function createSignalState(params: { bucketName: string; initialValue: un
 }
 
 function memoryBucket(r: BacktestRun, fn: string, bucketName: string, memoryId?: string): Map<string, { value: unknown; description: string }> {
+  requireEnabled(r, 'memory');
   const key = `${currentSignalId(r, fn, memoryId ? `memoryId=${memoryId}` : `bucketName=${bucketName}`)}\u0000${bucketName}`;
   let bucket = r.memory.get(key);
   if (!bucket) r.memory.set(key, (bucket = new Map()));
@@ -369,6 +393,8 @@ function unsupportedObject(name: string, allowed: Record<string, unknown> = {}):
 }
 
 export const Backtest = unsupportedObject('Backtest', ignoredRun);
+export const State = unsupportedObject('State', adapterSwitch('state'));
+export const Memory = unsupportedObject('Memory', adapterSwitch('memory'));
 export const Live = unsupportedObject('Live', ignoredRun);
 
 const IMPLEMENTED: Record<string, unknown> = {
@@ -433,6 +459,8 @@ const IMPLEMENTED: Record<string, unknown> = {
     listenBreakevenAvailable,
     Backtest,
     Live,
+    State,
+    Memory,
 };
 
 /** The names our `backtest-kit` implements (Backtest and Live only as far as a module's own run call goes). */

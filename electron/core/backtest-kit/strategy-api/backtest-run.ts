@@ -87,6 +87,8 @@ export class BacktestRun {
   private readonly partialLevels = new Map<string, PartialLevels>();
   private readonly breakevenReached = new Set<string>();
   private readonly listeners: Listener[];
+  /** State / Memory adapters switched on (by the module, or during the run). */
+  readonly enabled: Set<'state' | 'memory'>;
   private readonly strategyMs: number;
   private readonly avgCount: number;
 
@@ -102,6 +104,7 @@ export class BacktestRun {
     this.symbol = options.symbol;
     this.feed = options.feed;
     this.listeners = [...options.registrations.listeners];
+    this.enabled = new Set(options.registrations.enabled);
     const minutes = INTERVAL_MINUTES[strategy.interval ?? '1m'];
     if (!minutes) throw new Error(`strategy ${strategy.strategyName}: unknown interval "${strategy.interval}"`);
     this.strategyMs = minutes * MINUTE_MS;

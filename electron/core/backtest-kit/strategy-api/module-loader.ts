@@ -65,6 +65,8 @@ export interface LoadedBacktestKitModule {
   params?: Record<string, unknown>;
   /** The defaults of `params` as the file declares them. */
   defaults: Record<string, unknown>;
+  /** The module's exports. */
+  namespace: Record<string, unknown>;
 }
 
 const loaded = new Map<string, LoadedBacktestKitModule>();
@@ -87,7 +89,7 @@ export function loadBacktestKitModule(file: string, importer: ModuleImporter): P
     const mod = (await collectRegistrations(registrations, () => importer(url))) as Record<string, unknown>;
     const exported = (mod.params ?? (mod.default as Record<string, unknown> | undefined)?.params) as unknown;
     const params = exported && typeof exported === 'object' && !Array.isArray(exported) ? (exported as Record<string, unknown>) : undefined;
-    const entry: LoadedBacktestKitModule = { file, registrations, params, defaults: params ? structuredClone(params) : {} };
+    const entry: LoadedBacktestKitModule = { file, registrations, params, defaults: params ? structuredClone(params) : {}, namespace: mod };
     if (registrations.strategies.size === 0) throw new Error(`${file}: imports backtest-kit but registers no strategy (addStrategySchema)`);
     loaded.set(url, entry);
     return entry;

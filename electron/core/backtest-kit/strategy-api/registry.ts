@@ -96,6 +96,8 @@ export class Registrations {
   readonly sizings = new Map<string, SizingSchema>();
   readonly configChanges: Array<Partial<GlobalConfig>> = [];
   readonly listeners: Listener[] = [];
+  /** Adapters the module switched on (`State.enable()`, `Memory.enable()`); backtest-kit refuses their functions otherwise. */
+  readonly enabled = new Set<'state' | 'memory'>();
 }
 
 function requireName(schema: unknown, key: string, fn: string): string {
