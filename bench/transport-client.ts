@@ -4,33 +4,38 @@ import { WsBackend, type WebSocketLike } from '../shared/contract/ws-client';
 
 /**
  * The benchmark's client, in its own process like a real renderer: connects with the app's
- * WebSocket Backend, records emit → receipt latency per event and reports when the host says done.
+ * WebSocket Backend and records emit → receipt latency per event. A `bench:step` log line closes a
+ * step (one offered rate): the client prints that step's count and latencies and starts the next.
  */
 const url = process.argv[2]!;
-const latencies: number[] = [];
-const seqs = new Set<number>();
-let firstAt = 0;
-let lastAt = 0;
+/** The host's token: a client that is not the host's own page signs in with `Authorization: Bearer`. */
+const token = process.argv[3];
+let latencies: number[] = [];
+let received = 0;
 const now = (): number => performance.timeOrigin + performance.now();
 
-const backend = new WsBackend({ url, createSocket: (u) => new WebSocket(u) as unknown as WebSocketLike });
+const backend = new WsBackend({ url, token, createSocket: (u, init) => new WebSocket(u, init) as unknown as WebSocketLike });
 backend.onTransportState((s) => {
   if (s.kind === 'connected') process.stdout.write('READY\n');
+  else process.stdout.write(`${JSON.stringify({ transport: s.kind })}\n`);
 });
 backend.onBatch((events: EventEnvelope[]) => {
   const at = now();
   for (const e of events) {
-    if (e.event === 'log.line' && e.payload.message === 'bench:end') {
-      process.stdout.write(`${JSON.stringify({ received: seqs.size, latencies, firstAt, lastAt })}\n`);
-      backend.close();
-      setTimeout(() => process.exit(0), 50);
-      return;
+    if (e.event === 'log.line' && e.payload.message.startsWith('bench:')) {
+      process.stdout.write(`${JSON.stringify({ step: e.payload.message, received, latencies })}\n`);
+      received = 0;
+      latencies = [];
+      if (e.payload.message === 'bench:end') {
+        backend.close();
+        setTimeout(() => process.exit(0), 50);
+        return;
+      }
+      continue;
     }
     if (e.event !== 'notification') continue;
-    seqs.add(e.seq);
+    received++;
     const sentAt = e.payload.data?.sentAt;
     if (typeof sentAt === 'number') latencies.push(at - sentAt);
-    firstAt ||= at;
-    lastAt = at;
   }
 });

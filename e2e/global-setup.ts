@@ -37,9 +37,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   const host = await startHost({ root, mongoUri, dataDir: join(work, 'app-data'), logFile: join(logDir, 'e2e-host.log'), exchangeApiUrl: exchange.match[1] });
 
-  process.env.E2E_APP_URL = host.url;
+  // The page's address and the host's token: each test's fresh browser signs in with it (support/app.ts).
+  process.env.E2E_APP_URL = host.base;
+  process.env.E2E_APP_TOKEN = host.token;
   process.env.E2E_MONGO_URI = mongoUri;
-  console.log(`e2e: app ${host.url}, database ${external ? 'external MongoDB' : `${db!.description} (${mongoUri})`}`);
+  console.log(`e2e: app ${host.base}, database ${external ? 'external MongoDB' : `${db!.description} (${mongoUri})`}`);
 
   return async () => {
     await host.stop();

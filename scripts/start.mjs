@@ -2,10 +2,12 @@
 /**
  * `npm start [-- --headless] [-- host options]`: builds what is missing or stale, then launches
  * Electron when its binary is present (fetching it first with electron's own installer when it
- * is missing), otherwise the headless host, which prints `Backtest Monitor UI: http://127.0.0.1:<port>/`.
+ * is missing), otherwise the headless host, which prints `Backtest Monitor UI: http://127.0.0.1:<port>/?code=<one-time code>`:
+ * opening that address signs one browser in (the code becomes an HttpOnly session cookie and works
+ * once; see docs/security.md).
  *
  * Environment: BACKTEST_MONITOR_HEADLESS=1 forces the headless host; BACKTEST_MONITOR_NO_ELECTRON_INSTALL=1
- * skips the installer attempt. Host options (--port, --host, --token) are passed through.
+ * skips the installer attempt. Host options (--port, --host, --token, --allowed-host) are passed through.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,14 +52,24 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
 }
 
 export interface RunningHost {
+  /** The address the host printed: it signs one browser in, once (later visits need the cookie). */
   url: string;
+  /** The page's address without a code. */
+  base: string;
+  /** The host's fixed token, for signing in more browsers (`signInWithToken`) and for scripts. */
+  token: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** The built headless host (out/main/server.js) on a free port, using only `mongoUri` as its database. */
+/**
+ * The built headless host (out/main/server.js) on a free port, using only `mongoUri` as its database.
+ * It runs with a fixed token, as an operator would give with --token, so every test's fresh browser
+ * can sign in through the host's sign-in form; the printed one-time address works too (once).
+ */
 export async function startHost(options: { root: string; mongoUri: string; dataDir: string; logFile: string; exchangeApiUrl?: string }): Promise<RunningHost> {
   const port = await freePort();
+  const token = randomBytes(24).toString('base64url');
   const { child, match } = await startProcess(
     process.execPath,
     [join(options.root, 'out', 'main', 'server.js'), '--port', String(port), '--static', join(options.root, 'out', 'renderer')],
@@ -69,12 +80,13 @@ export async function startHost(options: { root: string; mongoUri: string; dataD
         CC_MONGO_CONNECTION_STRING: options.mongoUri,
         BACKTEST_MONITOR_DB: 'env',
         BACKTEST_MONITOR_DATA_DIR: options.dataDir,
+        BACKTEST_MONITOR_TOKEN: token,
         ...(options.exchangeApiUrl ? { BACKTEST_MONITOR_EXCHANGE_API_URL: options.exchangeApiUrl } : {}),
       },
-      ready: /Backtest Monitor UI: (http\S+)/,
+      ready: /Backtest Monitor UI: ((http\S+\/)\?code=\S+)/,
       logFile: options.logFile,
       timeoutMs: 120_000,
     },
   );
-  return { url: match[1]!, child, stop: () => stopProcess(child) };
+  return { url: match[1]!, base: match[2]!, token, child, stop: () => stopProcess(child) };
 }

@@ -8,9 +8,11 @@ import { buildCoreParts } from '../core/app/core-parts';
 import { startHost } from './ws-host';
 
 /**
- * The headless host: `node out/main/server.js [--port N] [--host ADDR] [--token T] [--static DIR]`.
- * Environment: BACKTEST_MONITOR_PORT, BACKTEST_MONITOR_HOST, BACKTEST_MONITOR_TOKEN, plus the
- * core's (CC_MONGO_CONNECTION_STRING, BACKTEST_MONITOR_DATA_DIR, BACKTEST_MONITOR_DB).
+ * The headless host: `node out/main/server.js [--port N] [--host ADDR] [--token T] [--allowed-host NAME]… [--static DIR]`.
+ * Environment: BACKTEST_MONITOR_PORT, BACKTEST_MONITOR_HOST, BACKTEST_MONITOR_TOKEN,
+ * BACKTEST_MONITOR_ALLOWED_HOSTS (comma-separated), plus the core's (CC_MONGO_CONNECTION_STRING,
+ * BACKTEST_MONITOR_DATA_DIR, BACKTEST_MONITOR_DB). It prints the page's address with a one-time
+ * sign-in code; see docs/security.md.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,9 +20,11 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       token: { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
       static: { type: 'string' },
     },
   });
+  const allowedHosts = [...(values['allowed-host'] ?? []), ...(process.env.BACKTEST_MONITOR_ALLOWED_HOSTS ?? '').split(',')].map((h) => h.trim()).filter(Boolean);
   const port = Number(values.port ?? process.env.BACKTEST_MONITOR_PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
   const here = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
       port,
       host: values.host ?? process.env.BACKTEST_MONITOR_HOST ?? '127.0.0.1',
       token: values.token ?? process.env.BACKTEST_MONITOR_TOKEN,
+      allowedHosts,
       staticDir,
       log: (level, message) => core.log.write(level, message, 'host'),
     });
@@ -43,9 +48,9 @@ async function main(): Promise<void> {
     await core.shutdown();
     throw error;
   }
-  const shown = host.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1');
-  const tokenQuery = values.token ?? process.env.BACKTEST_MONITOR_TOKEN ? '?token=<your token>' : '';
-  console.log(`Backtest Monitor UI: ${shown}${tokenQuery}`);
+  // The code signs one browser in once (it becomes an HttpOnly cookie); with --token, the sign-in page also takes the token.
+  const shown = host.loginUrl().replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1');
+  console.log(`Backtest Monitor UI: ${shown}`);
   console.log(`Database: ${core.databaseStatus().label}${core.databaseStatus().hint ? ` — ${core.databaseStatus().hint}` : ''}`);
 
   let stopping = false;

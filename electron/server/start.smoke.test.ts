@@ -20,7 +20,7 @@ describe('npm start (smoke)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts, serves the UI and /health with its database, and stops cleanly on SIGTERM', async () => {
+  it('starts, prints a sign-in address, serves the UI and /health with its database, and stops cleanly on SIGTERM', async () => {
     const uri = freshDatabaseUri('start_smoke');
     // With an Electron binary on this machine `npm start` opens a window; the smoke test wants the host.
     const extra = electronInstalled() ? ['--', '--headless'] : [];
@@ -42,18 +42,23 @@ describe('npm start (smoke)', () => {
 
     const deadline = Date.now() + 150_000;
     let match: RegExpMatchArray | null = null;
-    while (!(match = output.match(/Backtest Monitor UI: (http:\/\/127\.0\.0\.1:\d+\/)/)) && Date.now() < deadline && child.exitCode === null) {
+    while (!(match = output.match(/Backtest Monitor UI: (http:\/\/127\.0\.0\.1:\d+\/)\?code=([\w-]+)/)) && Date.now() < deadline && child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(match, output).not.toBeNull();
     const base = match![1]!;
 
-    const page = await fetch(base);
+    // The printed address signs this client in once: its code becomes the session cookie.
+    const signIn = await fetch(`${base}?code=${match![2]}`, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await fetch(base, { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await page.text()).toMatch(/<div id="root">|<script/);
 
-    const health = (await (await fetch(new URL('/health', base))).json()) as { status: string; database: { source: string; status: string; label: string } };
+    expect(await (await fetch(new URL('/health', base))).json()).toEqual({ status: 'ok' });
+    const health = (await (await fetch(new URL('/health', base), { headers: { cookie } })).json()) as { status: string; database: { source: string; status: string; label: string } };
     expect(health.status).toBe('ok');
     expect(health.database).toMatchObject({ source: 'env', status: 'connected' });
     expect(health.database.label).toMatch(/CC_MONGO_CONNECTION_STRING/);

@@ -15,9 +15,12 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** Same policy as the Electron window, plus the host's own WebSocket. */
-export function contentSecurityPolicy(hostHeader: string | undefined): string {
-  const ws = hostHeader ? ` ws://${hostHeader} wss://${hostHeader}` : '';
+/**
+ * Same policy as the Electron window, plus the host's own WebSocket on the addresses it serves.
+ * Built once from the host's configuration: a request header never reaches it.
+ */
+export function contentSecurityPolicy(servedHosts: Iterable<string>): string {
+  const ws = [...servedHosts].filter((h) => /^[a-z0-9.\-:[\]]+$/i.test(h)).map((h) => ` ws://${h}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -36,7 +39,7 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
  * Serves the built renderer. Paths are resolved inside `root` only; unknown paths without an
  * extension get index.html (client-side routes).
  */
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, csp: string): void {
   const base = resolve(root);
   const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   let file = resolve(join(base, normalize(pathname)));
@@ -57,10 +60,11 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
   }
   res.writeHead(200, {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': contentSecurityPolicy(req.headers.host),
+    'content-security-policy': csp,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
-    'cache-control': file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable',
+    // The page is only served to a signed-in browser: no shared cache may keep it.
+    'cache-control': file.endsWith('index.html') ? 'no-cache, private' : 'private, max-age=31536000, immutable',
   });
   createReadStream(file).pipe(res);
 }

@@ -10,10 +10,11 @@ import { CLOSE_CODES, type ServerMessage } from '../../shared/contract/ws-protoc
 import { createAppCore, type AppCore } from '../core/app/app-core';
 import { startHost, type RunningHost } from './ws-host';
 
-const createSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike;
+const createSocket = (url: string, init?: { headers: Record<string, string> }): WebSocketLike => new WebSocket(url, init) as unknown as WebSocketLike;
+const bearer = (host: { token: string }): { headers: Record<string, string> } => ({ headers: { authorization: `Bearer ${host.token}` } });
 
-function rawClient(url: string): Promise<{ ws: WebSocket; messages: ServerMessage[]; next(pred: (m: ServerMessage) => boolean): Promise<ServerMessage> }> {
-  const ws = new WebSocket(url);
+function rawClient(url: string, init: { headers: Record<string, string> }): Promise<{ ws: WebSocket; messages: ServerMessage[]; next(pred: (m: ServerMessage) => boolean): Promise<ServerMessage> }> {
+  const ws = new WebSocket(url, init);
   const messages: ServerMessage[] = [];
   const waiters: Array<{ pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }> = [];
   ws.on('message', (data) => {
@@ -65,7 +66,7 @@ describe('headless WebSocket host', () => {
   });
 
   it('answers invokes through the WebSocket Backend, with field-named validation errors', async () => {
-    const backend = new WsBackend({ url: host.url, createSocket });
+    const backend = new WsBackend({ url: host.url, token: host.token, createSocket });
     try {
       const settings = await backend.invoke('settings.get');
       expect(settings).toMatchObject({ ok: true, data: { theme: 'dark' } });
@@ -78,7 +79,7 @@ describe('headless WebSocket host', () => {
   });
 
   it('survives invalid JSON and an unknown channel on the same connection', async () => {
-    const client = await rawClient(wsUrl());
+    const client = await rawClient(wsUrl(), bearer(host));
     client.ws.send('{"type": "invoke", "id": 1,');
     const error = await client.next((m) => m.type === 'error');
     expect(error).toMatchObject({ type: 'error', code: 'invalid_payload' });
@@ -92,18 +93,18 @@ describe('headless WebSocket host', () => {
   });
 
   it('closes only the connection that sends an oversized message', async () => {
-    const client = await rawClient(wsUrl());
+    const client = await rawClient(wsUrl(), bearer(host));
     const done = closed(client.ws);
     client.ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'settings.get', payload: { pad: 'x'.repeat(100 * 1024) } }));
     expect((await done).code).toBe(CLOSE_CODES.tooBig);
-    const other = await rawClient(wsUrl());
+    const other = await rawClient(wsUrl(), bearer(host));
     other.ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'database.status' }));
     expect(await other.next((m) => m.type === 'result')).toMatchObject({ result: { ok: true, data: { source: 'none' } } });
     other.ws.close();
   });
 
   it('reports status and database on /health', async () => {
-    const res = await fetch(new URL('/health', host.url));
+    const res = await fetch(new URL('/health', host.url), bearer(host));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; database: { source: string; hint?: string } };
     expect(body.status).toBe('ok');
@@ -113,12 +114,12 @@ describe('headless WebSocket host', () => {
 
   it('resumes a reconnecting client from its last sequence number without loss or repeats', async () => {
     const made: WebSocket[] = [];
-    const tracked = (url: string): WebSocketLike => {
-      const ws = new WebSocket(url);
+    const tracked = (url: string, init?: { headers: Record<string, string> }): WebSocketLike => {
+      const ws = new WebSocket(url, init);
       made.push(ws);
       return ws as unknown as WebSocketLike;
     };
-    const backend = new WsBackend({ url: host.url, createSocket: tracked, maxBackoffMs: 100 });
+    const backend = new WsBackend({ url: host.url, token: host.token, createSocket: tracked, maxBackoffMs: 100 });
     const seen: EventEnvelope[] = [];
     const counts = (): number[] => seen.flatMap((e) => (e.event === 'notifications.unread' ? [e.payload.count] : []));
     const states: TransportState[] = [];
@@ -147,7 +148,7 @@ describe('headless WebSocket host', () => {
   it('drops a client that does not read, with a reason, and keeps serving others', async () => {
     const slowHost = await startHost(core, { maxBufferedBytes: 64 * 1024, batchIntervalMs: 5 });
     try {
-      const slow = await rawClient(`${slowHost.url.replace('http', 'ws')}ws`);
+      const slow = await rawClient(`${slowHost.url.replace('http', 'ws')}ws`, bearer(slowHost));
       const done = closed(slow.ws);
       // Stop reading: the kernel buffers fill, then ws's own buffer grows past the limit.
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -162,7 +163,7 @@ describe('headless WebSocket host', () => {
       const { code, reason } = await done;
       expect(code).toBe(CLOSE_CODES.slowClient);
       expect(reason).toMatch(/slow client/);
-      const fresh = await rawClient(`${slowHost.url.replace('http', 'ws')}ws`);
+      const fresh = await rawClient(`${slowHost.url.replace('http', 'ws')}ws`, bearer(slowHost));
       expect(await fresh.next((m) => m.type === 'welcome')).toMatchObject({ type: 'welcome' });
       fresh.ws.close();
     } finally {
@@ -186,7 +187,7 @@ describe('headless host request limits', () => {
     };
     const host = await startHost(core, { maxInFlight: 4 });
     try {
-      const client = await rawClient(`${host.url.replace('http', 'ws')}ws`);
+      const client = await rawClient(`${host.url.replace('http', 'ws')}ws`, bearer(host));
       for (let id = 1; id <= 6; id++) client.ws.send(JSON.stringify({ type: 'invoke', id, channel: 'settings.get' }));
       expect(await client.next((m) => m.type === 'result' && m.id === 5)).toMatchObject({ result: { ok: false, error: { code: 'unavailable' } } });
       release();
@@ -219,13 +220,17 @@ describe('headless host beyond loopback', () => {
     const host = await startHost(core, { host: '0.0.0.0', token: 's3cret-token' });
     try {
       const base = `ws://127.0.0.1:${host.port}/ws`;
-      for (const query of ['', '?token=wrong-token!']) {
-        const ws = new WebSocket(base + query);
+      for (const headers of [{}, { authorization: 'Bearer wrong-token!' }, { authorization: 's3cret-token' }]) {
+        const ws = new WebSocket(base, { headers });
         ws.on('error', () => undefined); // ws reports the refused handshake as an error too
         const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
         expect(status).toBe(401);
       }
-      const ok = await rawClient(`${base}?token=s3cret-token`);
+      // The token travels in a header: one in the query string is not a credential.
+      const inQuery = new WebSocket(`${base}?token=s3cret-token`);
+      inQuery.on('error', () => undefined);
+      expect(await new Promise<number>((resolve) => inQuery.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)))).toBe(401);
+      const ok = await rawClient(base, { headers: { authorization: 'Bearer s3cret-token' } });
       expect(await ok.next((m) => m.type === 'welcome')).toMatchObject({ type: 'welcome' });
       ok.ws.close();
     } finally {

@@ -25,6 +25,12 @@ export interface Backend {
    */
   onBatch(handler: (events: EventEnvelope[]) => void): () => void;
   onTransportState(handler: (state: TransportState) => void): () => void;
+  /**
+   * Hands a file's contents to the app for a following `candles.import` with
+   * `{kind: 'upload', uploadId, fileName}`: an authenticated streamed HTTP upload on the headless
+   * host, IPC in the desktop app. Never rejects.
+   */
+  upload(file: Blob, fileName: string): Promise<InvokeResult<{ uploadId: string }>>;
   close(): void;
 }
 

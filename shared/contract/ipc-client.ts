@@ -23,6 +23,19 @@ export class IpcBackend implements Backend {
     }
   }
 
+  /**
+   * In the desktop app the file's contents go to the main process over IPC (`uploads.put`), which
+   * stores them like the host's HTTP upload does.
+   */
+  async upload(file: Blob, fileName: string): Promise<InvokeResult<{ uploadId: string }>> {
+    try {
+      const text = await file.text();
+      return (await this.bridge.invoke('uploads.put', { fileName, text })) as InvokeResult<{ uploadId: string }>;
+    } catch (error) {
+      return fail('transport', error instanceof Error ? error.message : String(error));
+    }
+  }
+
   subscribe: Backend['subscribe'] = (event, handler) => this.hub.subscribe(event, handler);
   onBatch: Backend['onBatch'] = (handler) => this.hub.onBatch(handler);
   onTransportState(handler: (state: TransportState) => void): () => void {

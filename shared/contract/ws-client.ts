@@ -15,14 +15,24 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
-export type WebSocketFactory = (url: string) => WebSocketLike;
+/**
+ * Opens a socket. `init.headers` carries the token for non-browser clients (Node's `ws` takes
+ * `new WebSocket(url, init)`); a browser cannot set headers and signs in with its cookie instead.
+ */
+export type WebSocketFactory = (url: string, init?: { headers: Record<string, string> }) => WebSocketLike;
 
 export interface WsBackendOptions {
   /** Base URL of the host, e.g. "http://127.0.0.1:5173" or "ws://host:port"; the path is added. */
   url: string;
+  /**
+   * The host's secret, for clients that are not the host's own page (benchmarks, scripts): sent as
+   * `Authorization: Bearer`, never in a URL. The page itself has a session cookie and passes none.
+   */
   token?: string;
   /** Defaults to the global WebSocket (browsers). */
   createSocket?: WebSocketFactory;
+  /** Defaults to the global fetch; used by `upload`. */
+  fetch?: typeof fetch;
   /** How long an invoke waits for an answer (imports and downloads can be slow). */
   invokeTimeoutMs?: number;
   /** How long an invoke made while disconnected waits for the connection to come back. */
@@ -70,9 +80,12 @@ export class WsBackend implements Backend {
     return this.lastSeq;
   }
 
+  private authHeaders(): Record<string, string> {
+    return this.options.token ? { authorization: `Bearer ${this.options.token}` } : {};
+  }
+
   private socketUrl(): string {
     const url = new URL(WS_PATH, this.options.url.replace(/^http/, 'ws'));
-    if (this.options.token) url.searchParams.set('token', this.options.token);
     if (this.epoch !== undefined) {
       url.searchParams.set('epoch', this.epoch);
       url.searchParams.set('since', String(this.lastSeq));
@@ -84,7 +97,7 @@ export class WsBackend implements Backend {
     if (this.closed) return;
     let socket: WebSocketLike;
     try {
-      socket = this.createSocket(this.socketUrl());
+      socket = this.options.token ? this.createSocket(this.socketUrl(), { headers: this.authHeaders() }) : this.createSocket(this.socketUrl());
     } catch (error) {
       this.scheduleReconnect(error instanceof Error ? error.message : String(error));
       return;
@@ -97,7 +110,7 @@ export class WsBackend implements Backend {
       this.failPending(`connection closed${event.reason ? `: ${event.reason}` : ''}`);
       if (event.code === CLOSE_CODES.unauthorized) {
         this.closed = true;
-        this.hub.setState({ kind: 'closed', reason: event.reason || 'unauthorized: wrong or missing token' });
+        this.hub.setState({ kind: 'closed', reason: event.reason || 'not signed in: open the address the host printed' });
         return;
       }
       this.scheduleReconnect(event.reason || `closed with code ${event.code}`);
@@ -202,6 +215,33 @@ export class WsBackend implements Backend {
         resolve(fail('transport', error instanceof Error ? error.message : String(error)));
       }
     });
+  }
+
+  /**
+   * Streams a file to the host's `POST /upload` (same-origin, so the browser adds the session
+   * cookie); the answer's `uploadId` goes into `candles.import {source: {kind: 'upload'}}`.
+   */
+  async upload(file: Blob, fileName: string): Promise<InvokeResult<{ uploadId: string }>> {
+    const doFetch = this.options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
+    if (!doFetch) return fail('transport', 'no fetch implementation for uploads');
+    const url = new URL('/upload', this.options.url.replace(/^ws/, 'http'));
+    url.searchParams.set('name', fileName);
+    let response: Response;
+    try {
+      response = await doFetch(url, { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream', ...this.authHeaders() }, credentials: 'same-origin' });
+    } catch (error) {
+      return fail('transport', `the upload of ${fileName} did not reach the host: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    let body: { uploadId?: unknown; error?: { code?: unknown; message?: unknown } } = {};
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      /* the status says enough */
+    }
+    if (response.ok && typeof body.uploadId === 'string') return { ok: true, data: { uploadId: body.uploadId } };
+    const message = typeof body.error?.message === 'string' ? body.error.message : `the host answered ${response.status}`;
+    const code = response.status === 401 || response.status === 403 ? 'forbidden' : response.status === 413 ? 'invalid_payload' : 'unavailable';
+    return fail(code, `upload of ${fileName}: ${message}`);
   }
 
   subscribe: Backend['subscribe'] = (event, handler) => this.hub.subscribe(event, handler);

@@ -1,7 +1,11 @@
 import type { EventEnvelope } from './events';
 import type { ErrorCode, InvokeResult } from './result';
 
-/** WebSocket path of the headless host; query: `token`, `epoch` and `since` (resume point). */
+/**
+ * WebSocket path of the headless host; query: `epoch` and `since` (resume point). The handshake
+ * carries the session cookie (the page) or `Authorization: Bearer <token>` (other clients), never
+ * a secret in the URL.
+ */
 export const WS_PATH = '/ws';
 
 export type ClientMessage = { type: 'invoke'; id: number; channel: string; payload?: unknown };
@@ -30,6 +34,9 @@ export const CLOSE_CODES = {
   slowClient: 4008,
   unauthorized: 4401,
   shuttingDown: 1001,
-  /** ws's own code for a message over `maxPayload`. */
+  /** ws's own code for a message over `maxPayload` (MAX_MESSAGE_BYTES). */
   tooBig: 1009,
 } as const;
+
+/** The largest JSON message a client may send; file contents go through `POST /upload`. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;

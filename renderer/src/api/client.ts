@@ -27,6 +27,16 @@ export async function call<C extends InvokeChannel>(channel: C, ...payload: Requ
   throw new ContractFailure(result.error.code, result.error.message, result.error.issues);
 }
 
+/**
+ * Hands a picked file to the app (HTTP upload on the headless host, IPC in the desktop app) and
+ * returns the id a following `candles.import {kind: 'upload'}` names; throws like `call`.
+ */
+export async function upload(file: Blob, fileName: string): Promise<{ uploadId: string }> {
+  const result = await getBackend().upload(file, fileName);
+  if (result.ok) return result.data;
+  throw new ContractFailure(result.error.code, result.error.message, result.error.issues);
+}
+
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

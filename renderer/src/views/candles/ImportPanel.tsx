@@ -1,7 +1,8 @@
 import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS } from '../../../../shared/candles';
-import type { ResponseOf } from '../../../../shared/contract/channels';
-import { call, errorMessage } from '../../api/client';
+import { MAX_INLINE_FILE_CHARS, type RequestOf, type ResponseOf } from '../../../../shared/contract/channels';
+import { ContractFailure } from '../../../../shared/contract/result';
+import { call, errorMessage, upload } from '../../api/client';
 import { OperationProgress } from '../../components/states';
 import { formatDuration, formatInt, formatTime } from '../../lib/format';
 import { useCandleProgress } from '../../stores/candle-progress';
@@ -11,7 +12,16 @@ type ImportResult = ResponseOf<'candles.import'>;
 /** How many rejected rows the result lists; the count says how many more there are. */
 const SHOWN_ERRORS = 20;
 
-export function ImportResultView({ result }: { result: ImportResult }): ReactElement {
+/**
+ * An issue's location as the user knows the file: the core may name the stored copy
+ * (`<generated id>-name.json:candle 67`); the user picked `name.json`.
+ */
+export function userLocation(location: string, fileName: string | undefined): string {
+  if (!fileName) return location;
+  return location.replace(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[^:]*(?=:|$)/i, fileName);
+}
+
+export function ImportResultView({ result, fileName, skipInvalid }: { result: ImportResult; fileName?: string; skipInvalid?: boolean }): ReactElement {
   const shown = result.issues.slice(0, SHOWN_ERRORS);
   return (
     <div className={`result ${result.ok ? 'ok' : 'bad'}`} data-testid="import-result" data-ok={result.ok} role="status">
@@ -25,21 +35,42 @@ export function ImportResultView({ result }: { result: ImportResult }): ReactEle
         <ul>
           {shown.map((r) => (
             <li key={`${r.location}-${r.rule}`} className="mono">
-              {r.location}: {r.message}
+              {userLocation(r.location, fileName)}: {r.message}
             </li>
           ))}
           {result.issueCount > shown.length && <li>…and {formatInt(result.issueCount - shown.length)} more</li>}
         </ul>
       )}
-      {!result.ok && result.issueCount > 0 && <div className="dim">Fix the file, or tick “Skip invalid rows” to store the valid ones.</div>}
+      {!result.ok && result.issueCount > 0 && (
+        <div className="dim">
+          {skipInvalid
+            ? 'Invalid rows were skipped, but nothing could be stored: fix the problems listed above (a cut-off or unreadable file cannot be partly imported).'
+            : 'Fix the file, or tick “Skip invalid rows” to store the valid ones.'}
+        </div>
+      )}
     </div>
   );
 }
 
+type ImportSource = RequestOf<'candles.import'>['source'];
+
 /**
- * Import from a picked file (its content is sent through the contract, which works in the browser
- * and in Electron alike) or from a path on the machine that runs the core.
+ * A picked file's source for `candles.import`: uploaded first (streamed over HTTP to the headless
+ * host, IPC in the desktop app). A desktop build whose main process has no upload channel yet gets
+ * small files inline.
  */
+async function pickedFileSource(file: File): Promise<ImportSource> {
+  if (file.size === 0) throw new Error(`${file.name} is empty: choose a file with candles in it`);
+  try {
+    const { uploadId } = await upload(file, file.name);
+    return { kind: 'upload', uploadId, fileName: file.name };
+  } catch (error) {
+    if (!(error instanceof ContractFailure && error.code === 'unknown_channel') || file.size > MAX_INLINE_FILE_CHARS) throw error;
+    return { kind: 'content', fileName: file.name, text: await file.text() };
+  }
+}
+
+/** Import from a picked file (uploaded to the app first) or from a path in one of the host's import folders. */
 export function ImportPanel({ exchangeName, onImported }: { exchangeName: string; onImported(result: ImportResult): void }): ReactElement {
   const fileRef = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File>();
@@ -49,7 +80,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
   const [interval, setInterval] = useState('');
   const [skipInvalid, setSkipInvalid] = useState(false);
   const [phase, setPhase] = useState<'idle' | 'reading' | 'importing'>('idle');
-  const [result, setResult] = useState<ImportResult>();
+  const [result, setResult] = useState<{ out: ImportResult; fileName?: string; skipInvalid: boolean }>();
   const [error, setError] = useState<string>();
 
   const submit = async (e: FormEvent): Promise<void> => {
@@ -57,10 +88,10 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
     setError(undefined);
     setResult(undefined);
     try {
-      let source: { kind: 'path'; path: string } | { kind: 'content'; fileName: string; text: string };
+      let source: ImportSource;
       if (file) {
         setPhase('reading');
-        source = { kind: 'content', fileName: file.name, text: await file.text() };
+        source = await pickedFileSource(file);
       } else if (path.trim()) source = { kind: 'path', path: path.trim() };
       else throw new Error('choose a file or enter a path on the host');
       useCandleProgress.getState().clear('import');
@@ -72,7 +103,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
         interval: (interval || undefined) as (typeof INTERVALS)[number] | undefined,
         skipInvalid,
       });
-      setResult(out);
+      setResult({ out, fileName: file?.name, skipInvalid });
       onImported(out);
     } catch (err) {
       setError(errorMessage(err));
@@ -132,7 +163,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
         {busy && (
           <OperationProgress
             testId="import-progress"
-            label={phase === 'reading' ? `Reading ${file?.name ?? 'file'}…` : 'Validating and storing candles…'}
+            label={phase === 'reading' ? `Uploading ${file?.name ?? 'file'}…` : 'Validating and storing candles…'}
             fraction={phase === 'importing' ? progress?.fraction : undefined}
             detail={phase === 'importing' && progress ? `${formatInt(progress.count)} rows` : undefined}
           />
@@ -143,7 +174,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
           {error}
         </div>
       )}
-      {result && <ImportResultView result={result} />}
+      {result && <ImportResultView result={result.out} fileName={result.fileName} skipInvalid={result.skipInvalid} />}
     </form>
   );
 }
