@@ -32,6 +32,7 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
     show: false,
     backgroundColor: '#0f1216',
     title: 'Backtest Monitor',
+    icon: options.rendererIndexFile.replace(/index\.html$/, 'icon.png'), // from renderer/public (scripts/icons.mjs)
     webPreferences: { ...SECURE_WEB_PREFERENCES, devTools: options.devTools, preload: options.preloadFile },
   });
   win.once('ready-to-show', () => win.show());
