@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandleKey } from '../../../shared/candles';
 import type { CandleRange } from '../db/candle-db-service';
-import { columnsFromCandles, packColumns, unpackColumns, type CandleColumns } from './columnar';
+import { allocateColumns, appendCandle, packColumns, unpackColumns, type CandleColumns } from './columnar';
 
 /** What the cache needs from the candle store (CandleDbService satisfies it). */
 export interface CandleStore {
@@ -35,6 +35,8 @@ export interface CachedSeries {
 }
 
 const VERSION = 1;
+/** Candles per read while building a cache file. */
+const READ_BATCH = 50_000;
 
 /**
  * Local columnar cache of stored candles: a range is read from MongoDB once, written as packed
@@ -74,21 +76,54 @@ export class CandleCache {
     if (header && header.count === current.count && header.first === current.first && header.last === current.last) {
       return { file: paths.bin, length: header.count, hit: true };
     }
-    const candles = await this.store.findRange({ ...key, from, to });
-    const cols = columnsFromCandles(candles);
-    mkdirSync(this.dir, { recursive: true });
+    const cols = await this.readColumns(key, from, to, current.count);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`candle cache: cannot create ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
     // Body first, header last, each via rename: a crash leaves either the old pair or a header-less body.
     writeAtomic(paths.bin, packColumns(cols));
-    const fresh: CacheHeader = { version: VERSION, key, from, to, count: cols.length, first: candles[0]?.timestamp ?? null, last: candles.at(-1)?.timestamp ?? null };
+    const n = cols.length;
+    const fresh: CacheHeader = { version: VERSION, key, from, to, count: n, first: n > 0 ? cols.timestamp[0]! : null, last: n > 0 ? cols.timestamp[n - 1]! : null };
     writeAtomic(paths.header, Buffer.from(JSON.stringify(fresh)));
-    return { file: paths.bin, length: cols.length, hit: false };
+    return { file: paths.bin, length: n, hit: false };
+  }
+
+  /**
+   * Reads the range in pages of READ_BATCH candles straight into typed columns, so building the
+   * cache of a million candles never holds a million candle objects (the heap, and with it the
+   * process's memory, would stay that large long after).
+   */
+  private async readColumns(key: CandleKey, from: number, to: number, expected: number): Promise<CandleColumns> {
+    let cols = allocateColumns(Math.max(16, expected));
+    for (let cursor = from; ; ) {
+      const rows = await this.store.findRange({ ...key, from: cursor, to, limit: READ_BATCH });
+      for (const c of rows) cols = appendCandle(cols, c);
+      // A store that ignores the limit answers with the whole rest of the range at once.
+      if (rows.length < READ_BATCH) return cols;
+      cursor = rows.at(-1)!.timestamp + 1;
+    }
   }
 }
 
+/**
+ * Temp file then rename. A failure (a full disk, no permission) names the file and removes the
+ * half-written temp file, so neither a bare "ENOSPC" nor a stray `.tmp` is left behind.
+ */
 function writeAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The original error says what matters; the temp file name is in it.
+    }
+    throw new Error(`candle cache: cannot write ${path} (${bytes.byteLength} bytes, through ${tmp}): ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function readHeader(path: string): CacheHeader | null {

@@ -58,7 +58,7 @@ describe('run history after a restart', () => {
     const s = await first.start({ ...backtestRequest(), kind: 'paper', replaySpeed: 60 });
     await first.stop(s.runId);
     const before = new Map<string, RunDetail>([a, b, p, s].map((r) => [r.runId, first.get(r.runId)]));
-    expect(before.get(a.runId)!.stats.trades).toBeGreaterThan(5);
+    expect(before.get(a.runId)!.stats!.trades).toBeGreaterThan(5);
     await first.close();
 
     const second = await openApp();
