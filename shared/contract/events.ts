@@ -4,7 +4,7 @@ import { databaseStatusSchema } from './channels';
 import { botsChangedEvent } from './bots';
 
 /** The renderer's views, in navigation order. */
-export const VIEWS = ['Sessions', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings'] as const;
+export const VIEWS = ['Sessions', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings', 'Bots'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** Main → renderer events. Each carries one payload; the transports batch them every ~16–50 ms. */
