@@ -70,6 +70,7 @@ test('a bot in another process: its open position, status and notification appea
   await expect(notes.first()).toContainText('BOTUSDT: long position opened');
   await notes.first().getByRole('button').click();
   await expect(page.getByTestId('notification-data')).toContainText(/Take profit\s*102/);
+  await snap(app, 'bot-page-open');
 
   // While the page is open the bot closes the position: the page follows, no reload.
   const closed = await botWrites({ ...bot, step: 'close', 'signal-id': opened.signalId });

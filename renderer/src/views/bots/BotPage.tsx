@@ -37,12 +37,24 @@ function SummaryStats({ d }: { d: BotDetail }): ReactElement {
     ['Take profit', s.position ? formatPrice(s.position.priceTakeProfit) : '—'],
     ['Stop loss', s.position ? formatPrice(s.position.priceStopLoss) : '—'],
     ['Live PnL', pnl ? formatPercent(pnl.pnlPercentage) : '—', signClass(pnl?.pnlPercentage)],
-    ['Price', pnl ? `${formatPrice(pnl.priceClose)} (${pnl.interval} ${formatTime(pnl.candleTimestamp)})` : '—'],
+    [
+      'Price',
+      pnl ? (
+        <>
+          {formatPrice(pnl.priceClose)}
+          <div className="faint" style={{ fontSize: 11, fontWeight: 400 }}>
+            {pnl.interval} candle {formatTime(pnl.candleTimestamp)}
+          </div>
+        </>
+      ) : (
+        '—'
+      ),
+    ],
     ['Closed signals', formatInt(d.stats.closed)],
     ['Last write', s.lastActivity ? formatAgo(s.lastActivity) : '—'],
   ];
   return (
-    <div className="stats" data-testid="bot-summary">
+    <div className="stats" data-testid="bot-summary" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))' }}>
       {items.map(([k, v, cls]) => (
         <div className="stat" key={k}>
           <div className="k">{k}</div>

@@ -25,7 +25,7 @@ export function WatchBadge({ watch }: { watch?: BotWatch }): ReactElement | null
 export function BotStatePill({ bot }: { bot: Pick<BotSummary, 'state' | 'paused'> }): ReactElement {
   const cls = bot.state === 'open' ? 'running' : bot.state === 'scheduled' ? 'queued' : 'stopped';
   return (
-    <span style={{ display: 'inline-flex', gap: 6 }}>
+    <span style={{ display: 'inline-flex', flexWrap: 'wrap', gap: 6 }}>
       <span className={`status ${cls}`} data-testid="bot-state" data-state={bot.state}>
         {bot.state === 'open' ? 'position open' : bot.state}
       </span>
