@@ -98,7 +98,13 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
         {!loaded ? (
           <Loading label="Looking for bots in the database…" />
         ) : error && bots.length === 0 ? (
-          <ErrorState title="Cannot read the bots" error={error} onRetry={onRetry} />
+          <>
+            <ErrorState title="Cannot read the bots" error={error} onRetry={onRetry} />
+            <p className="dim" style={{ textAlign: 'center', margin: '0 0 18px' }}>
+              Bots are read from the database their @backtest-kit/mongo writes to: point the monitor at your bot’s{' '}
+              <span className="mono">CC_MONGO_CONNECTION_STRING</span> (Settings → Database).
+            </p>
+          </>
         ) : bots.length === 0 ? (
           <NoBots />
         ) : (
