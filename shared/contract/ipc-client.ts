@@ -1,7 +1,7 @@
 import type { Backend, BridgeApi, RequestArgs, TransportState } from './backend';
 import type { InvokeChannel, ResponseOf } from './channels';
 import { EventHub } from './event-hub';
-import { BRIDGE_KEY } from './names';
+import { BRIDGE_KEY, DESKTOP_UPLOAD_CHANNEL } from './names';
 import { fail, type InvokeResult } from './result';
 
 /** Backend over the Electron preload bridge (`window.backtestMonitor`). */
@@ -30,7 +30,7 @@ export class IpcBackend implements Backend {
   async upload(file: Blob, fileName: string): Promise<InvokeResult<{ uploadId: string }>> {
     try {
       const text = await file.text();
-      return (await this.bridge.invoke('uploads.put', { fileName, text })) as InvokeResult<{ uploadId: string }>;
+      return (await this.bridge.invoke(DESKTOP_UPLOAD_CHANNEL, { fileName, text })) as InvokeResult<{ uploadId: string }>;
     } catch (error) {
       return fail('transport', error instanceof Error ? error.message : String(error));
     }
