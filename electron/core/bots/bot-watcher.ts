@@ -151,9 +151,10 @@ export class BotWatcher {
     return collection === C.notification ? 'createDate' : 'updatedDate';
   }
 
-  private filter(cursor: PollCursor): RawDocument {
+  /** Documents from the look-back window on, or from a time on (`from`: the newest seen; its millisecond may hold more). */
+  private filter(cursor: PollCursor, from?: number): RawDocument {
     const field = this.field(cursor.collection);
-    const range = { [field]: { $gte: new Date(Math.max(0, cursor.since - LOOKBACK_MS)) } };
+    const range = { [field]: { $gte: new Date(Math.max(0, from ?? cursor.since - LOOKBACK_MS)) } };
     // notification-items has the index (backtest, createDate -1): name both so the server can use it.
     return cursor.collection === C.notification ? { backtest: { $in: [false, true] }, ...range } : range;
   }
@@ -195,21 +196,26 @@ export class BotWatcher {
   /** Reads one cursor's new documents and advances it. */
   private async read(cursor: PollCursor): Promise<RawDocument[]> {
     const field = this.field(cursor.collection);
-    const docs = await this.db
-      .collection<RawDocument>(cursor.collection)
-      .find(this.filter(cursor), { sort: { [field]: 1 }, limit: POLL_BATCH })
-      .toArray();
+    const find = (filter: RawDocument): Promise<RawDocument[]> =>
+      this.db.collection<RawDocument>(cursor.collection).find(filter, { sort: { [field]: 1 }, limit: POLL_BATCH }).toArray();
     const fresh: RawDocument[] = [];
-    for (const doc of docs) {
-      const t = millis(doc[field]);
-      if (t === undefined) continue;
-      // An upsert that changed a document again gives it a new updatedDate: report it again.
-      const id = `${String(doc._id)}@${millis(doc.updatedDate) ?? t}`;
-      if (cursor.seen.has(id)) continue;
-      cursor.seen.set(id, t);
-      fresh.push(doc);
-      if (t > cursor.since) cursor.since = t;
-    }
+    const take = (docs: RawDocument[]): void => {
+      for (const doc of docs) {
+        const t = millis(doc[field]);
+        if (t === undefined) continue;
+        // An upsert that changed a document again gives it a new updatedDate: report it again.
+        const id = `${String(doc._id)}@${millis(doc.updatedDate) ?? t}`;
+        if (cursor.seen.has(id)) continue;
+        cursor.seen.set(id, t);
+        fresh.push(doc);
+        if (t > cursor.since) cursor.since = t;
+      }
+    };
+    const window = await find(this.filter(cursor));
+    take(window);
+    // A busy writer can put more than a batch into the look-back window alone: then read on from
+    // the newest seen, or the same window would come back every poll and the cursor never move.
+    if (window.length === POLL_BATCH) take(await find(this.filter(cursor, cursor.since)));
     const horizon = cursor.since - LOOKBACK_MS;
     for (const [id, t] of cursor.seen) if (t < horizon) cursor.seen.delete(id);
     return fresh;

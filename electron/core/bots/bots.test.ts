@@ -223,4 +223,21 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
       await forced.close();
     }
   });
+
+  it('keeps up with a writer that puts more than a poll batch into the look-back window', async () => {
+    notifications.length = 0;
+    const now = Date.now();
+    const docs = Array.from({ length: 1_200 }, (_, i) => {
+      const payload = signalNotification(BOT, 'signal.info', { id: `burst-${i}`, position: 'long', priceOpen: 1 }, { at: now, currentPrice: 1, extra: { note: `burst ${i}` } });
+      // Two a millisecond, newer than anything seen so far, as a fast writer leaves them.
+      const at = new Date(now + 1_000 + Math.floor(i / 2));
+      return { backtest: false, notificationId: payload.id, payload, createDate: at, updatedDate: at, __v: 0 };
+    });
+    await bot.collection('notification-items').insertMany(docs);
+    const ids = new Set(docs.map((d) => String(d.notificationId)));
+    // Three polls' worth of batches at most; stuck on the first window it would stop at 500.
+    const all = () => (notifications.filter((n) => ids.has(n.notificationId)).length === ids.size ? true : undefined);
+    await until('all 1,200 notifications', all, 3_000).catch(() => undefined);
+    expect(notifications.filter((n) => ids.has(n.notificationId))).toHaveLength(1_200);
+  });
 });
