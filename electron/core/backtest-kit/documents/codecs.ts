@@ -19,7 +19,7 @@ import { LOG_PATHS, logLineFromDocument, logLineToDocument } from './log-entry';
 import { NOTIFICATION_PATHS, notificationFromDocument, notificationToDocument } from './notification';
 import type { MonitorFields, StoredDocument } from './schema';
 import { SIGNAL_ROW_PATHS, signalRowFromPayload, signalRowToPayload } from './signal-row';
-import { asRecord, type Fields } from './values';
+import { asRecord, defined, type Fields } from './values';
 
 type Key = Record<string, string | boolean>;
 type Where = string | number | boolean | ReadonlyArray<string | number | boolean>;
@@ -114,19 +114,28 @@ export const MEMORY_CODEC: DocumentCodec = {
   softRemove: { removed: true, 'payload.removed': true },
 };
 
+/** Payload fields signalRowToPayload can fill in from others when the row has none of its own. */
+const DERIVED = ['pnl', 'currentPrice'] as const;
+
 function signalRowCodec(subsystem: Subsystem, collection: CollectionDef, monitorIndexes: DocumentCodec['monitorIndexes']): DocumentCodec<SignalRow> {
   return {
     subsystem,
     collection,
     monitorIndexes,
     toDocument: (_key, row) => {
-      const payload = toStoredFieldNames(signalRowToPayload(row));
-      const set: Fields = { payload };
+      const mapped = signalRowToPayload(row);
+      const set: Fields = { payload: toStoredFieldNames(mapped) };
       // recent-items carries `when` (the row's tick time) beside the payload.
       if (collection === RECENT_ITEMS) set.when = row.updatedAt ?? row.closedAt ?? row.openedAt ?? row.scheduledAt ?? 0;
-      return { set, monitor: row.runId !== undefined ? { runId: row.runId } : {} };
+      // Fields filled in for backtest-kit (pnl from pnlPercent, currentPrice from priceClose) are not the row's own.
+      const derived = DERIVED.filter((field) => row[field] === undefined && mapped[field] !== undefined);
+      return { set, monitor: defined({ runId: row.runId, derived: derived.length > 0 ? derived : undefined }) };
     },
-    fromDocument: (doc) => signalRowFromPayload(payloadOf(doc), { backtest: doc.backtest === true, runId: doc.monitor?.runId }),
+    fromDocument: (doc) => {
+      const row = signalRowFromPayload(payloadOf(doc), { backtest: doc.backtest === true, runId: doc.monitor?.runId });
+      for (const field of doc.monitor?.derived ?? []) delete (row as Record<string, unknown>)[field];
+      return row;
+    },
     path: (field) => SIGNAL_ROW_PATHS[field] ?? `payload.${field}`,
     where(field, wanted) {
       return equality(this.path(field), wanted);

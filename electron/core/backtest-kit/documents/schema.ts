@@ -22,6 +22,8 @@ export interface MonitorFields {
   message?: string;
   level?: string;
   source?: string;
+  /** Payload fields the monitor filled in for backtest-kit that its own value did not hold. */
+  derived?: string[];
   /** What the migration found in a previous-layout document and could not map: kept, never dropped. */
   legacy?: Record<string, unknown>;
   migratedAt?: Date;

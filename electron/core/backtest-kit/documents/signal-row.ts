@@ -51,7 +51,7 @@ function pnlOf(row: SignalRow): Pnl | undefined {
 /** The payload backtest-kit reads for `row` (what `Storage` / `Recent` hand a bot). */
 export function signalRowToPayload(row: SignalRow): Fields {
   const kit = row.kit ?? {};
-  const scheduledAt = row.scheduledAt ?? row.openedAt;
+  const scheduledAt = row.scheduledAt;
   return defined({
     ...kit,
     id: row.signalId,
