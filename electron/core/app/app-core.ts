@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { DatabaseStatus, Settings } from '../../../shared/contract/channels';
 import { ContractFailure } from '../../../shared/contract/result';
@@ -66,6 +66,15 @@ export interface AppCore {
   shutdown(): Promise<void>;
 }
 
+/** The folder with its symlinks resolved when it exists (a link into the uploads folder is the uploads folder). */
+function realOrResolved(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 /** True when one folder is the other or lies inside it. */
 function overlaps(a: string, b: string): boolean {
   const inside = (child: string, parent: string): boolean => {
@@ -100,7 +109,7 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
   const strategiesDir = (): string | undefined => {
     const dir = config.strategiesDir ?? settings.raw.strategiesDir;
     if (!dir) return undefined;
-    if (overlaps(resolve(dir), resolve(config.uploadsDir))) {
+    if (overlaps(realOrResolved(dir), realOrResolved(config.uploadsDir))) {
       if (warnedClash !== dir) log.error(`the strategies folder ${dir} overlaps ${config.uploadsDir}, where clients' uploads are written; no strategies are loaded from it`, 'settings');
       warnedClash = dir;
       return undefined;

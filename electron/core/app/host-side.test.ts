@@ -198,3 +198,22 @@ describe('candle import and download honour the request signal', () => {
     uploads.close();
   });
 });
+
+describe('the strategies folder from the desktop dialog', () => {
+  it('is set by the core (never the contract), shown read-only, and refused when it is the uploads folder through a symlink', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bm-stratdir-'));
+    const core = await createAppCore({ config: { dataDir: join(root, 'data'), envConnectionString: undefined, probeLocalhost: false, embedded: false }, echoLog: false });
+    try {
+      const mine = join(root, 'my-strategies');
+      mkdirSync(mine);
+      core.setStrategiesDir(mine);
+      expect(unwrap(await core.dispatch('settings.get'))).toMatchObject({ strategiesDir: mine });
+      symlinkSync(core.config.uploadsDir, join(root, 'sneaky'));
+      core.setStrategiesDir(join(root, 'sneaky'));
+      expect((unwrap(await core.dispatch('settings.get')) as { strategiesDir?: string }).strategiesDir).toBeUndefined();
+    } finally {
+      await core.shutdown();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
