@@ -1,7 +1,6 @@
 import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS } from '../../../../shared/candles';
-import { MAX_INLINE_FILE_CHARS, type RequestOf, type ResponseOf } from '../../../../shared/contract/channels';
-import { ContractFailure } from '../../../../shared/contract/result';
+import type { RequestOf, ResponseOf } from '../../../../shared/contract/channels';
 import { call, errorMessage, upload } from '../../api/client';
 import { OperationProgress } from '../../components/states';
 import { formatDuration, formatInt, formatTime } from '../../lib/format';
@@ -54,20 +53,11 @@ export function ImportResultView({ result, fileName, skipInvalid }: { result: Im
 
 type ImportSource = RequestOf<'candles.import'>['source'];
 
-/**
- * A picked file's source for `candles.import`: uploaded first (streamed over HTTP to the headless
- * host, IPC in the desktop app). A desktop build whose main process has no upload channel yet gets
- * small files inline.
- */
+/** A picked file's source for `candles.import`: uploaded first (streamed over HTTP to the headless host, IPC in the desktop app). */
 async function pickedFileSource(file: File): Promise<ImportSource> {
   if (file.size === 0) throw new Error(`${file.name} is empty: choose a file with candles in it`);
-  try {
-    const { uploadId } = await upload(file, file.name);
-    return { kind: 'upload', uploadId, fileName: file.name };
-  } catch (error) {
-    if (!(error instanceof ContractFailure && error.code === 'unknown_channel') || file.size > MAX_INLINE_FILE_CHARS) throw error;
-    return { kind: 'content', fileName: file.name, text: await file.text() };
-  }
+  const { uploadId } = await upload(file, file.name);
+  return { kind: 'upload', uploadId, fileName: file.name };
 }
 
 /** Import from a picked file (uploaded to the app first) or from a path in one of the host's import folders. */
