@@ -20,6 +20,16 @@ describe('format', () => {
     expect(fromUtcInput('')).toBeUndefined();
   });
 
+  it('reads date-time fields as 24-hour UTC text and refuses impossible dates', () => {
+    expect(toUtcInput(Date.UTC(2018, 0, 20, 16, 5))).toBe('2018-01-20 16:05');
+    expect(fromUtcInput('2018-01-20 16:05')).toBe(Date.UTC(2018, 0, 20, 16, 5));
+    expect(fromUtcInput('2018-01-20T16:05')).toBe(Date.UTC(2018, 0, 20, 16, 5));
+    expect(fromUtcInput('2018-01-20')).toBe(Date.UTC(2018, 0, 20));
+    expect(fromUtcInput('2018-02-31 00:00')).toBeUndefined();
+    expect(fromUtcInput('2018-01-20 24:00')).toBeUndefined();
+    expect(fromUtcInput('01/20/2018 4:05 PM')).toBeUndefined();
+  });
+
   it('formats durations for ETAs', () => {
     expect(formatDuration(42_000)).toBe('42s');
     expect(formatDuration(125_000)).toBe('2m 05s');

@@ -78,14 +78,27 @@ export function formatAgo(ms: number, now = Date.now()): string {
   return `${formatDuration(diff)} ago`;
 }
 
-/** `<input type="datetime-local">` value in UTC for a timestamp, and back. */
+/**
+ * Date-time fields are plain text in 24-hour UTC ("2018-01-31 23:59"): the browser's
+ * datetime-local picker shows the user's locale (12-hour in the US) on fields labelled UTC.
+ */
+export const UTC_INPUT_PLACEHOLDER = 'YYYY-MM-DD HH:mm';
+
 export function toUtcInput(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16);
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+/** Accepts "YYYY-MM-DD HH:mm", with a "T" instead of the space, optional seconds, or a bare date (00:00). */
 export function fromUtcInput(value: string): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(`${value}:00Z`);
-  return Number.isFinite(ms) ? ms : undefined;
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0'] = m;
+  const parts = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(sec)] as const;
+  const ms = Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5]);
+  const back = new Date(ms);
+  // Rejects 2018-02-31 and 25:00 instead of rolling them over into another day.
+  if (back.getUTCMonth() !== parts[1] - 1 || back.getUTCDate() !== parts[2] || parts[3] > 23 || parts[4] > 59 || parts[5] > 59) return undefined;
+  return ms;
 }
 
 /** Hides the password of a connection string; the backend already masks, this is a second guard. */

@@ -5,7 +5,7 @@ import { CandleChart } from '../components/CandleChart';
 import { CoverageStrip } from '../components/CoverageStrip';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
-import { formatBucket, formatCompact, formatInt, formatPrice, formatTime, fromUtcInput, toUtcInput } from '../lib/format';
+import { formatBucket, formatCompact, formatInt, formatPrice, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../lib/format';
 import { useAsync, type AsyncState } from '../lib/use-async';
 import type { ResponseOf } from '../../../shared/contract/channels';
 import { DownloadPanel } from './candles/DownloadPanel';
@@ -301,11 +301,11 @@ export function CandlesView(): ReactElement {
             </label>
             <label className="field">
               <span>From (UTC)</span>
-              <input aria-label="From" type="datetime-local" value={rangeInput.from} onChange={(e) => setRangeInput({ ...rangeInput, from: e.target.value })} />
+              <input aria-label="From" className="num utc-input" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={rangeInput.from} onChange={(e) => setRangeInput({ ...rangeInput, from: e.target.value })} />
             </label>
             <label className="field">
               <span>To (UTC)</span>
-              <input aria-label="To" type="datetime-local" value={rangeInput.to} onChange={(e) => setRangeInput({ ...rangeInput, to: e.target.value })} />
+              <input aria-label="To" className="num utc-input" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={rangeInput.to} onChange={(e) => setRangeInput({ ...rangeInput, to: e.target.value })} />
             </label>
             <div className="spacer" />
             <span className="dim num" style={{ paddingBottom: 7 }}>

@@ -2,6 +2,7 @@ import { useState, type ReactElement } from 'react';
 import { Icon } from '../components/icons';
 import { Panel } from '../components/states';
 import { useRoute } from '../stores/route';
+import { useRerun } from '../stores/rerun';
 import { isActive, useRuns } from '../stores/runs';
 import { NewSessionForm } from './sessions/NewSessionForm';
 import { RunPage } from './sessions/RunPage';
@@ -11,6 +12,8 @@ export function SessionsView(): ReactElement {
   const runId = useRoute((r) => r.runId);
   const [showForm, setShowForm] = useState(true);
   const active = useRuns((s) => Object.values(s.byId).filter(isActive).length);
+  const rerun = useRerun((s) => s.request);
+  const rerunVersion = useRerun((s) => s.version);
   if (runId) return <RunPage key={runId} runId={runId} />;
   return (
     <div className="page" data-testid="sessions-view">
@@ -24,10 +27,17 @@ export function SessionsView(): ReactElement {
           </button>
         )}
       </div>
-      <div className={showForm ? 'split' : undefined}>
-        {showForm && (
-          <Panel title="New session" testId="new-session">
-            <NewSessionForm onCancel={() => setShowForm(false)} />
+      <div className={showForm || rerun ? 'split' : undefined}>
+        {(showForm || rerun) && (
+          <Panel title={rerun ? 'Re-run with edited settings' : 'New session'} testId="new-session">
+            <NewSessionForm
+              key={rerunVersion}
+              initial={rerun}
+              onCancel={() => {
+                setShowForm(false);
+                useRerun.getState().set(undefined);
+              }}
+            />
           </Panel>
         )}
         <Panel title="Runs" flush>

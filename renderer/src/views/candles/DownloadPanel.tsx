@@ -4,7 +4,7 @@ import type { ResponseOf } from '../../../../shared/contract/channels';
 import { call, errorMessage } from '../../api/client';
 import { OperationProgress } from '../../components/states';
 import { useCandleProgress } from '../../stores/candle-progress';
-import { formatDuration, formatInt, fromUtcInput, toUtcInput } from '../../lib/format';
+import { formatDuration, formatInt, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../../lib/format';
 
 type DownloadResult = ResponseOf<'candles.download'>;
 
@@ -61,11 +61,11 @@ export function DownloadPanel({ defaults, onDownloaded }: { defaults: { exchange
       <div className="form-row">
         <label className="field">
           <span>From (UTC)</span>
-          <input aria-label="Download from" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input aria-label="Download from" className="num utc-input" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={from} onChange={(e) => setFrom(e.target.value)} />
         </label>
         <label className="field">
           <span>To (UTC)</span>
-          <input aria-label="Download to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+          <input aria-label="Download to" className="num utc-input" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
       </div>
       <div className="toolbar" style={{ alignItems: 'center' }}>

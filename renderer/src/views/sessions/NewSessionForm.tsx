@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS, INTERVAL_MS, type Interval } from '../../../../shared/candles';
-import type { ParamField, RunKind, StrategyInfo, StrategyParams } from '../../../../shared/contract/domain';
-import { ContractFailure } from '../../../../shared/contract/result';
-import { call, errorMessage } from '../../api/client';
+import { DEFAULT_ACCOUNT, type ParamField, type RunKind, type RunRequest, type StrategyInfo, type StrategyParams } from '../../../../shared/contract/domain';
+import { call } from '../../api/client';
 import { refreshRuns } from '../../api/session';
 import { ErrorState, Loading } from '../../components/states';
-import { formatInt, fromUtcInput, toUtcInput } from '../../lib/format';
+import { formatInt, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../../lib/format';
 import { useAsync } from '../../lib/use-async';
+import { useRerun } from '../../stores/rerun';
 import { navigate } from '../../stores/route';
+import { explainStartError, validateForm, visibleSymbols, type FieldErrors, type StoredSeries } from './session-form';
 
 const MODES: Array<{ kind: RunKind; label: string }> = [
   { kind: 'backtest', label: 'Backtest' },
@@ -18,14 +19,7 @@ const MODES: Array<{ kind: RunKind; label: string }> = [
 /** Replay speeds as multiples of real time (1 = one candle per interval); 0 means as fast as the engine goes. */
 const SPEEDS = [1, 10, 60, 600, 3600, 0] as const;
 
-interface Series {
-  exchangeName: string;
-  symbol: string;
-  interval: Interval;
-  count: number;
-  first: number | null;
-  last: number | null;
-}
+type Series = StoredSeries;
 
 function defaultParams(strategy: StrategyInfo | undefined): StrategyParams {
   const out: StrategyParams = {};
@@ -33,7 +27,7 @@ function defaultParams(strategy: StrategyInfo | undefined): StrategyParams {
   return out;
 }
 
-function ParamInput({ field, value, onChange }: { field: ParamField; value: StrategyParams[string] | undefined; onChange(v: StrategyParams[string]): void }): ReactElement {
+function ParamInput({ field, value, error, onChange }: { field: ParamField; value: StrategyParams[string] | undefined; error?: string; onChange(v: StrategyParams[string]): void }): ReactElement {
   const id = `param-${field.name}`;
   if (field.type === 'boolean') {
     return (
@@ -68,31 +62,65 @@ function ParamInput({ field, value, onChange }: { field: ParamField; value: Stra
         min={field.min}
         max={field.max}
         step={field.step ?? (field.type === 'integer' ? 1 : 'any')}
-        onChange={(e) => onChange(numeric ? Number(e.target.value) : e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-label={field.label}
+        aria-describedby={field.description ? `${id}-hint` : undefined}
+        // An emptied number field is NaN, which the form's check reports, instead of a silent 0.
+        onChange={(e) => onChange(numeric ? (e.target.value === '' ? Number.NaN : Number(e.target.value)) : e.target.value)}
       />
-      {field.description && <span className="hint">{field.description}</span>}
+      {field.description && (
+        <span className="hint" id={`${id}-hint`}>
+          {field.description}
+        </span>
+      )}
+      {error && (
+        <span className="error-text" data-testid={`error-param-${field.name}`}>
+          {error}
+        </span>
+      )}
     </label>
   );
 }
 
-export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElement {
+/** Text field for a number, kept as typed so "0." or "" can be edited and checked. */
+function NumberField({ label, value, onChange, error, hint, suffix }: { label: string; value: string; onChange(v: string): void; error?: string; hint?: string; suffix?: string }): ReactElement {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <div className="input-suffix">
+        <input aria-label={label} className="num" inputMode="decimal" value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined} />
+        {suffix && <span className="faint">{suffix}</span>}
+      </div>
+      {hint && <span className="hint">{hint}</span>}
+      {error && <span className="error-text">{error}</span>}
+    </label>
+  );
+}
+
+export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initial?: RunRequest }): ReactElement {
   const data = useAsync(async () => {
     const [strategies, symbols] = await Promise.all([call('strategies.list', {}), call('candles.symbols', {})]);
     return { strategies: strategies.strategies, series: symbols.series as Series[] };
   }, []);
 
-  const [kind, setKind] = useState<RunKind>('backtest');
-  const [strategyName, setStrategyName] = useState('');
-  const [params, setParams] = useState<StrategyParams>({});
-  const [exchangeName, setExchangeName] = useState('');
-  const [interval, setInterval] = useState<Interval>('1m');
-  const [symbols, setSymbols] = useState<string[]>([]);
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const [speed, setSpeed] = useState<number>(600);
+  const [kind, setKind] = useState<RunKind>(initial?.kind ?? 'backtest');
+  const [strategyName, setStrategyName] = useState(initial?.strategyName ?? '');
+  const [params, setParams] = useState<StrategyParams>(initial?.params ?? {});
+  const [exchangeName, setExchangeName] = useState(initial?.exchangeName ?? '');
+  const [interval, setInterval] = useState<Interval>(initial?.interval ?? '1m');
+  const [symbols, setSymbols] = useState<string[]>(initial?.symbols ?? []);
+  const [from, setFrom] = useState(initial?.from !== undefined ? toUtcInput(initial.from) : '');
+  const [to, setTo] = useState(initial?.to !== undefined ? toUtcInput(initial.to) : '');
+  const [speed, setSpeed] = useState<number>(initial?.kind === 'paper' ? initial.replaySpeed : 600);
+  const [startingBalance, setStartingBalance] = useState(String(initial?.account?.startingBalance ?? DEFAULT_ACCOUNT.startingBalance));
+  const [positionSize, setPositionSize] = useState(String(initial?.account?.positionSizePercent ?? DEFAULT_ACCOUNT.positionSizePercent));
+  const [fee, setFee] = useState(String(initial?.costs.feePercent ?? 0.1));
+  const [slippage, setSlippage] = useState(String(initial?.costs.slippagePercent ?? 0.1));
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  // A re-run keeps its range until the user picks other symbols.
+  const keepRange = useRef(initial !== undefined);
 
   const strategies = data.data?.strategies ?? [];
   const series = useMemo(() => data.data?.series ?? [], [data.data]);
@@ -104,12 +132,12 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
   useEffect(() => {
     if (!data.data) return;
     const first = data.data.strategies[0];
-    if (first && !strategyName) {
+    if (first && !strategyName && !initial) {
       setStrategyName(first.name);
       setParams(defaultParams(first));
     }
     const s0 = data.data.series[0];
-    if (s0 && !exchangeName) {
+    if (s0 && !exchangeName && !initial) {
       setExchangeName(s0.exchangeName);
       setInterval(s0.interval);
     } else if (!s0 && !exchangeName) setExchangeName('binance');
@@ -119,7 +147,7 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
   const preselected = useRef(false);
   useEffect(() => {
     const first = available[0];
-    if (!preselected.current && kind !== 'live' && first) {
+    if (!preselected.current && kind !== 'live' && first && !initial) {
       preselected.current = true;
       setSymbols((s) => (s.length ? s : [first.symbol]));
     }
@@ -128,6 +156,10 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
   // The date range follows the chosen symbols' stored range until the user edits it.
   const chosen = available.filter((s) => symbols.includes(s.symbol));
   useEffect(() => {
+    if (keepRange.current) {
+      keepRange.current = false;
+      return;
+    }
     const firsts = chosen.map((s) => s.first).filter((v): v is number => v !== null);
     const lasts = chosen.map((s) => s.last).filter((v): v is number => v !== null);
     if (firsts.length && lasts.length) {
@@ -136,6 +168,17 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
     }
   }, [symbols.join(','), exchangeName, interval]);
 
+  // Errors describe the form as it was sent: any edit clears them, so none goes stale.
+  const formKey = JSON.stringify([kind, strategyName, params, exchangeName, interval, symbols, from, to, speed, startingBalance, positionSize, fee, slippage]);
+  const sentKey = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (sentKey.current !== undefined && sentKey.current !== formKey) {
+      sentKey.current = undefined;
+      setError(undefined);
+      setFieldErrors({});
+    }
+  }, [formKey]);
+
   if (data.status === 'loading') return <Loading label="Loading strategies and stored candles…" />;
   if (data.status === 'error') return <ErrorState title="Cannot prepare a new session" error={data.error} onRetry={data.reload} />;
 
@@ -143,8 +186,31 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
     setSymbols((s) => (s.includes(symbol) ? s.filter((x) => x !== symbol) : [...s, symbol]));
   };
 
+  // Only the chips on screen count: a symbol chosen under another interval or exchange stays hidden and is never sent.
+  const sendSymbols = visibleSymbols(kind, symbols, available);
+
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    sentKey.current = formKey;
+    const problems = validateForm({
+      kind,
+      params,
+      paramFields: strategy?.params ?? [],
+      symbols,
+      available,
+      intervalMs: INTERVAL_MS[interval],
+      from,
+      to,
+      startingBalance,
+      positionSizePercent: positionSize,
+      feePercent: fee,
+      slippagePercent: slippage,
+    });
+    if (Object.keys(problems).length > 0) {
+      setFieldErrors(problems);
+      setError(Object.values(problems).join('. '));
+      return;
+    }
     setSubmitting(true);
     setError(undefined);
     setFieldErrors({});
@@ -154,19 +220,21 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
         strategyName,
         params,
         exchangeName,
-        symbols,
+        symbols: sendSymbols,
         interval,
         from: kind === 'live' ? undefined : fromUtcInput(from),
         to: kind === 'live' ? undefined : fromUtcInput(to),
         replaySpeed: kind === 'paper' ? speed : undefined,
+        costs: { feePercent: Number(fee), slippagePercent: Number(slippage) },
+        account: { startingBalance: Number(startingBalance), positionSizePercent: Number(positionSize) },
       });
       void refreshRuns();
+      if (initial) useRerun.getState().set(undefined);
       navigate({ view: 'sessions', runId });
     } catch (err) {
-      if (err instanceof ContractFailure && err.issues) {
-        setFieldErrors(Object.fromEntries(err.issues.map((i) => [i.path.split('.')[0] ?? '', i.message])));
-      }
-      setError(errorMessage(err));
+      const explained = explainStartError(err, strategy?.params ?? []);
+      setFieldErrors(explained.fieldErrors);
+      setError(explained.message);
     } finally {
       setSubmitting(false);
     }
@@ -175,7 +243,8 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
   const fieldError = (name: string): ReactElement | null => (fieldErrors[name] ? <span className="error-text">{fieldErrors[name]}</span> : null);
 
   return (
-    <form className="form" onSubmit={(e) => void submit(e)} data-testid="new-session-form">
+    // noValidate: the form says what is wrong itself, beside the field, instead of the browser tooltip.
+    <form className="form" noValidate onSubmit={(e) => void submit(e)} data-testid="new-session-form">
       <div className="field">
         <span>Mode</span>
         <div className="segmented" role="group" aria-label="Mode">
@@ -220,7 +289,7 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
           </legend>
           <div className="form-row">
             {strategy.params.map((p) => (
-              <ParamInput key={p.name} field={p} value={params[p.name]} onChange={(v) => setParams({ ...params, [p.name]: v })} />
+              <ParamInput key={p.name} field={p} value={params[p.name]} error={fieldErrors[`param.${p.name}`]} onChange={(v) => setParams({ ...params, [p.name]: v })} />
             ))}
           </div>
           {fieldError('params')}
@@ -285,16 +354,33 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
         <div className="form-row">
           <label className="field">
             <span>From (UTC)</span>
-            <input aria-label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+            <input aria-label="From" className="num" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={from} onChange={(e) => setFrom(e.target.value)} aria-invalid={fieldErrors.from ? true : undefined} />
             {fieldError('from')}
           </label>
           <label className="field">
             <span>To (UTC)</span>
-            <input aria-label="To" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+            <input aria-label="To" className="num" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={to} onChange={(e) => setTo(e.target.value)} aria-invalid={fieldErrors.to ? true : undefined} />
             {fieldError('to')}
           </label>
+          {chosen.length > 0 && (
+            <span className="hint" style={{ gridColumn: '1 / -1', marginTop: -6 }} data-testid="stored-range">
+              Stored: {chosen.map((s) => `${s.symbol} ${formatTime(s.first)} → ${formatTime(s.last === null ? null : s.last + INTERVAL_MS[interval])}`).join(' · ')} UTC
+            </span>
+          )}
         </div>
       )}
+
+      <fieldset className="form" style={{ border: '1px solid var(--border)', borderRadius: 8, padding: 12, margin: 0 }} data-testid="account-costs">
+        <legend className="field-label" style={{ padding: '0 6px' }}>
+          Account and costs
+        </legend>
+        <div className="form-row">
+          <NumberField label="Starting balance" value={startingBalance} onChange={setStartingBalance} error={fieldErrors.startingBalance} />
+          <NumberField label="Position size" value={positionSize} onChange={setPositionSize} error={fieldErrors.positionSizePercent} suffix="% of balance" />
+          <NumberField label="Fee per side" value={fee} onChange={setFee} error={fieldErrors.feePercent} suffix="%" />
+          <NumberField label="Slippage per side" value={slippage} onChange={setSlippage} error={fieldErrors.slippagePercent} suffix="%" />
+        </div>
+      </fieldset>
 
       {kind === 'paper' && (
         <div className="field">
@@ -316,7 +402,7 @@ export function NewSessionForm({ onCancel }: { onCancel?(): void }): ReactElemen
         </div>
       )}
       <div className="toolbar">
-        <button className="btn primary" type="submit" disabled={submitting || !strategyName || symbols.length === 0}>
+        <button className="btn primary" type="submit" disabled={submitting || !strategyName}>
           {submitting ? 'Starting…' : kind === 'backtest' ? 'Start backtest' : kind === 'paper' ? 'Start paper replay' : 'Start live run'}
         </button>
         {onCancel && (
