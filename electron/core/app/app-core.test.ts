@@ -231,7 +231,11 @@ describe('start-up with a saved database that no longer answers', () => {
       expect(createdMs).toBeLessThan(1500);
       expect(answeredMs).toBeLessThan(500);
       expect(status.status).toBe('connecting');
+      // A request that needs the database waits for the search only briefly after start, then says why it cannot answer.
+      const waited = Date.now();
       expect(await core.dispatch('candles.symbols')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      expect(Date.now() - started).toBeLessThan(3500);
+      expect(Date.now() - waited).toBeLessThan(3000);
     } finally {
       await core.shutdown();
       silent.close();

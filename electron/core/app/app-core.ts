@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import type { DatabaseStatus, Settings } from '../../../shared/contract/channels';
+import type { DatabaseStatus, InvokeChannel, Settings } from '../../../shared/contract/channels';
 import { ContractFailure } from '../../../shared/contract/result';
 import type { ConnectionManager } from '../db/connection-manager';
 import { maskSecretsIn } from '../db/connection-string';
@@ -66,6 +66,11 @@ export interface AppCore {
   shutdown(): Promise<void>;
 }
 
+/** How long after start a request waits for the first database search, at most. */
+const START_GRACE_MS = 3000;
+/** Channels answered without waiting for the database. */
+const WITHOUT_DATABASE = new Set<InvokeChannel>(['database.status', 'database.test', 'database.connect', 'settings.get', 'settings.set', 'logs.tail', 'strategies.list']);
+
 /** The folder with its symlinks resolved when it exists (a link into the uploads folder is the uploads folder). */
 function realOrResolved(dir: string): string {
   try {
@@ -90,6 +95,7 @@ function unavailable(part: string): never {
 
 /** The composition root in plain Node, shared by the Electron main process and the headless host. */
 export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCore> {
+  const startedAt = Date.now();
   const config = loadConfig(options.config);
   mkdirSync(config.dataDir, { recursive: true });
   const bus = options.bus ?? new AppEventBus();
@@ -207,6 +213,20 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     if (dir) shown.strategiesDir = dir;
     else delete shown.strategiesDir;
     return shown;
+  }
+
+  // Just after start the database search may still be on its way (a slow first connect): requests
+  // that need it wait for it, but never past START_GRACE_MS after start, so a database that is
+  // down never holds a request for its whole connect budget.
+  const graceEnds = startedAt + START_GRACE_MS;
+  for (const channel of Object.keys(handlers) as InvokeChannel[]) {
+    if (WITHOUT_DATABASE.has(channel)) continue;
+    const handler = handlers[channel] as (...args: unknown[]) => Promise<unknown>;
+    (handlers as Record<string, (...args: unknown[]) => Promise<unknown>>)[channel] = async (...args) => {
+      const wait = graceEnds - Date.now();
+      if (wait > 0 && !database.connection) await Promise.race([databaseReady, new Promise((r) => setTimeout(r, wait).unref())]);
+      return handler(...args);
+    };
   }
 
   const dispatch = createDispatcher(handlers, (channel, error) =>
