@@ -7,6 +7,7 @@ import { CandleDbService } from '../db/candle-db-service';
 import type { RunDetail, SignalRow } from '../../../shared/domain/runs';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
+import { BUILTIN_STRATEGIES } from '../strategies';
 import { readSharedCandles } from './test-support/real-candles';
 
 const EXCHANGE = 'binance';
@@ -33,7 +34,7 @@ beforeAll(async () => {
   range = { from, to };
   cacheDir = mkdtempSync(join(tmpdir(), 'bm-cache-'));
   persistence = await createPersistence({ mode: 'backtest', dataDir: cacheDir });
-  manager = new RunManager({ candles, cacheDir: join(cacheDir, 'candles'), persistence: { live: persistence, backtest: persistence } });
+  manager = new RunManager({ candles, cacheDir: join(cacheDir, 'candles'), builtins: BUILTIN_STRATEGIES, persistence: { live: persistence, backtest: persistence } });
 });
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { CandleDbService } from '../db/candle-db-service';
 import { startFakeBinanceServer, type FakeBinanceServer } from '../market/fake-binance-server';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
+import { BUILTIN_STRATEGIES } from '../strategies';
 import { RunDbService } from './run-store';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -53,6 +54,7 @@ describe('live run through ccxt (fake Binance)', () => {
     const manager = new RunManager({
       candles: new CandleDbService(db.manager.connection),
       cacheDir: join(dir, 'cache'),
+      builtins: BUILTIN_STRATEGIES,
       persistence: { live, backtest },
       runStore,
       exchangeApiUrl: fake.url,

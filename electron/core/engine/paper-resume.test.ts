@@ -6,6 +6,7 @@ import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { CandleDbService } from '../db/candle-db-service';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
+import { BUILTIN_STRATEGIES } from '../strategies';
 import { RunDbService } from './run-store';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -36,6 +37,7 @@ async function openApp(): Promise<{ manager: RunManager; live: Persistence }> {
   const manager = new RunManager({
     candles,
     cacheDir: join(dir, 'cache'),
+    builtins: BUILTIN_STRATEGIES,
     strategiesDir: join(dir, 'strategies'),
     persistence: { live, backtest },
     runStore: new RunDbService(db.manager.connection),

@@ -6,6 +6,7 @@ import type { RunEvent } from '../../../shared/domain/runs';
 import { CandleDbService } from '../db/candle-db-service';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
+import { BUILTIN_STRATEGIES } from '../strategies';
 import { StrategyCatalog } from './strategy-catalog';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -55,6 +56,7 @@ beforeAll(async () => {
   manager = new RunManager({
     candles,
     cacheDir: join(dir, '.cache'),
+    builtins: BUILTIN_STRATEGIES,
     strategiesDir: dir,
     persistence: { live: persistence, backtest: persistence },
     watchdogMs: 3000,
@@ -71,7 +73,7 @@ afterAll(async () => {
 
 describe('user strategies folder', () => {
   it('lists usable modules with their form fields and broken ones with their error', async () => {
-    const list = await new StrategyCatalog({ userDir: dir }).list();
+    const list = await new StrategyCatalog({ userDir: dir, builtins: BUILTIN_STRATEGIES }).list();
     const byName = new Map(list.map((s) => [s.name, s]));
     expect(byName.get('sma-crossover')?.source).toBe('builtin');
     expect(byName.get('every-tenth')).toMatchObject({ source: 'user', params: [{ name: 'every', type: 'integer', default: 10, min: 1 }] });

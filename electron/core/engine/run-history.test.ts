@@ -8,6 +8,7 @@ import { CandleDbService } from '../db/candle-db-service';
 import { createPersistence } from '../persist';
 import { thinEquity } from './run-history';
 import { RunManager, RunNotFoundError } from './run-manager';
+import { BUILTIN_STRATEGIES } from '../strategies';
 import { RunDbService, type RunStore, type StoredRun } from './run-store';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -22,7 +23,7 @@ const opened: Array<{ close(): Promise<void> }> = [];
 async function openApp(runStore: RunStore = new RunDbService(db.manager.connection), log?: (level: string, message: string) => void): Promise<RunManager> {
   const live = await createPersistence({ mode: 'live', connection: db.manager, dataDir: join(dir, 'data') });
   const backtest = await createPersistence({ mode: 'backtest', dataDir: join(dir, 'data') });
-  const manager = new RunManager({ candles, cacheDir: join(dir, 'cache'), persistence: { live, backtest }, runStore, ...(log ? { log } : {}) });
+  const manager = new RunManager({ candles, cacheDir: join(dir, 'cache'), builtins: BUILTIN_STRATEGIES, persistence: { live, backtest }, runStore, ...(log ? { log } : {}) });
   opened.push(manager, live, backtest);
   return manager;
 }

@@ -24,7 +24,7 @@ import { errorText, isFinal, modeOf, newRunRecord, pendingAtCursors, progressOf,
 import { InMemoryRunStore, type RunStore } from './run-store';
 import { RunWorkerPool, terminateAll, type JobHandlers } from './run-worker-pool';
 import { StrategyCatalog } from './strategy-catalog';
-import { parseStrategyParams } from './strategy';
+import { parseStrategyParams, type StrategyDefinition } from './strategy';
 import { resolveRunWorkerEntry, type RunWorkerEntry } from './worker-entry';
 import type { BacktestJob, EngineEvent, FromWorker, LiveJob, ToWorker, WorkerJob } from './worker-protocol';
 
@@ -35,6 +35,8 @@ export interface RunManagerOptions {
   cacheDir: string;
   /** The user strategies folder. */
   strategiesDir?: string;
+  /** The strategies the app ships, handed in by its composition root (the engine imports none). */
+  builtins?: readonly StrategyDefinition[];
   /** Subsystems per mode, from the adapter matrix (live: MongoDB, backtest: memory/local files). */
   persistence: { live: RunPersistence; backtest: RunPersistence };
   /** Where runs are recorded: paper/live ones to resume after a restart, finished ones as history. */
@@ -123,7 +125,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   constructor(private readonly options: RunManagerOptions) {
     super();
-    this.catalog = new StrategyCatalog({ userDir: options.strategiesDir });
+    this.catalog = new StrategyCatalog({ userDir: options.strategiesDir, builtins: options.builtins });
     this.cache = new CandleCache(options.cacheDir, options.candles);
     this.runStore = options.runStore ?? new InMemoryRunStore();
     this.maxConcurrent = options.maxConcurrentRuns ?? 2;
@@ -338,9 +340,20 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await this.finish(record, 'completed');
   }
 
+  /**
+   * The record with its range widened by what the strategy reads around it (backtest-kit strategy
+   * files look back before the first tick); the workers still run the requested range.
+   */
+  private async withCandleWindow(record: RunRecord): Promise<RunRecord> {
+    const window = (await this.catalog.load(record.request.strategyName)).candleWindow;
+    if (!window) return record;
+    const r = record.request;
+    return { ...record, request: { ...r, from: r.from! - window.beforeMs, to: r.to! + window.afterMs } };
+  }
+
   /** Backtest: the symbols spread over up to `backtestWorkers` workers, each replaying its cache file. */
   private async launchBacktest(record: RunRecord): Promise<void> {
-    const files = await candleFilesFor(this.cache, record);
+    const files = await candleFilesFor(this.cache, await this.withCandleWindow(record));
     const pendingSymbols = [...record.request.symbols];
     const next = async (): Promise<void> => {
       while (pendingSymbols.length > 0 && !record.stopRequested && !record.failure && !this.closed) {

@@ -81,9 +81,23 @@ export interface StrategyContext<P = Record<string, unknown>> {
 
 export type ParamsSchema = z.ZodObject;
 
+/** A strategy written for backtest-kit: a file that registers it with addStrategySchema. */
+export interface BacktestKitSource {
+  file: string;
+  /** The name it registered (a file may register several). */
+  strategyName: string;
+}
+
 export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
   name: string;
   description?: string;
+  /** Present for backtest-kit strategy files: runs get our backtest-kit API instead of getSignal(ctx). */
+  backtestKit?: BacktestKitSource;
+  /**
+   * Candles a run needs around its range: backtest-kit strategies look back before the first tick
+   * (getCandles, the VWAP) and the frame closes on the candle after the last one.
+   */
+  candleWindow?: { beforeMs: number; afterMs: number };
   /** How often getSignal is evaluated; candles of a finer frame interval are skipped in between. */
   interval: Interval;
   params: S;

@@ -2,7 +2,8 @@ import { INTERVAL_MS } from '../../../shared/candles';
 import type { RunNotification, SignalRow, SignalTransition } from '../../../shared/domain/runs';
 import { readCachedColumns } from './candle-cache';
 import { appendCandle, allocateColumns, lowerBound, type CandleColumns } from './columnar';
-import { StrategyCatalog } from './strategy-catalog';
+import { runBacktestKitJob, signalRowOf, type TickResult } from '../backtest-kit/strategy-api';
+import { importerFor, StrategyCatalog } from './strategy-catalog';
 import { parseStrategyParams, type MemoryAccess, type SessionAccess, type StateAccess, type StrategyDefinition } from './strategy';
 import { SymbolRunner } from './symbol-runner';
 import { createdAtOf, type SignalIdentity, type SignalValidationError } from './signal-lifecycle';
@@ -77,9 +78,80 @@ function validationNotice(identity: SignalIdentity, error: SignalValidationError
   };
 }
 
-async function loadStrategy(job: WorkerJob): Promise<{ strategy: StrategyDefinition; params: Record<string, unknown> }> {
-  const strategy = await new StrategyCatalog({ userDir: job.strategiesDir }).load(job.request.strategyName);
+/** What the worker thread's entry hands in: the strategies the app ships. */
+export interface WorkerOptions {
+  builtins?: readonly StrategyDefinition[];
+}
+
+async function loadStrategy(job: WorkerJob, options: WorkerOptions): Promise<{ strategy: StrategyDefinition; params: Record<string, unknown> }> {
+  const catalog = new StrategyCatalog({ userDir: job.strategiesDir, builtins: options.builtins });
+  const strategy = await catalog.load(job.request.strategyName);
   return { strategy, params: parseStrategyParams(strategy, job.request.params) as Record<string, unknown> };
+}
+
+function riskNotice(job: BacktestJob, message: string, time: number): RunNotification {
+  return {
+    notificationId: `${job.runId}:${job.symbol}:${time}:risk.rejection`,
+    type: 'risk.rejection',
+    backtest: true,
+    runId: job.runId,
+    symbol: job.symbol,
+    strategyName: job.request.strategyName,
+    title: `Risk rejected a signal of ${job.request.strategyName}`,
+    message: `${job.symbol} at ${new Date(time).toISOString()}: ${message}`,
+    createdAt: time,
+    read: false,
+  };
+}
+
+/**
+ * One symbol of a backtest of a backtest-kit strategy file: backtest-kit's semantics over the cached
+ * columns (which reach a look-back before the range, see BACKTEST_KIT_CANDLE_WINDOW).
+ */
+async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: StrategyDefinition; params: Record<string, unknown> }, port: WorkerPort): Promise<void> {
+  const source = loaded.strategy.backtestKit!;
+  const r = job.request;
+  if (r.interval !== '1m') throw new Error(`backtest-kit strategies run on one-minute candles: choose the 1m interval (the run asked for ${r.interval})`);
+  const cols = readCachedColumns(job.cacheFile);
+  const events: EngineEvent[] = [];
+  const from = r.from!;
+  const span = Math.max(1, r.to! - from);
+  let lastPost = Date.now();
+  const post = (when: number): void => {
+    const processed = Math.min(cols.length, Math.round(((when - from) / span) * cols.length));
+    port.post({ type: 'events', events: events.splice(0), processed: Math.max(0, processed), total: cols.length });
+  };
+  await runBacktestKitJob({
+    file: source.file,
+    strategyName: source.strategyName,
+    symbol: job.symbol,
+    exchangeName: r.exchangeName,
+    frameName: job.frameName,
+    runId: job.runId,
+    from,
+    to: r.to!,
+    interval: r.interval,
+    params: loaded.params,
+    candles: cols,
+    importer: importerFor(source.file),
+    onResult: (result: TickResult) => {
+      if (result.action !== 'closed' && result.action !== 'cancelled') return;
+      const row = signalRowOf(result, { runId: job.runId, backtest: true });
+      events.push({ type: 'signal', at: row.closedAt!, transition: result.action, signal: row });
+    },
+    onNotice: (kind, message, time) => {
+      if (kind === 'risk') events.push({ type: 'notification', at: time, notification: riskNotice(job, message, time) });
+    },
+    // Hands the event loop back now and then, so heartbeats and progress get out during long runs.
+    onTick: (when) => {
+      if (Date.now() - lastPost < 200) return;
+      lastPost = Date.now();
+      post(when);
+      return nextTick();
+    },
+  });
+  port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
+  port.post({ type: 'done', processed: cols.length });
 }
 
 function makeRunner(
@@ -119,8 +191,9 @@ function makeRunner(
 }
 
 /** One symbol of a backtest, as fast as the CPU allows, reporting every `chunkSize` candles. */
-async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess): Promise<void> {
-  const loaded = await loadStrategy(job);
+async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess, options: WorkerOptions): Promise<void> {
+  const loaded = await loadStrategy(job, options);
+  if (loaded.strategy.backtestKit) return runBacktestKitBacktest(job, loaded, port);
   const cols = readCachedColumns(job.cacheFile);
   const events: EngineEvent[] = [];
   const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now());
@@ -146,8 +219,11 @@ async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess): 
  * through ccxt): the same runner, one candle at a time, with Session/State/Memory served by the main
  * thread (MongoDB) and a checkpoint after every step so a restart resumes where it stopped.
  */
-async function runLive(job: LiveJob, port: WorkerPort, rpc: RawAccess, cancels: Set<string>): Promise<void> {
-  const loaded = await loadStrategy(job);
+async function runLive(job: LiveJob, port: WorkerPort, rpc: RawAccess, cancels: Set<string>, options: WorkerOptions): Promise<void> {
+  const loaded = await loadStrategy(job, options);
+  if (loaded.strategy.backtestKit) {
+    throw new Error(`${job.request.strategyName} is a backtest-kit strategy file: Backtest Monitor runs those as backtests only (paper and live runs need the native strategy format)`);
+  }
   const r = job.request;
   const candleMs = INTERVAL_MS[r.interval];
   const events: EngineEvent[] = [];
@@ -323,7 +399,7 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
  * Serves jobs on a worker port, one after another (the run manager keeps finished workers warm for
  * the next job). Failures, a throwing strategy included, become a `failed` message.
  */
-export function serveWorker(port: WorkerPort): void {
+export function serveWorker(port: WorkerPort, options: WorkerOptions = {}): void {
   let nextRpc = 1;
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const cancels = new Set<string>();
@@ -343,8 +419,8 @@ export function serveWorker(port: WorkerPort): void {
       // A stuck strategy blocks this timer too: that silence is what the watchdog detects.
       const heartbeat = setInterval(() => port.post({ type: 'heartbeat' }), HEARTBEAT_MS);
       try {
-        if (job.kind === 'backtest') await runBacktest(job, port, rpc);
-        else await runLive(job, port, rpc, cancels);
+        if (job.kind === 'backtest') await runBacktest(job, port, rpc, options);
+        else await runLive(job, port, rpc, cancels, options);
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
         port.post({ type: 'failed', error: e.message, stack: e.stack, symbol: job.kind === 'backtest' ? job.symbol : undefined });

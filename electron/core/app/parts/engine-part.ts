@@ -7,6 +7,7 @@ import type { ConnectionManager } from '../../db/connection-manager';
 import { RunConflictError, RunManager, RunManagerClosedError, RunNotFoundError, RunRequestError } from '../../engine/run-manager';
 import { RunDbService, type StoredRun } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
+import { BUILTIN_STRATEGIES } from '../../strategies';
 import { CandleStore } from '../../market/candle-store';
 import { createPersistence, matrixTable, persistConfigFromEnv, type Persistence } from '../../persist';
 import { LIST_LIMIT_MAX } from '../../persist/contract';
@@ -70,7 +71,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
   const backtest = await createPersistence({ mode: 'backtest', dataDir: options.dataDir, config });
   let bound: Bound | undefined;
   let binding: Promise<void> = Promise.resolve();
-  const catalog = (): StrategyCatalog => bound?.runs.strategies ?? new StrategyCatalog({ userDir: options.strategiesDir?.() });
+  const catalog = (): StrategyCatalog => bound?.runs.strategies ?? new StrategyCatalog({ userDir: options.strategiesDir?.(), builtins: BUILTIN_STRATEGIES });
 
   const runs = (): RunManager => {
     if (!bound) throw new ContractFailure('unavailable', 'runs read their candles from the database, and none is connected (see the database status)');
@@ -186,6 +187,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       candles: new CandleStore(manager.connection),
       cacheDir: join(options.dataDir, 'candle-cache'),
       strategiesDir: options.strategiesDir?.(),
+      builtins: BUILTIN_STRATEGIES,
       persistence: { live, backtest },
       runStore,
       log: options.log,

@@ -41,6 +41,8 @@ export interface BacktestRunOptions {
   exchangeSchema?: ExchangeSchema;
   /** The id of a signal created at `createdAt` that has no id of its own (deterministic per run). */
   signalId(createdAt: number): string;
+  /** Called before each tick (progress, yielding to the event loop now and then). */
+  onTick?(when: number): void | Promise<void>;
   /** Every scheduled, opened, closed and cancelled result, in order. */
   onResult?(result: TickResult): void | Promise<void>;
   /** Something worth telling the user that does not end the run (a risk rejection). */
@@ -155,7 +157,12 @@ export class BacktestRun {
     active = this;
     try {
       let when = first;
+      const onTick = this.options.onTick;
       while (when <= end) {
+        if (onTick) {
+          const pending = onTick(when);
+          if (pending) await pending;
+        }
         const outcome = await this.tick(when, end);
         if (outcome) {
           // The frame resumes at its first tick after the closing candle.

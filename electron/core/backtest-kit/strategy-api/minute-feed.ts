@@ -1,4 +1,13 @@
-import type { CandleColumns } from '../../engine/columnar';
+/** One-minute candles as parallel columns (the engine's CandleColumns has this shape). */
+export interface CandleColumnsLike {
+  length: number;
+  timestamp: ArrayLike<number>;
+  open: ArrayLike<number>;
+  high: ArrayLike<number>;
+  low: ArrayLike<number>;
+  close: ArrayLike<number>;
+  volume: ArrayLike<number>;
+}
 
 export const MINUTE_MS = 60_000;
 
@@ -51,7 +60,7 @@ export class MinuteFeed {
   private readonly lastClose: number;
 
   constructor(
-    cols: CandleColumns,
+    cols: CandleColumnsLike,
     readonly symbol: string,
   ) {
     if (cols.length === 0) throw new MissingCandlesError(`no stored 1m candles for ${symbol}`);

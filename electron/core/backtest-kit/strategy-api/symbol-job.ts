@@ -1,7 +1,6 @@
 import type { SignalRow } from '../../../../shared/domain/signals';
-import type { CandleColumns } from '../../engine/columnar';
 import { BacktestRun, type TickResult } from './backtest-run';
-import { MinuteFeed, MINUTE_MS, INTERVAL_MINUTES } from './minute-feed';
+import { MinuteFeed, MINUTE_MS, INTERVAL_MINUTES, type CandleColumnsLike } from './minute-feed';
 import { applyModuleParams, loadBacktestKitModule, type ModuleImporter } from './module-loader';
 
 /**
@@ -23,9 +22,10 @@ export interface BacktestKitJob {
   interval: string;
   params: Record<string, unknown>;
   /** One-minute candles covering the range plus a look-back before it. */
-  candles: CandleColumns;
+  candles: CandleColumnsLike;
   importer: ModuleImporter;
   onResult(result: TickResult): void | Promise<void>;
+  onTick?(when: number): void | Promise<void>;
   onNotice?(kind: 'error' | 'risk', message: string, time: number): void;
 }
 
@@ -53,6 +53,7 @@ export async function runBacktestKitJob(job: BacktestKitJob): Promise<void> {
     exchangeSchema: module.registrations.exchanges.get(job.exchangeName) ?? (exchanges.length === 1 ? exchanges[0] : undefined),
     signalId: (createdAt) => `${job.runId}:${job.symbol}:${createdAt}`,
     onResult: job.onResult,
+    onTick: job.onTick,
     onNotice: job.onNotice,
   });
   await run.run();
