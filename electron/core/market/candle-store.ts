@@ -1,6 +1,6 @@
 import type { PipelineStage } from 'mongoose';
 import { INTERVAL_MS, type Candle, type CandleKey, type Interval } from '../../../shared/candles';
-import { CandleDbService, rangeFilter, type BulkUpsertResult, type CandleRange } from '../db/candle-db-service';
+import { candleDocuments, CandleDbService, rangeFilter, type BulkUpsertResult, type CandleRange } from '../db/candle-db-service';
 import { isDuplicateKeyError } from '../db/errors';
 
 /** One line of `listStored()`: what the database holds for an exchange, symbol and interval. */
@@ -181,7 +181,8 @@ export class CandleStore extends CandleDbService {
    */
   async insertOrUpsert(key: CandleKey, candles: readonly Candle[]): Promise<BulkUpsertResult> {
     if (candles.length === 0) return { inserted: 0, modified: 0, matched: 0 };
-    const docs = candles.map((c) => ({ exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval, timestamp: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume }));
+    // With createDate / updatedDate, as @backtest-kit/mongo's documents (a raw insert skips mongoose's timestamps).
+    const docs = candleDocuments(key, candles);
     try {
       const result = await this.model.collection.insertMany(docs, { ordered: false });
       this.notifyWritten(key, candles);
