@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../test/support/redis';
+import { describeNotification } from '../shared/contract/notification-text';
+import { BACKTEST_KIT_NOTIFICATION_TYPES } from '../shared/domain/notifications';
 import type { Page } from '@playwright/test';
 import { startProcess } from './support/processes';
 import { expect, openView, snap, test } from './support/app';
@@ -115,5 +117,43 @@ test('a bot persisting through the real @backtest-kit/mongo 19.5.0: its position
     await expect(app.getByTestId('bot-notification').first()).toContainText('REALUSDT: long position opened');
   } finally {
     await redis.stop();
+  }
+});
+
+test('every one of backtest-kit\'s 31 notification types reads as a title, a message and labelled details', async ({ app }) => {
+  const strategy = `e2e-types-${randomBytes(3).toString('hex')}`;
+  await botWrites({ strategy, exchange: 'e2e-exchange', symbol: 'TYPEUSDT', step: 'all-types' });
+  await openView(app, 'Bots');
+  await app.locator('[data-testid="bot-row"]', { hasText: strategy }).click();
+  const items = app.getByTestId('bot-notification');
+  // error.* carry no symbol or strategy: they belong to no bot, the inbox has them (below).
+  const withBot = BACKTEST_KIT_NOTIFICATION_TYPES.filter((t) => !t.startsWith('error.'));
+  await expect(items).toHaveCount(withBot.length);
+  for (const type of withBot) {
+    const item = app.locator(`[data-testid="bot-notification"][data-type="${type}"]`);
+    await expect(item, type).toHaveCount(1);
+    const head = await item.getByRole('button').innerText();
+    expect(head, type).not.toMatch(/undefined|NaN|\{"|\[object/);
+    await item.getByRole('button').click();
+    const details = item.getByTestId('notification-details');
+    await expect(details.getByTestId('notification-title'), type).not.toBeEmpty();
+    await expect(details.getByTestId('notification-message'), type).not.toBeEmpty();
+    await expect(details.getByTestId('notification-data').locator('dt').first(), type).toBeVisible();
+    expect(await details.innerText(), type).not.toMatch(/\{"|\[object/);
+  }
+  // A few spelled out, as a trader reads them.
+  await expect(app.locator('[data-testid="bot-notification"][data-type="partial_profit.available"]')).toContainText('TYPEUSDT: partial profit level 30% reached');
+  await expect(app.locator('[data-testid="bot-notification"][data-type="order_reject.open"]')).toContainText('insufficient balance');
+  await expect(app.locator('[data-testid="bot-notification"][data-type="risk.rejection"]')).toContainText('at most 3 positions');
+  await snap(app, 'bot-notification-types');
+
+  // The bot's errors, in the inbox (filtered by type), with their details.
+  await openView(app, 'Notifications');
+  for (const type of ['error.info', 'error.critical', 'error.validation'] as const) {
+    await app.getByLabel('Type filter').selectOption(type);
+    const row = app.getByTestId('notification-feed').locator(`[data-testid="notification-row"][data-type="${type}"]`).first();
+    await expect(row).toContainText(describeNotification(type, {}).title);
+    await row.click();
+    await expect(app.getByTestId('notification-detail-panel').getByTestId('notification-data')).toContainText(/Message/);
   }
 });

@@ -7,7 +7,10 @@ import { BotMonitor } from './bot-monitor';
 import { livePnl } from './live-pnl';
 import type { Db } from './raw';
 import {
+  removeMemory,
   signalNotification,
+  writeBreakeven,
+  writeSchedule,
   signalRow,
   strategyStatus,
   writeCandle,
@@ -154,6 +157,23 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     expect(detail!.bot.summary.state).toBe('idle');
     expect(detail!.bot.session).toMatchObject({ value: { pass: 1 } });
     expect(await monitor.get({ ...BOT, symbol: 'NOPEUSDT', mode: 'live' })).toBeUndefined();
+  });
+
+  it('shows a scheduled signal, breakeven state and a soft-deleted memory entry of another bot', async () => {
+    const other = { ...BOT, symbol: 'SCHEDUSDT' };
+    const waiting = { ...signalRow(other, { priceOpen: 95, priceTakeProfit: 97, priceStopLoss: 94, at: T }), _isScheduled: true };
+    await writeSchedule(bot, other, waiting);
+    await writeBreakeven(bot, other, String(waiting.id), { [String(waiting.id)]: { reached: true } }, T);
+    await writeMemory(bot, String(waiting.id), 'notes', 'old', { why: 'superseded' }, T);
+    await removeMemory(bot, String(waiting.id), 'notes', 'old');
+    const listed = (await monitor.list()).bots.find((b) => b.symbol === 'SCHEDUSDT');
+    expect(listed).toMatchObject({ state: 'scheduled', paused: false, mode: 'live' });
+    expect(listed!.position).toBeUndefined();
+    const d = (await monitor.get({ ...other, mode: 'live' }))!.bot;
+    expect(d.signal).toBeNull();
+    expect(d.scheduled).toMatchObject({ id: waiting.id, priceOpen: 95, _isScheduled: true });
+    expect(d.breakevens).toEqual([expect.objectContaining({ signalId: waiting.id, value: { [String(waiting.id)]: { reached: true } } })]);
+    expect(d.memory).toEqual([expect.objectContaining({ memoryId: 'old', removed: true, value: { why: 'superseded' } })]);
   });
 
   it('delivers a notification, a signal and a state written by another connection within 1 s', async () => {

@@ -140,6 +140,14 @@ export const writeMemory = (db: Db, signalId: string, bucketName: string, memory
 export const writePartial = (db: Db, bot: BotIdentity, signalId: string, payload: Doc, when: number): Promise<void> =>
   upsert(db, 'partial-items', { symbol: bot.symbol, strategyName: bot.strategyName, exchangeName: bot.exchangeName, signalId }, { payload, when });
 
+export const writeBreakeven = (db: Db, bot: BotIdentity, signalId: string, payload: Doc, when: number): Promise<void> =>
+  upsert(db, 'breakeven-items', { symbol: bot.symbol, strategyName: bot.strategyName, exchangeName: bot.exchangeName, signalId }, { payload, when });
+
+/** Memory's soft delete, as @backtest-kit/mongo does it: the flag on the document and in its payload. */
+export async function removeMemory(db: Db, signalId: string, bucketName: string, memoryId: string): Promise<void> {
+  await db.collection('memory-items').findOneAndUpdate({ signalId, bucketName, memoryId }, { $set: { removed: true, 'payload.removed': true, updatedDate: new Date() } });
+}
+
 export const writeRisk = (db: Db, riskName: string, exchangeName: string, positions: Array<[string, Doc]>, when: number): Promise<void> =>
   upsert(db, 'risk-items', { riskName, exchangeName }, { positions, when });
 
@@ -150,4 +158,48 @@ export async function writeCandle(db: Db, c: { exchangeName: string; symbol: str
   await db
     .collection('candle-items')
     .findOneAndUpdate({ exchangeName, symbol, interval, timestamp }, { $setOnInsert: { ...ohlcv, createDate: now, __v: 0 }, $set: { updatedDate: now } }, { upsert: true });
+}
+
+/**
+ * One NotificationModel of each of backtest-kit 19.5.0's 31 types, with the fields its type
+ * declares (types.d.ts), for the UI test that every type reads as a title, a message and details.
+ */
+export function everyNotificationType(bot: BotIdentity, signal: Doc, at: number): Doc[] {
+  const base = (type: string, extra: Doc = {}): Doc => signalNotification(bot, type, signal, { at, currentPrice: 101, extra });
+  const pnl = { pnl: { pnlPercentage: 0.6, priceOpen: 100.1, priceClose: 100.9, pnlCost: 0.6, pnlEntries: 100 } };
+  const order = { orderType: 'active', attempt: 2 };
+  const error = (type: string, message: string): Doc => ({ type, id: randomUUID(), error: { name: 'Error', message }, message, backtest: false });
+  return [
+    base('signal.opened', pnl),
+    base('signal.closed', { ...pnl, priceClose: 102, closeReason: 'take_profit', duration: 42 }),
+    base('signal.scheduled', { priceOpen: 99.5 }),
+    base('signal.cancelled', { cancelReason: 'timeout', cancelId: 'c1', duration: 60 }),
+    base('signal.info', { note: 'adding to the position soon' }),
+    base('partial_profit.available', { level: 30 }),
+    base('partial_profit.commit', { percentToClose: 25 }),
+    base('partial_loss.available', { level: 20 }),
+    base('partial_loss.commit', { percentToClose: 10 }),
+    base('breakeven.available'),
+    base('breakeven.commit', { priceStopLoss: 100 }),
+    base('average_buy.commit', { totalEntries: 2, effectivePriceOpen: 99.6 }),
+    base('activate_scheduled.commit', { activateId: 'a1' }),
+    base('trailing_stop.commit', { percentShift: 0.5, priceStopLoss: 99.5 }),
+    base('trailing_take.commit', { percentShift: 0.4, priceTakeProfit: 102.4 }),
+    base('cancel_scheduled.commit', { cancelId: 'c2' }),
+    base('close_pending.commit', { closeId: 'x1', ...pnl }),
+    base('order_sync.open', order),
+    base('order_sync.close', { ...order, closeReason: 'stop_loss' }),
+    base('order_sync.check', order),
+    base('order_continue.check', order),
+    base('order_stop.check', { ...order, reason: 'exhausted' }),
+    base('order_fill.open', order),
+    base('order_fill.close', { ...order, closeReason: 'take_profit' }),
+    base('order_reject.open', { ...order, message: 'insufficient balance' }),
+    base('order_reject.close', { ...order, message: 'reduce-only order rejected', closeReason: 'stop_loss' }),
+    base('risk.rejection', { rejectionNote: 'at most 3 positions', rejectionId: 'r1', activePositionCount: 3, minuteEstimatedTime: 60, signalNote: 'probe' }),
+    error('error.info', 'exchange answered slowly'),
+    error('error.critical', 'exchange connection lost'),
+    error('error.validation', 'take profit below entry'),
+    { type: 'strategy.pause', id: randomUUID(), timestamp: at, backtest: false, symbol: bot.symbol, strategyName: bot.strategyName, exchangeName: bot.exchangeName, frameName: bot.frameName, paused: true, createdAt: at },
+  ];
 }

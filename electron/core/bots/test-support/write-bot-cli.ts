@@ -9,10 +9,12 @@
  *        the newest candle (candle-items), a signal.opened notification (notification-items).
  * close: the position gone (payload null, as backtest-kit writes it), status resumed, a
  *        signal.closed notification and the closed signal in storage-items.
+ * all-types: one notification of each of backtest-kit's 31 types.
  */
 import mongoose from 'mongoose';
 import { parseArgs } from 'node:util';
 import {
+  everyNotificationType,
   signalNotification,
   signalRow,
   strategyStatus,
@@ -36,8 +38,8 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const { uri, strategy, exchange, symbol, step } = values;
-  if (!uri || !strategy || !exchange || !symbol || (step !== 'open' && step !== 'close')) {
-    throw new Error('usage: --uri --strategy --exchange --symbol --step open|close [--signal-id]');
+  if (!uri || !strategy || !exchange || !symbol || (step !== 'open' && step !== 'close' && step !== 'all-types')) {
+    throw new Error('usage: --uri --strategy --exchange --symbol --step open|close|all-types [--signal-id]');
   }
   const bot = { strategyName: strategy, exchangeName: exchange, symbol, frameName: '' };
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 15_000 }).asPromise();
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
     const now = Date.now();
     const minute = now - (now % 60_000);
     const signal = signalRow(bot, { id: values['signal-id'], priceOpen: 100, priceTakeProfit: 102, priceStopLoss: 99, at: minute });
-    if (step === 'open') {
+    if (step === 'all-types') {
+      for (const payload of everyNotificationType(bot, signal, now)) await writeNotification(db, payload);
+    } else if (step === 'open') {
       await writeCandle(db, { exchangeName: exchange, symbol, interval: '1m', timestamp: minute, open: 100, high: 101.2, low: 99.8, close: 101, volume: 12 });
       await writeSignal(db, bot, signal);
       await writeStrategyStatus(db, bot, strategyStatus({ pendingSignalId: String(signal.id), isPaused: true, retryOpenCount: 1 }));

@@ -54,7 +54,7 @@ function SummaryStats({ d }: { d: BotDetail }): ReactElement {
     ['Last write', s.lastActivity ? formatAgo(s.lastActivity) : '—'],
   ];
   return (
-    <div className="stats" data-testid="bot-summary" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))' }}>
+    <div className="stats" data-testid="bot-summary" style={{ gridTemplateColumns: 'repeat(4, minmax(0, 1fr))' }}>
       {items.map(([k, v, cls]) => (
         <div className="stat" key={k}>
           <div className="k">{k}</div>
