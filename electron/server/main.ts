@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       token: values.token ?? process.env.BACKTEST_MONITOR_TOKEN,
       allowedHosts,
       staticDir,
+      // One size cap for path imports and uploads (BACKTEST_MONITOR_MAX_IMPORT_MB).
+      maxUploadBytes: core.config.maxImportBytes,
       log: (level, message) => core.log.write(level, message, 'host'),
     });
   } catch (error) {
