@@ -54,8 +54,9 @@ export function checkAccess(req: IncomingMessage, served: ReadonlySet<string>, o
     return { ok: false, status: 403, reason: 'no Origin header' };
   }
   const site = req.headers['sec-fetch-site'];
-  const mode = req.headers['sec-fetch-mode'];
-  if ((site === 'cross-site' || site === 'same-site') && mode !== 'navigate') return { ok: false, status: 403, reason: `${site} request` };
+  // Another site may only send the user here by a top-level navigation (a link), never from a frame or a script.
+  const topLevel = req.headers['sec-fetch-mode'] === 'navigate' && req.headers['sec-fetch-dest'] === 'document';
+  if ((site === 'cross-site' || site === 'same-site') && !topLevel) return { ok: false, status: 403, reason: `${site} request` };
   return { ok: true };
 }
 

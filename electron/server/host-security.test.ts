@@ -222,6 +222,10 @@ describe('headless host: who may connect', () => {
     expect((await http(host.port, '/', { headers: { cookie, origin: 'http://evil.example' } })).status).toBe(403);
     // No-Origin cross-site requests (images, no-cors fetches) are told apart by Fetch Metadata.
     expect((await http(host.port, '/health', { headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' } })).status).toBe(403);
+    // A frame on another site loading the sign-in address is refused too; a link the user follows is not.
+    const framed = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' };
+    expect((await http(host.port, '/?code=guessed', { headers: framed })).status).toBe(403);
+    expect((await http(host.port, '/', { headers: { ...framed, 'sec-fetch-dest': 'document' } })).status).toBe(401);
     expect(await handshake(host.port, { cookie, origin })).toBe(101);
   });
 
