@@ -7,6 +7,7 @@ import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { loadConfig } from './config';
 import { DatabaseHub, portAnswers } from './database-hub';
 import { freePort } from '../../../test/support/ports';
+import { freshDatabaseUri } from '../../../test/support/test-db';
 
 describe('database selection', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'bm-hub-'));
@@ -101,6 +102,22 @@ describe('database switching cannot be abused', () => {
     for (let i = 0; i < 3; i++) expect((await hub.test(`mongodb://127.0.0.1:${port}/x`)).ok).toBe(false);
     await expect(hub.test(`mongodb://127.0.0.1:${port}/x`)).rejects.toThrow(/too many connection tests/);
     await hub.close();
+  });
+
+  it('a switch made while the start-up search is still trying a dead saved URI wins', async () => {
+    const silent = await listen(() => undefined);
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: false }, {});
+    const hub = new DatabaseHub({ config, settingsConnectionString: `mongodb://127.0.0.1:${silent}/stale`, connectTimeoutMs: 2500 });
+    try {
+      const starting = hub.start();
+      expect(hub.status().status).toBe('connecting');
+      const target = freshDatabaseUri('hub_switch');
+      expect(await hub.switchTo({ connectionString: target })).toBeUndefined();
+      await starting;
+      expect(hub.status()).toMatchObject({ source: 'custom', status: 'connected', maskedUri: target });
+    } finally {
+      await hub.close();
+    }
   });
 
   it('connecting to the embedded server by its own URI keeps it running', async () => {

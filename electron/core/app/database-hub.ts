@@ -104,6 +104,8 @@ export class DatabaseHub {
   private lastUseError: unknown;
   /** The first search is running: the status says "connecting" instead of "no database". */
   private searching = false;
+  /** Bumped by every switch the user makes; a search started before it adopts nothing. */
+  private generation = 0;
   /** A connection attempt in progress, closed on shutdown so it does not outlive the app. */
   private connecting: ConnectionManager | undefined;
   private closed = false;
@@ -160,10 +162,12 @@ export class DatabaseHub {
     this.searching = true;
     this.label = 'looking for a database…';
     this.changed();
+    const generation = this.generation;
     const problems = await this.search(true).finally(() => {
       this.searching = false;
     });
-    if (problems === undefined) return this.status();
+    // Found one, or the user chose one meanwhile: nothing to tear down.
+    if (problems === undefined || generation !== this.generation) return this.status();
     await this.stopEmbedded();
     this.source = config.envConnectionString ? 'env' : 'none';
     this.label = config.envConnectionString ? `MongoDB at ${maskConnectionString(config.envConnectionString)} (unreachable)` : 'no database';
@@ -213,7 +217,10 @@ export class DatabaseHub {
       if (config.embedded && withEmbedded) candidates.push({ source: 'embedded', uri: () => this.startEmbedded() });
     }
     const problems: string[] = [];
+    // A switch made meanwhile (Settings → Connect) wins over what this search finds.
+    const generation = this.generation;
     for (const candidate of candidates) {
+      if (generation !== this.generation) return undefined;
       let uri: string | undefined;
       try {
         uri = await candidate.uri();
@@ -222,7 +229,7 @@ export class DatabaseHub {
         continue;
       }
       if (!uri) continue;
-      const failure = await this.use(candidate.source, uri);
+      const failure = await this.use(candidate.source, uri, generation);
       if (!failure) return undefined;
       problems.push(`${candidate.source}: ${failure}`);
       // The environment's choice is explicit: report its failure instead of silently using another database.
@@ -264,7 +271,7 @@ export class DatabaseHub {
   }
 
   /** Connects to `uri`; on success makes it the app's database. Returns the failure reason, if any. */
-  private async use(source: DatabaseSource, uri: string): Promise<string | undefined> {
+  private async use(source: DatabaseSource, uri: string, generation = this.generation): Promise<string | undefined> {
     let manager: ConnectionManager;
     this.lastUseError = undefined;
     try {
@@ -288,6 +295,11 @@ export class DatabaseHub {
       this.lastUseError = new Error('Authentication failed: the server requires a user name and password');
       await manager.close();
       return locked;
+    }
+    if (generation !== this.generation) {
+      // The user switched to another database while this one was connecting: theirs stays.
+      await manager.close();
+      return undefined;
     }
     if (this.closed) {
       // Shut down while connecting: do not adopt a connection nobody will close.
@@ -416,6 +428,7 @@ export class DatabaseHub {
   /** Switches to another database at runtime (Settings → Connect). */
   async switchTo(target: { connectionString: string } | { embedded: true }): Promise<string | undefined> {
     this.cancelRetry();
+    this.generation++;
     if ('embedded' in target) {
       if (this.source === 'embedded' && this.manager) return undefined;
       let uri: string;
