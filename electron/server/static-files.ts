@@ -20,7 +20,8 @@ const TYPES: Record<string, string> = {
  * Built once from the host's configuration: a request header never reaches it.
  */
 export function contentSecurityPolicy(servedHosts: Iterable<string>): string {
-  const ws = [...servedHosts].filter((h) => /^[a-z0-9.\-:[\]]+$/i.test(h)).map((h) => ` ws://${h}`).join('');
+  // CSP host sources cannot name an IPv6 literal (Chromium rejects `ws://[::1]:port`); 'self' still covers the page's own address.
+  const ws = [...servedHosts].filter((h) => /^[a-z0-9.-]+:\d+$/i.test(h)).map((h) => ` ws://${h}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
