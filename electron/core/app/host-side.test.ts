@@ -145,6 +145,16 @@ describe('host-side configuration through the app core', () => {
     expect(readdirSync(core.config.uploadsDir)).toEqual([]);
   });
 
+  it('a client that goes away mid-import stops it through the dispatcher, and nothing is stored', async () => {
+    writeFileSync(join(importDir, 'GONE_BTC-1m.csv'), csv(1000));
+    const controller = new AbortController();
+    const importing = core.dispatch('candles.import', { source: { kind: 'path', path: 'GONE_BTC-1m.csv' }, exchangeName: 'gone' }, { signal: controller.signal });
+    controller.abort();
+    expect(await importing).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    const { series } = unwrap(await dispatch('candles.symbols')) as { series: Array<{ exchangeName: string }> };
+    expect(series.filter((s) => s.exchangeName === 'gone')).toEqual([]);
+  });
+
   it('an empty file says so with the name the user picked', async () => {
     expect(await dispatch('candles.import', { source: { kind: 'content', fileName: 'EMPTY_BTC-1m.json', text: '' }, exchangeName: 'binance' })).toMatchObject({
       ok: false,
