@@ -8,7 +8,8 @@ import type { SignalRow } from '../../shared/domain/signals';
 import { BACKTEST_KIT_COLLECTIONS, readKitDocuments, signalRowFromPayload, signalRowToPayload } from '../../electron/core/backtest-kit/documents';
 import { CandleDbService } from '../../electron/core/db/candle-db-service';
 import { ConnectionManager } from '../../electron/core/db/connection-manager';
-import { createPersistence, type Persistence } from '../../electron/core/persist';
+import { createPersistence, parsePersistConfig, type Persistence } from '../../electron/core/persist';
+import { closedSignal } from '../../electron/core/persist/test-support/fixtures';
 import { startRedis, type RunningRedis } from '../support/redis';
 import { freshDatabaseUri } from '../support/test-db';
 import { assertBotInstalled, runBot, SHARED_CANDLES, type BotEnv } from './bot-process';
@@ -202,6 +203,24 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     for (const doc of docs) {
       expect(byTs.get(doc.timestamp as number)).toEqual({ exchangeName: doc.exchangeName, symbol: doc.symbol, interval: doc.interval, timestamp: doc.timestamp, open: doc.open, high: doc.high, low: doc.low, close: doc.close, volume: doc.volume });
     }
+  });
+
+  it('the monitor\'s Storage cap counts and trims only its own rows: the bot\'s stay, unchanged', async () => {
+    const before = await raw('storage-items');
+    const capped = await createPersistence({ mode: 'live', dataDir, connection: manager, config: parsePersistConfig({ storageCap: { live: 3, backtest: 3 } }) });
+    try {
+      for (let i = 0; i < 8; i++) await capped.storage.upsert(closedSignal(900 + i, { backtest: false, frameName: '' }));
+      const after = await raw('storage-items');
+      const mine = after.filter((d) => (d.monitor as { writer?: string } | undefined)?.writer === 'backtest-monitor');
+      expect(mine.length).toBeLessThanOrEqual(3);
+      expect(mine.length).toBeGreaterThan(0);
+      const theirs = after.filter((d) => d.monitor === undefined);
+      expect(theirs).toEqual(before);
+      for (const doc of mine) await capped.storage.remove({ backtest: false, signalId: String(doc.signalId) });
+    } finally {
+      await capped.close();
+    }
+    expect(await raw('storage-items')).toEqual(before);
   });
 
   it('every other collection (signal, schedule, strategy, risk, partial, breakeven, log, measure, interval) reads back through the document layer', async () => {

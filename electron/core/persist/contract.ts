@@ -18,6 +18,11 @@ export interface ListQuery<K extends ContextKey> {
   offset?: number;
   /** At most LIST_LIMIT_MAX; LIST_LIMIT_DEFAULT when absent. */
   limit?: number;
+  /**
+   * Only entries this app wrote, not a backtest-kit bot's sharing the database (only the MongoDB
+   * adapter holds others' entries; everything in the other adapters is the app's own).
+   */
+  ownOnly?: boolean;
 }
 
 export interface Entry<K extends ContextKey, V> {

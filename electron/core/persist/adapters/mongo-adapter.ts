@@ -212,7 +212,11 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     const service = await this.service();
     const clauses: Record<string, unknown>[] = [];
     for (const [field, wanted] of Object.entries(query.where ?? {})) clauses.push(service.codec.where(field, wanted));
-    const filter = { ...service.liveFilter(query.key ?? {}), ...(clauses.length > 0 ? { $and: clauses } : {}) } as QueryFilter<StoredDocument>;
+    const filter = {
+      ...service.liveFilter(query.key ?? {}),
+      ...(query.ownOnly ? { 'monitor.writer': MONITOR_WRITER } : {}),
+      ...(clauses.length > 0 ? { $and: clauses } : {}),
+    } as QueryFilter<StoredDocument>;
     const direction = query.order === 'desc' ? -1 : 1;
     // Insertion order breaks ties, matching the in-process adapters' stable sort.
     const natural = naturalOrder(direction);

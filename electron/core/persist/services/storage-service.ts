@@ -70,7 +70,7 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
   }
 
   private async countRows(backtest: boolean): Promise<number> {
-    return (await this.store.list({ key: { backtest }, limit: 1 })).total;
+    return (await this.store.list({ key: { backtest }, limit: 1, ownOnly: true })).total;
   }
 
   getSignal(signalId: string, backtest = this.backtest): Promise<SignalRow | null> {
@@ -97,6 +97,8 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
     while (excess > 0) {
       const victims = await this.store.list({
         key: { backtest },
+        // The cap is for the app's own rows: a bot's rows in a shared database are neither counted nor removed.
+        ownOnly: true,
         where: { status: [...FINAL_SIGNAL_STATUSES] },
         sortBy: 'closedAt',
         order: 'asc',
