@@ -161,7 +161,7 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
 
   it('shows a scheduled signal, breakeven state and a soft-deleted memory entry of another bot', async () => {
     const other = { ...BOT, symbol: 'SCHEDUSDT' };
-    const waiting = { ...signalRow(other, { priceOpen: 95, priceTakeProfit: 97, priceStopLoss: 94, at: T }), _isScheduled: true };
+    const waiting: Record<string, unknown> = { ...signalRow(other, { priceOpen: 95, priceTakeProfit: 97, priceStopLoss: 94, at: T }), _isScheduled: true };
     await writeSchedule(bot, other, waiting);
     await writeBreakeven(bot, other, String(waiting.id), { [String(waiting.id)]: { reached: true } }, T);
     await writeMemory(bot, String(waiting.id), 'notes', 'old', { why: 'superseded' }, T);
