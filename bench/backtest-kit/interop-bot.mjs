@@ -66,6 +66,7 @@ if (mode === 'read') {
   out.notificationsBacktest = await Notification.getData(true);
   out.storageLive = await Storage.listSignalLive();
   out.storageBacktest = await Storage.listSignalBacktest();
+  out.log = await Log.getList();
   out.signal = request.signalId ? await Storage.findSignalById(request.signalId) : null;
   if (request.session) {
     const s = request.session;
@@ -133,6 +134,8 @@ let opened = 0;
 async function rememberOpen(symbol, data, currentPrice, when, backtest) {
   opened++;
   const frameName = backtest ? FRAME : '';
+  Log.info('interop open', { signalId: data.id, price: currentPrice, backtest });
+  if (opened === 1) Log.warn('interop first open', 'two', 2);
   await Session.setData(symbol, { opened, lastPrice: currentPrice, lastSignalId: data.id }, { strategyName: STRATEGY, exchangeName: EXCHANGE, frameName }, backtest, when);
   await State.setState({ opens: opened, price: currentPrice }, { signalId: data.id, bucketName: BUCKET, initialValue: { opens: 0 }, backtest, when });
   await Memory.writeMemory({ memoryId: 'entry', value: { price: currentPrice, position: data.position }, signalId: data.id, bucketName: MEMORY_BUCKET, description: 'entry price', backtest, when });

@@ -53,7 +53,7 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     await manager.connect();
     conn = manager.connection;
     dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-bot-'));
-    persistence = await createPersistence({ mode: 'live', dataDir, connection: manager });
+    persistence = await createPersistence({ mode: 'live', dataDir, connection: manager, overrides: { log: 'mongodb' } });
   }, 300_000);
 
   afterAll(async () => {
@@ -68,7 +68,7 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     expect(bot.errors).toEqual([]);
     expect(bot.backtestClosed).toBeGreaterThan(3);
     expect(bot.liveSignalId).toMatch(/^[0-9a-f-]{36}$/);
-    for (const collection of ['candle-items', 'signal-items', 'strategy-items', 'storage-items', 'notification-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
+    for (const collection of ['candle-items', 'signal-items', 'strategy-items', 'storage-items', 'notification-items', 'log-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
       expect(await conn.collection(collection).countDocuments(), collection).toBeGreaterThan(0);
     }
   });
@@ -191,6 +191,24 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     for (const doc of memories) {
       expect(await persistence.memory.get({ signalId: String(doc.signalId), bucketName: String(doc.bucketName), memoryId: String(doc.memoryId) })).toEqual((doc.payload as { data: unknown }).data);
     }
+  });
+
+  it('log-items: every entry of the bot\'s log, as a log line', async () => {
+    const docs = await raw('log-items');
+    expect(docs.length).toBeGreaterThan(bot.opened);
+    const lines = await persistence.log.tail(docs.length);
+    const byId = new Map(lines.map((l) => [l.entryId, l]));
+    for (const doc of docs) {
+      const p = doc.payload!;
+      const line = byId.get(String(p.id));
+      expect(line, String(p.id)).toBeDefined();
+      expect({ level: line!.level, at: line!.at, message: line!.message }).toEqual({ level: p.type, at: p.timestamp, message: p.topic });
+      const args = p.args as unknown[];
+      const single = args.length === 1 && typeof args[0] === 'object' && args[0] !== null && !Array.isArray(args[0]);
+      expect(line!.data).toMatchObject(single ? (args[0] as object) : { args });
+      for (const context of ['methodContext', 'executionContext']) if (p[context]) expect(line!.data?.[context]).toEqual(p[context]);
+    }
+    expect(lines.some((l) => l.level === 'warn' && l.message === 'interop first open')).toBe(true);
   });
 
   it('candle-items: every candle the bot cached, OHLCV equal', async () => {

@@ -2,6 +2,7 @@ import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../shared/domain/logs';
 import type { Notification } from '../../shared/domain/notifications';
 import type { SignalRow } from '../../shared/domain/signals';
 import { ConnectionManager } from '../../electron/core/db/connection-manager';
@@ -21,6 +22,7 @@ interface ReadResult {
   memory: unknown;
   memoryList: Array<{ memoryId: string; content: unknown }>;
   recent: Row | null;
+  log: Row[];
   errors: string[];
 }
 
@@ -40,7 +42,7 @@ describe('documents the monitor wrote, read by a real backtest-kit bot', () => {
   let dataDir: string;
   let env: BotEnv;
   let read: ReadResult;
-  const written: { notifications: Notification[]; opened: SignalRow; closed: SignalRow } = {} as never;
+  const written: { notifications: Notification[]; opened: SignalRow; closed: SignalRow; log: LogLine } = {} as never;
 
   beforeAll(async () => {
     assertBotInstalled();
@@ -50,7 +52,7 @@ describe('documents the monitor wrote, read by a real backtest-kit bot', () => {
     manager = new ConnectionManager({ uri });
     await manager.connect();
     dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-monitor-'));
-    persistence = await createPersistence({ mode: 'live', runId: 'run-interop', dataDir, connection: manager });
+    persistence = await createPersistence({ mode: 'live', runId: 'run-interop', dataDir, connection: manager, overrides: { log: 'mongodb' } });
 
     // A paper run's output, as the engine hands it to the persist services.
     written.opened = {
@@ -74,6 +76,7 @@ describe('documents the monitor wrote, read by a real backtest-kit bot', () => {
     await persistence.session.set({ strategyName: CONTEXT.strategyName, exchangeName: CONTEXT.exchangeName, frameName: '', symbol: CONTEXT.symbol, backtest: false }, { lastCross: 'up', bars: 42 });
     await persistence.state.set({ signalId: 'mon-open-1', bucketName: 'trail' }, { peak: 42_500, steps: [1, 2] });
     await persistence.memory.set({ signalId: 'mon-open-1', bucketName: 'notes', memoryId: 'why' }, { reason: 'ema cross', strength: 0.7 });
+    written.log = await persistence.log.info('paper run started', { symbol: 'BTCUSDT', bars: 3 });
 
     const request = join(dataDir, 'request.json');
     await fsp.writeFile(
@@ -128,6 +131,11 @@ describe('documents the monitor wrote, read by a real backtest-kit bot', () => {
     expect(read.state).toEqual({ peak: 42_500, steps: [1, 2] });
     expect(read.memory).toEqual({ reason: 'ema cross', strength: 0.7 });
     expect(read.memoryList).toEqual([{ memoryId: 'why', content: { reason: 'ema cross', strength: 0.7 } }]);
+  });
+
+  it('Log.getList includes the monitor\'s log line as an ILogEntry', () => {
+    const entry = read.log.find((e) => e.id === written.log.entryId);
+    expect(entry).toMatchObject({ id: written.log.entryId, type: 'info', topic: 'paper run started', args: [{ symbol: 'BTCUSDT', bars: 3 }], timestamp: written.log.at, priority: written.log.at });
   });
 
   it('a bot\'s later upsert of the same notifications keeps the monitor\'s read flag, run id and title', async () => {

@@ -18,6 +18,9 @@ function unescapeName(name: string): string {
 function mapKeys(value: unknown, rename: (name: string) => string): unknown {
   if (Array.isArray(value)) return value.map((item) => mapKeys(item, rename));
   if (typeof value !== 'object' || value === null) return value;
+  // Dates (a bot's payload may hold them: a log entry's executionContext.when) and other BSON values stay as they are.
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [name, child] of Object.entries(value)) out[rename(name)] = mapKeys(child, rename);
   return out;
