@@ -92,3 +92,146 @@ test('form errors speak the form’s words, clear when a field changes, and refu
   await expect(form.getByLabel('From', { exact: true })).not.toHaveAttribute('type', 'datetime-local');
   await expect(form.getByLabel('From', { exact: true })).toHaveAttribute('placeholder', 'YYYY-MM-DD HH:mm');
 });
+
+async function startBacktest(app: Page, strategy: string, symbols: string[], fill: Record<string, string> = {}): Promise<void> {
+  const form = await newSessionForm(app);
+  await form.getByLabel('Strategy').selectOption(strategy);
+  await chooseOnlySymbol(app, symbols[0]!);
+  for (const s of symbols.slice(1)) await form.locator(`[data-symbol="${s}"]`).click();
+  for (const [label, value] of Object.entries(fill)) await form.getByLabel(label, { exact: true }).fill(value);
+  await form.getByRole('button', { name: 'Start backtest' }).click();
+  expect(await waitFinal(app)).toBe('completed');
+}
+
+const statValue = async (app: Page, key: string): Promise<number> =>
+  Number((await app.locator(`[data-stat="${key}"] .v`).innerText()).replace(/[^\d.-]/g, ''));
+
+test('statistics compound from a starting balance and never pass -100%; the sum of trade PnL keeps its own name', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  // Costly trading: 0.5% fee and slippage per side lose about 2% a trade, far past -100% added up.
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC'], { 'Fee per side': '0.5', 'Slippage per side': '0.5', 'Starting balance': '5000', 'Position size': '50' });
+  const sum = await statValue(app, 'sum');
+  expect(sum).toBeLessThan(-100);
+  const ret = await statValue(app, 'return');
+  expect(ret).toBeGreaterThan(-100);
+  expect(ret).toBeLessThan(0);
+  expect(await statValue(app, 'drawdown')).toBeLessThanOrEqual(100);
+  expect(await statValue(app, 'balance')).toBeGreaterThan(0);
+  await expect(app.locator('[data-stat="sum"] .k')).toHaveText('Sum of trade PnL');
+  for (const key of ['sharpe', 'annualized-sharpe', 'sortino', 'calmar', 'certainty', 'expectancy', 'recovery', 'avg', 'median', 'duration', 'peak', 'fall']) {
+    await expect(app.locator(`[data-stat="${key}"]`)).toBeVisible();
+  }
+  await expect(app.locator('[data-stat="sharpe"] .v')).not.toHaveText('—');
+  // The account and costs the run used, on the run.
+  const settings = app.getByTestId('run-settings');
+  await expect(settings).toContainText('Starting balance 5,000.00');
+  await expect(settings).toContainText('position size 50%');
+  await expect(settings).toContainText('fee 0.5%');
+  await expect(settings).toContainText('slippage 0.5%');
+  // The equity chart is the balance: it stays above zero.
+  expect(Number(await app.getByTestId('equity-chart').getAttribute('data-min'))).toBeGreaterThan(0);
+});
+
+test('a two-symbol run has statistics per symbol and a symbol filter on its trades', async ({ app }) => {
+  await ensureAll(app, [
+    ['ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC'],
+    ['XLM_BTC-1m.json', 'XLM/BTC'],
+  ]);
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC', 'XLM/BTC']);
+  const bySymbol = app.getByTestId('symbol-stats');
+  await expect(bySymbol.locator('tbody tr')).toHaveCount(2);
+  await expect(bySymbol.locator('tr[data-symbol="XLM/BTC"]')).toBeVisible();
+  await app.getByRole('group', { name: 'Trades of symbol' }).getByRole('button', { name: 'XLM/BTC' }).click();
+  const symbols = await app.getByTestId('trades-table').locator('tbody tr td:first-child').allInnerTexts();
+  expect(symbols.length).toBeGreaterThan(0);
+  expect(new Set(symbols)).toEqual(new Set(['XLM/BTC']));
+});
+
+test('checking a trade: a click zooms the run chart to it at full 1m detail, the price axis fits, j/k walk the trades', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC']);
+  const panel = app.getByTestId('run-chart-panel');
+  const chart = app.getByTestId('run-chart');
+  // Ten days of 1m candles: the whole run is aggregated.
+  await expect(panel).toHaveAttribute('data-aggregated', 'true');
+  const span = async (): Promise<number> => Number(await chart.getAttribute('data-price-hi')) - Number(await chart.getAttribute('data-price-lo'));
+  const wholeSpan = await span();
+
+  const rows = app.getByTestId('trades-table').locator('tbody tr');
+  const third = rows.nth(2);
+  const id = (await third.getAttribute('data-row-id'))!;
+  await third.click();
+  await expect(third).toHaveAttribute('aria-selected', 'true');
+  await expect(panel).toHaveAttribute('data-focus', id);
+  await expect(panel).toHaveAttribute('data-aggregated', 'false');
+  await expect(app.getByTestId('run-chart-detail')).toHaveText('1m bars, full detail');
+  // Entry and exit of the trade drawn (larger), with its take-profit and stop-loss lines.
+  await expect.poll(() => chart.locator('.marker-selected').count()).toBeGreaterThanOrEqual(2);
+  await expect.poll(() => chart.locator('.recharts-reference-line').count()).toBeGreaterThanOrEqual(2);
+  // The price axis fits the trade's window, not the whole run's range.
+  expect(await span()).toBeLessThan(wholeSpan / 2);
+
+  // j: the next trade; k: back.
+  const next = (await rows.nth(3).getAttribute('data-row-id'))!;
+  await app.locator('body').press('j');
+  await expect(panel).toHaveAttribute('data-focus', next);
+  await expect(rows.nth(3)).toHaveAttribute('aria-selected', 'true');
+  await app.locator('body').press('k');
+  await expect(panel).toHaveAttribute('data-focus', id);
+
+  // Back to the whole run, then zoom with the wheel: the bar count follows and 1m detail loads by itself.
+  await app.getByRole('button', { name: 'Whole run' }).click();
+  await expect(panel).toHaveAttribute('data-aggregated', 'true');
+  const barsText = app.getByTestId('run-chart-bars');
+  const before = await barsText.innerText();
+  const box = (await chart.boundingBox())!;
+  await app.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 25; i++) await app.mouse.wheel(0, -200);
+  await expect(barsText).not.toHaveText(before);
+  await expect(panel).toHaveAttribute('data-aggregated', 'false', { timeout: 30_000 });
+});
+
+test('the runs list fits its panel at 1440 px and running rows count their trades', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  const form = await newSessionForm(app);
+  await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Paper replay' }).click();
+  await form.getByLabel('Strategy').selectOption('sma-crossover');
+  await chooseOnlySymbol(app, 'ETH/BTC');
+  await form.getByRole('group', { name: 'Replay speed' }).getByRole('button', { name: '3600×' }).click();
+  await form.getByRole('button', { name: 'Start paper replay' }).click();
+  await expect(app.getByTestId('run-page')).toBeVisible();
+  await openView(app, 'Sessions');
+  const row = app.getByTestId('run-row').first();
+  await expect(row.getByTestId('stop-run')).toBeVisible();
+  // Trades closed so far, while it runs.
+  await expect.poll(async () => Number((await row.getByTestId('run-trades').innerText()).replace(/\D/g, '') || '-1'), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect(row.getByTestId('run-return')).not.toHaveText('—');
+  // Nothing is clipped: the table is no wider than its panel, the Stop button inside it.
+  const table = app.getByTestId('runs-table');
+  const scroller = table.locator('xpath=..');
+  const [scrollWidth, clientWidth] = await scroller.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+  const stop = (await row.getByTestId('stop-run').boundingBox())!;
+  const box = (await scroller.boundingBox())!;
+  expect(stop.x + stop.width).toBeLessThanOrEqual(box.x + box.width);
+  await row.getByTestId('stop-run').click();
+  await expect(row.locator('[data-status="stopped"]')).toBeVisible();
+});
+
+test('exports a run’s trades and statistics as CSV and JSON', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startBacktest(app, 'rsi-mean-reversion', ['ETH/BTC']);
+  const rows = await app.getByTestId('trades-table').locator('tbody tr').count();
+  const [csv] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-trades-csv').click()]);
+  expect(csv.suggestedFilename()).toMatch(/^rsi-mean-reversion-ETH_BTC-.*-trades\.csv$/);
+  const text = await (await csv.createReadStream()).toArray();
+  const lines = Buffer.concat(text).toString('utf8').trim().split('\n');
+  expect(lines[0]).toBe('signalId,symbol,position,status,openedAt,closedAt,priceOpen,priceClose,priceTakeProfit,priceStopLoss,closeReason,pnlPercent');
+  expect(lines.length - 1).toBe(rows);
+  const [json] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-json').click()]);
+  const body = JSON.parse(Buffer.concat(await (await json.createReadStream()).toArray()).toString('utf8')) as { stats: { trades: number }; trades: unknown[]; costs: { feePercent: number } };
+  expect(body.trades.length).toBeGreaterThanOrEqual(body.stats.trades);
+  expect(body.costs.feePercent).toBe(0.1);
+  const [stats] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-stats-csv').click()]);
+  expect(stats.suggestedFilename()).toMatch(/statistics\.csv$/);
+});

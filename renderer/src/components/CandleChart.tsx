@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import { ComposedChart, Line, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, usePlotArea, useXAxisScale, useYAxisScale, XAxis, YAxis } from 'recharts';
+import { ComposedChart, Line, ReferenceArea, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, usePlotArea, useXAxisScale, useYAxisScale, XAxis, YAxis } from 'recharts';
 import type { Candle } from '../../../shared/contract/domain';
 import { candleGeometry, candleIndexAt, niceTicks, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
 import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
@@ -42,8 +42,17 @@ interface Props {
    * (the core re-aggregates a shorter range to a finer interval).
    */
   onLoadDetail?(from: number, to: number): void;
+  /** Ask for the detail by itself once a zoom settles, instead of offering the button. */
+  autoLoadDetail?: boolean;
+  /** The visible window after every zoom or pan (bar count footers). */
+  onVisibleChange?(visible: { bars: number; from: number; to: number }): void;
+  /** Markers whose id starts with this are drawn larger, with a band over the trade's span. */
+  selected?: { id: string; from: number; to: number };
   testId?: string;
 }
+
+/** How long a zoom must stay still before the finer candles are asked for. */
+const DETAIL_DELAY_MS = 350;
 
 /**
  * Every candle and volume bar as plain SVG, positioned with the chart's own scales. One component
@@ -110,7 +119,7 @@ function CandleTooltip({ active, payload }: { active?: boolean; payload?: Readon
  * Candlesticks with volume, wheel zoom around the cursor and drag to pan. The series it gets is
  * already at most ~2,000 bars (the core aggregates longer ranges), so every bar can be an SVG node.
  */
-export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail }: Props): ReactElement {
+export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail, autoLoadDetail, onVisibleChange, selected }: Props): ReactElement {
   const rows = useMemo<Row[]>(
     () => candles.map((c) => ({ t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
     [candles],
@@ -154,6 +163,8 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
   const visible = useMemo(() => rows.slice(view.start, view.end), [rows, view]);
   const timestamps = useMemo(() => visible.map((r) => r.t), [visible]);
   const span = visible.length > 1 ? visible[visible.length - 1]!.t - visible[0]!.t : 0;
+  const first = visible[0]?.t ?? 0;
+  const last = visible[visible.length - 1]?.t ?? 0;
   const [lo, hi] = useMemo(() => {
     let min = Infinity;
     let max = -Infinity;
@@ -161,14 +172,16 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       if (r.low < min) min = r.low;
       if (r.high > max) max = r.high;
     }
+    // Only the TP/SL lines drawn in this window count: the axis fits what is on screen.
     for (const l of levels) {
+      if (l.to < first || l.from > last) continue;
       if (l.price < min) min = l.price;
       if (l.price > max) max = l.price;
     }
     const pad = (max - min) * 0.06 || Math.abs(max) * 0.01 || 1;
     // Extra room below keeps the lowest candles clear of the volume bars.
     return [min - pad * 4, max + pad];
-  }, [visible, levels]);
+  }, [visible, levels, first, last]);
   const priceTicks = useMemo(() => niceTicks(lo, hi), [lo, hi]);
   // Ticks show as many decimals as their step needs (0.095, not 0.09500000).
   const tickStep = priceTicks.length > 1 ? priceTicks[1]! - priceTicks[0]! : 1;
@@ -183,6 +196,17 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
     return timestamps[i];
   };
   const zoomed = view.start > 0 || view.end < rows.length;
+  const windowTo = last + step;
+
+  useEffect(() => {
+    if (visible.length > 0) onVisibleChange?.({ bars: visible.length, from: first, to: windowTo });
+  }, [visible.length, first, windowTo]);
+
+  useEffect(() => {
+    if (!autoLoadDetail || !onLoadDetail || !zoomed || visible.length < 2) return;
+    const t = setTimeout(() => onLoadDetail(first, windowTo), DETAIL_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [autoLoadDetail, zoomed, first, windowTo]);
   // Dense trade histories get smaller dots so the candles stay readable.
   const markerRadius = markers.length > 60 ? 3 : markers.length > 20 ? 4 : 5;
 
@@ -193,6 +217,10 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       data-testid={testId}
       data-bars={visible.length}
       data-markers={markers.length}
+      data-price-lo={lo}
+      data-price-hi={hi}
+      data-from={first}
+      data-to={windowTo}
       onMouseDown={onMouseDown}
       onMouseMove={onMouseMove}
       onMouseUp={endDrag}
@@ -201,7 +229,7 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       style={{ height, cursor: drag.current ? 'grabbing' : 'crosshair' }}
     >
       <span className="chart-hint" style={{ left: 16, right: 'auto' }}>{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
-      {zoomed && onLoadDetail && visible.length > 1 && (
+      {zoomed && onLoadDetail && !autoLoadDetail && visible.length > 1 && (
         <button
           type="button"
           className="btn small"
@@ -236,6 +264,12 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
           <Tooltip content={<CandleTooltip />} cursor={{ stroke: 'var(--text-faint)', strokeDasharray: '3 3' }} isAnimationActive={false} />
           {/* An invisible series gives the tooltip its data points; the candles are drawn by CandleLayer. */}
           <Line yAxisId="price" dataKey="close" stroke="none" dot={false} activeDot={false} isAnimationActive={false} />
+          {selected && (() => {
+            const a = snap(Math.max(selected.from, first));
+            const b = snap(Math.min(selected.to, last));
+            if (a === undefined || b === undefined || selected.to < first || selected.from > last) return null;
+            return <ReferenceArea yAxisId="price" x1={a} x2={b} fill="var(--accent)" fillOpacity={0.1} stroke="var(--accent)" strokeOpacity={0.35} ifOverflow="hidden" className="selected-trade" />;
+          })()}
           <CandleLayer rows={visible} maxVolume={maxVolume} />
           {levels.map((l) => {
             const a = snap(l.from);
@@ -267,12 +301,12 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
                 yAxisId="price"
                 x={x}
                 y={m.price}
-                r={markerRadius}
+                r={selected && m.id.startsWith(selected.id) ? markerRadius + 3 : markerRadius}
                 fill={fill}
                 stroke="var(--bg)"
                 strokeWidth={1.5}
                 ifOverflow="hidden"
-                className={`marker marker-${m.kind}`}
+                className={`marker marker-${m.kind}${selected && m.id.startsWith(selected.id) ? ' marker-selected' : ''}`}
               />
             );
           })}

@@ -63,9 +63,10 @@ export function SortableTable<T>({ rows, columns, rowKey, initialSort, onRowClic
           return (
             <tr
               key={key}
-              className={onRowClick ? 'clickable' : undefined}
+              data-row-id={key}
+              aria-selected={highlight === key ? true : undefined}
+              className={`${onRowClick ? 'clickable' : ''}${highlight === key ? ' selected' : ''}`.trim() || undefined}
               onClick={onRowClick ? () => onRowClick(row) : undefined}
-              style={highlight === key ? { background: 'var(--accent-soft)' } : undefined}
             >
               {columns.map((c) => (
                 <td key={c.key} className={c.numeric ? 'num' : undefined}>

@@ -35,3 +35,21 @@ describe('runs store', () => {
     expect(sortRuns(useRuns.getState().byId).map((r) => r.runId)).toEqual(['b', 'a']);
   });
 });
+
+describe('live trade counts', () => {
+  it('counts closed trades and compounds their PnL while a run is running, once per event', () => {
+    useRuns.getState().reset([run('c', 3)]);
+    const signal = (id: string, pnlPercent?: number) =>
+      ({ signalId: id, symbol: 'ETH/BTC', strategyName: 's', exchangeName: 'binance', backtest: false, position: 'long', status: pnlPercent === undefined ? 'opened' : 'closed', priceOpen: 1, priceTakeProfit: 2, priceStopLoss: 0.5, minuteEstimatedTime: 5, pnlPercent, closeReason: pnlPercent === undefined ? undefined : 'take_profit' }) as const;
+    const closed = { type: 'signal', runId: 'c', at: 2, transition: 'closed', signal: signal('x', 10) } as const;
+    useRuns.getState().applyEvents([
+      { type: 'signal', runId: 'c', at: 1, transition: 'opened', signal: signal('x') },
+      closed,
+      closed,
+      { type: 'signal', runId: 'c', at: 3, transition: 'closed', signal: signal('y', -10) },
+    ]);
+    const t = useRuns.getState().live.c!;
+    expect(t.trades).toBe(2);
+    expect(t.returnPercent).toBeCloseTo(-1, 9);
+  });
+});

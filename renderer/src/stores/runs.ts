@@ -11,6 +11,19 @@ interface RunsState {
   error?: string;
   /** Bumped per run on every signal/state event, so open run pages and the State view refetch. */
   versions: Record<string, number>;
+  /**
+   * Closed trades of running runs counted from their signal events (a summary carries statistics
+   * only once the run ends). Kept apart from `byId`, which a runs.list replaces.
+   */
+  live: Record<string, LiveTally>;
+}
+
+export interface LiveTally {
+  trades: number;
+  open: number;
+  /** Compounded at 100% position size, percent. */
+  returnPercent: number;
+  seen: string[];
 }
 
 interface RunsActions {
@@ -25,6 +38,7 @@ export const useRuns = create<RunsState & RunsActions>((set) => ({
   byId: {},
   loaded: false,
   versions: {},
+  live: {},
   reset(runs) {
     set({ byId: Object.fromEntries(runs.map((r) => [r.runId, r])), loaded: true, error: undefined });
   },
@@ -50,7 +64,26 @@ export const useRuns = create<RunsState & RunsActions>((set) => ({
     set((s) => {
       const byId = { ...s.byId };
       const versions = { ...s.versions };
+      let live = s.live;
       for (const e of batch) {
+        if (e.type === 'signal' && (e.transition === 'closed' || e.transition === 'opened')) {
+          const t = live[e.runId] ?? { trades: 0, open: 0, returnPercent: 0, seen: [] };
+          const key = `${e.signal.signalId}:${e.transition}`;
+          if (!t.seen.includes(key)) {
+            const closed = e.transition === 'closed';
+            const pnl = closed ? (e.signal.pnlPercent ?? 0) : 0;
+            live = {
+              ...live,
+              [e.runId]: {
+                trades: t.trades + (closed ? 1 : 0),
+                open: Math.max(0, t.open + (closed ? -1 : 1)),
+                returnPercent: closed ? ((1 + t.returnPercent / 100) * Math.max(0, 1 + pnl / 100) - 1) * 100 : t.returnPercent,
+                // Only the last few keys: a reconnect replays recent events, not a whole history.
+                seen: [...t.seen.slice(-200), key],
+              },
+            };
+          }
+        }
         // Progress and notifications have their own stores; signals, state and status change what a run page shows.
         if (e.type !== 'progress' && e.type !== 'notification') versions[e.runId] = (versions[e.runId] ?? 0) + 1;
         const run = byId[e.runId];
@@ -69,7 +102,7 @@ export const useRuns = create<RunsState & RunsActions>((set) => ({
           };
         }
       }
-      return { byId, versions };
+      return { byId, versions, live };
     });
   },
 }));

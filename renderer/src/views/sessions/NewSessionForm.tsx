@@ -363,7 +363,7 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
             {fieldError('to')}
           </label>
           {chosen.length > 0 && (
-            <span className="hint" style={{ gridColumn: '1 / -1', marginTop: -6 }} data-testid="stored-range">
+            <span className="hint faint" style={{ gridColumn: '1 / -1', marginTop: -6, fontSize: 12 }} data-testid="stored-range">
               Stored: {chosen.map((s) => `${s.symbol} ${formatTime(s.first)} → ${formatTime(s.last === null ? null : s.last + INTERVAL_MS[interval])}`).join(' · ')} UTC
             </span>
           )}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { INTERVAL_MS } from '../../../../shared/candles';
 import type { Notification, RunDetail, SignalRow } from '../../../../shared/contract/domain';
 import { call } from '../../api/client';
@@ -7,13 +7,15 @@ import { EquityChart } from '../../components/EquityChart';
 import { Icon } from '../../components/icons';
 import { SortableTable, type Column } from '../../components/SortableTable';
 import { Empty, ErrorState, Loading, Panel, ProgressBar, StatusPill } from '../../components/states';
+import { downloadText, exportName, runJson, statsCsv, tradesCsv } from '../../lib/export';
 import { formatBucket, formatDuration, formatInt, formatPercent, formatPrice, formatTime, signClass } from '../../lib/format';
 import { useAsync } from '../../lib/use-async';
 import { mergeNewestFirst, useNotifications } from '../../stores/notifications';
+import { useRerun } from '../../stores/rerun';
 import { navigate, useRoute } from '../../stores/route';
 import { isActive, useRuns } from '../../stores/runs';
-import { NotificationRow } from '../notifications/NotificationRow';
 import { StopButton } from './RunsList';
+import { Stats, SymbolStats } from './RunStats';
 
 /** Live refreshes of a run page at most this often, however fast its events arrive. */
 const REFRESH_MS = 1000;
@@ -30,30 +32,6 @@ function useThrottledVersion(version: number): number {
     return () => clearTimeout(t);
   }, [version]);
   return value;
-}
-
-function Stats({ run }: { run: RunDetail }): ReactElement {
-  const s = run.stats;
-  const items: Array<[string, string, string?]> = [
-    ['Trades', formatInt(s?.trades)],
-    ['Win rate', s?.winRate === null || s?.winRate === undefined ? '—' : `${(s.winRate * 100).toFixed(1)}%`],
-    ['Total PnL', formatPercent(s?.totalPnlPercent), signClass(s?.totalPnlPercent)],
-    ['Avg PnL', formatPercent(s?.avgPnlPercent), signClass(s?.avgPnlPercent)],
-    ['Max drawdown', s ? `${s.maxDrawdownPercent.toFixed(2)}%` : '—', s && s.maxDrawdownPercent > 0 ? 'down' : ''],
-    ['Sharpe', s?.sharpe === null || s?.sharpe === undefined ? '—' : s.sharpe.toFixed(2)],
-    ['Profit factor', s?.profitFactor === null || s?.profitFactor === undefined ? '—' : s.profitFactor.toFixed(2)],
-    ['Wins / losses', s ? `${s.wins} / ${s.losses}` : '—'],
-  ];
-  return (
-    <div className="stats" data-testid="run-stats">
-      {items.map(([k, v, cls]) => (
-        <div className="stat" key={k}>
-          <div className="k">{k}</div>
-          <div className={`v ${cls ?? ''}`}>{v}</div>
-        </div>
-      ))}
-    </div>
-  );
 }
 
 const tradeColumns: Column<SignalRow>[] = [
@@ -86,7 +64,30 @@ function chartOverlays(signals: SignalRow[], symbol: string, end: number): { mar
   return { markers, levels };
 }
 
-function RunChart({ run, symbol, version }: { run: RunDetail; symbol: string; version: number }): ReactElement {
+interface Focus {
+  id: string;
+  from: number;
+  to: number;
+  /** The window the chart loads around the trade. */
+  windowFrom: number;
+  windowTo: number;
+}
+
+/** The trade's span with room on both sides (at least 60 candles), on the run's candle grid. */
+function focusOf(s: SignalRow, run: RunDetail, end: number): Focus | undefined {
+  const start = s.openedAt ?? s.scheduledAt;
+  if (start === undefined) return undefined;
+  const step = INTERVAL_MS[run.interval];
+  const stop = s.closedAt ?? end;
+  const pad = Math.max((stop - start) * 0.75, 60 * step);
+  let windowFrom = Math.floor((start - pad) / step) * step;
+  let windowTo = Math.ceil((stop + pad) / step) * step;
+  if (run.from !== undefined) windowFrom = Math.max(run.from, windowFrom);
+  if (run.to !== undefined) windowTo = Math.min(run.to, windowTo);
+  return { id: s.signalId, from: start, to: stop, windowFrom, windowTo: Math.max(windowTo, windowFrom + step) };
+}
+
+function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetail; symbol: string; version: number; focus?: Focus; onClearFocus(): void }): ReactElement {
   const step = INTERVAL_MS[run.interval];
   const from = run.from ?? (run.startedAt ?? run.createdAt) - 300 * step;
   // A live run's chart ends "now", a running paper replay where the replay has got to; both are
@@ -97,21 +98,47 @@ function RunChart({ run, symbol, version }: { run: RunDetail; symbol: string; ve
     return run.to;
     // progress and status are sampled when the run has news (version), not on every progress event
   }, [run.to, run.kind, from, step, version]);
+  // A zoomed window loaded at finer detail (zoom settles, or a trade is picked); undefined: the whole run.
+  const [detail, setDetail] = useState<{ from: number; to: number }>();
+  useEffect(() => {
+    if (focus) setDetail({ from: focus.windowFrom, to: focus.windowTo });
+  }, [focus?.id, focus?.windowFrom, focus?.windowTo]);
+  useEffect(() => setDetail(undefined), [symbol]);
+  const range = detail ?? { from, to };
   const live = isActive(run);
   const chart = useAsync(
-    () => call('candles.chart', { exchangeName: run.exchangeName, symbol, interval: run.interval, from, to }),
-    [run.runId, symbol, from, to, live ? version : 0],
+    () => call('candles.chart', { exchangeName: run.exchangeName, symbol, interval: run.interval, from: range.from, to: range.to }),
+    [run.runId, symbol, range.from, range.to, live ? version : 0],
     // A live chart refreshes in place; an outage or a slow query keeps the last candles on screen.
     { keepDataOnChange: true },
   );
   const { markers, levels } = useMemo(() => chartOverlays(run.signals, symbol, to), [run.signals, symbol, to]);
+  const [visible, setVisible] = useState<{ bars: number; from: number; to: number }>();
+  const loadDetail = useCallback(
+    (a: number, b: number) => {
+      // Only worth a request when the bars on screen are coarser than the run's own candles.
+      if (chart.data?.aggregated) setDetail({ from: Math.max(from, a), to: Math.min(to, b) });
+    },
+    [chart.data?.aggregated, from, to],
+  );
   if (chart.status === 'loading' && !chart.data) return <Loading label="Loading candles…" />;
   if (chart.status === 'error' && !chart.data) return <ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />;
   const candles = chart.data?.candles ?? [];
   if (candles.length === 0) return <Empty title="No candles for this range">Import or download {symbol} {run.interval} candles in Candles.</Empty>;
+  const aggregated = chart.data?.aggregated === true;
   return (
-    <>
-      <CandleChart candles={candles} markers={markers} levels={levels} height={400} testId="run-chart" />
+    <div data-testid="run-chart-panel" data-aggregated={aggregated} data-bucket={chart.data?.bucketMs} data-focus={focus?.id ?? ''} data-loading={chart.status === 'loading'}>
+      <CandleChart
+        candles={candles}
+        markers={markers}
+        levels={levels}
+        height={400}
+        testId="run-chart"
+        onLoadDetail={loadDetail}
+        autoLoadDetail
+        onVisibleChange={setVisible}
+        selected={focus ? { id: `${focus.id}-`, from: focus.from, to: focus.to } : undefined}
+      />
       <div className="coverage-legend">
         <span>
           <span className="dot" style={{ background: 'var(--accent)' }} />
@@ -131,13 +158,42 @@ function RunChart({ run, symbol, version }: { run: RunDetail; symbol: string; ve
         </span>
         <span className="faint">Dashed: take-profit (green) and stop-loss (red)</span>
         <span className="spacer" />
-        {chart.data?.aggregated && <span className="faint">Aggregated to {formatBucket(chart.data.bucketMs)} bars</span>}
+        <span className="num" data-testid="run-chart-bars">
+          {formatInt(visible?.bars ?? candles.length)} bars
+        </span>
+        <span className="faint" data-testid="run-chart-detail">
+          {aggregated ? `aggregated to ${formatBucket(chart.data!.bucketMs)} bars · zoom in for detail` : `${run.interval} bars, full detail`}
+        </span>
+        {detail && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setDetail(undefined);
+              onClearFocus();
+            }}
+          >
+            Whole run
+          </button>
+        )}
       </div>
-    </>
+    </div>
   );
 }
 
-function RunNotifications({ runId }: { runId: string }): ReactElement {
+function tone(n: Notification): string {
+  if (n.type.startsWith('error.') || n.type === 'run.failed') return 'bad';
+  if (n.type === 'signal.closed') return typeof n.data?.pnlPercent === 'number' ? (n.data.pnlPercent > 0 ? 'good' : 'bad') : 'info';
+  if (n.type === 'signal.opened' || n.type === 'run.completed') return 'good';
+  if (n.type === 'signal.cancelled') return 'warn';
+  return 'info';
+}
+
+/**
+ * The run's notifications in the order they arrived (newest first). A paper replay's signal
+ * notifications also carry the candle time of the transition, shown beside it.
+ */
+function RunNotifications({ runId, onPick }: { runId: string; onPick(n: Notification): void }): ReactElement {
   const initial = useAsync(() => call('notifications.list', { runId, limit: 200 }), [runId]);
   const live = useNotifications((s) => s.items);
   const items = useMemo<Notification[]>(() => {
@@ -149,24 +205,94 @@ function RunNotifications({ runId }: { runId: string }): ReactElement {
   if (initial.status === 'error' && items.length === 0) return <ErrorState error={initial.error} onRetry={initial.reload} />;
   if (items.length === 0) return <Empty title="No notifications for this run yet">They appear here as the run opens and closes signals.</Empty>;
   return (
-    <div style={{ maxHeight: 320, overflow: 'auto' }} data-testid="run-notifications">
-      {items.slice(0, 200).map((n) => (
-        <div key={n.notificationId} style={{ height: 38 }}>
-          <NotificationRow n={n} />
-        </div>
-      ))}
+    <div style={{ maxHeight: 320, overflow: 'auto' }} data-testid="run-notifications" role="list">
+      {items.slice(0, 200).map((n) => {
+        const candleAt = typeof n.data?.candleAt === 'number' ? n.data.candleAt : undefined;
+        return (
+          <div
+            key={n.notificationId}
+            className={`run-note${n.signalId ? ' clickable' : ''}`}
+            role="listitem"
+            data-testid="run-notification"
+            data-type={n.type}
+            data-signal-id={n.signalId ?? ''}
+            onClick={() => onPick(n)}
+          >
+            <span className="num dim" title="When it arrived (UTC)">
+              {formatTime(n.createdAt, true).slice(11)}
+            </span>
+            <span className={`type-tag ${tone(n)}`}>{n.type}</span>
+            <span className="msg" title={`${n.title} — ${n.message}`}>
+              <strong>{n.title}</strong> <span className="dim">{n.message}</span>
+            </span>
+            <span className="faint num" title="Candle time of the event (UTC)">
+              {candleAt !== undefined ? `candle ${formatTime(candleAt)}` : ''}
+            </span>
+          </div>
+        );
+      })}
     </div>
   );
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
 export function RunPage({ runId }: { runId: string }): ReactElement {
   const summary = useRuns((s) => s.byId[runId]);
   const version = useRuns((s) => s.versions[runId] ?? 0);
-  const highlight = useRoute((r) => r.signalId);
+  const routeSignal = useRoute((r) => r.signalId);
   const throttled = useThrottledVersion(version);
   // The page is keyed by run id, so a changed dep is always news about this run: refresh in place.
   const detail = useAsync(async () => (await call('runs.get', { runId })).run, [runId, throttled, summary?.status], { keepDataOnChange: true });
   const [symbol, setSymbol] = useState<string>();
+  const [tradeSymbol, setTradeSymbol] = useState<string>('all');
+  const [selectedId, setSelectedId] = useState<string | undefined>(routeSignal);
+  // A notification clicked elsewhere (or an OS notification) routes here with its trade.
+  useEffect(() => {
+    if (routeSignal) setSelectedId(routeSignal);
+  }, [routeSignal]);
+  const tableRef = useRef<HTMLDivElement>(null);
+
+  const base = detail.data;
+  const run: RunDetail | undefined = base && (summary ? { ...base, status: summary.status, progress: summary.progress, etaMs: summary.etaMs, stats: summary.stats ?? base.stats } : base);
+  const trades = useMemo(() => (run?.signals ?? []).filter((s) => s.status !== 'scheduled' || s.openedAt !== undefined), [run?.signals]);
+  const shown = useMemo(() => (tradeSymbol === 'all' ? trades : trades.filter((t) => t.symbol === tradeSymbol)), [trades, tradeSymbol]);
+  const selected = trades.find((t) => t.signalId === selectedId);
+  const end = run?.to ?? Date.now();
+  const focus = useMemo(() => (selected && run ? focusOf(selected, run, end) : undefined), [selected?.signalId, selected?.closedAt, run?.runId, end]);
+
+  // The picked trade: its symbol on the chart, its row on screen.
+  useEffect(() => {
+    if (!selected) return;
+    setSymbol(selected.symbol);
+    const row = tableRef.current?.querySelector<HTMLElement>(`tr[data-row-id="${CSS.escape(selected.signalId)}"]`);
+    row?.scrollIntoView({ block: 'nearest' });
+  }, [selected?.signalId]);
+
+  // j / k (or the arrow keys once a trade is picked) walk the trades in the table's order.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      const next = e.key === 'j' || (e.key === 'ArrowDown' && selectedId);
+      const prev = e.key === 'k' || (e.key === 'ArrowUp' && selectedId);
+      if (e.key === 'Escape' && selectedId) {
+        setSelectedId(undefined);
+        return;
+      }
+      if (!next && !prev) return;
+      const ids = [...(tableRef.current?.querySelectorAll<HTMLElement>('tbody tr[data-row-id]') ?? [])].map((r) => r.dataset.rowId!);
+      if (ids.length === 0) return;
+      e.preventDefault();
+      const at = selectedId ? ids.indexOf(selectedId) : -1;
+      const to = at < 0 ? (next ? 0 : ids.length - 1) : Math.max(0, Math.min(ids.length - 1, at + (next ? 1 : -1)));
+      setSelectedId(ids[to]);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selectedId]);
 
   const back = (
     <button type="button" className="btn ghost small" onClick={() => navigate({ view: 'sessions' })}>
@@ -189,46 +315,61 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
       </div>
     );
   }
-  const base = detail.data!;
-  // The store has the freshest status and progress (events); the detail has signals and equity.
-  const run: RunDetail = summary ? { ...base, status: summary.status, progress: summary.progress, etaMs: summary.etaMs, stats: summary.stats ?? base.stats } : base;
-  const activeSymbol = symbol && run.symbols.includes(symbol) ? symbol : run.symbols[0]!;
-  const trades = run.signals.filter((s) => s.status !== 'scheduled' || s.openedAt !== undefined);
+  const r = run!;
+  const activeSymbol = symbol && r.symbols.includes(symbol) ? symbol : r.symbols[0]!;
+  const open = trades.filter((t) => t.status === 'opened').length;
+  const closed = trades.filter((t) => t.status === 'closed').length;
 
   return (
-    <div className="page" data-testid="run-page" data-run-status={run.status}>
+    <div className="page" data-testid="run-page" data-run-status={r.status}>
       <div className="page-head">
         {back}
         <h1>
-          {run.strategyName} <span className="dim" style={{ fontWeight: 500 }}>· {run.symbols.join(', ')} · {run.interval}</span>
+          {r.strategyName} <span className="dim" style={{ fontWeight: 500 }}>· {r.symbols.join(', ')} · {r.interval}</span>
         </h1>
-        <StatusPill status={run.status} />
+        <StatusPill status={r.status} />
         <div className="spacer" />
         <div style={{ display: 'flex', alignItems: 'center', gap: 10, minWidth: 260 }}>
-          <ProgressBar value={run.progress} status={run.status} />
-          <span className="num dim">{Math.round(run.progress * 100)}%</span>
-          {isActive(run) && run.etaMs !== undefined && <span className="num faint">ETA {formatDuration(run.etaMs)}</span>}
+          <ProgressBar value={r.progress} status={r.status} />
+          <span className="num dim">{Math.round(r.progress * 100)}%</span>
+          {isActive(r) && r.etaMs !== undefined && <span className="num faint">ETA {formatDuration(r.etaMs)}</span>}
         </div>
-        <StopButton run={run} />
+        <StopButton run={r} />
+        <button
+          type="button"
+          className="btn small"
+          title="Open the New session form with this run's settings"
+          onClick={() => {
+            useRerun.getState().set(r.request);
+            navigate({ view: 'sessions' });
+          }}
+        >
+          Re-run…
+        </button>
       </div>
       <div className="dim" style={{ marginTop: -8 }}>
-        {run.kind === 'backtest' ? 'Backtest' : run.kind === 'paper' ? 'Paper replay' : 'Live'} on {run.exchangeName}
-        {run.from !== undefined && ` · ${formatTime(run.from)} → ${formatTime(run.to)} UTC`} · started {formatTime(run.startedAt ?? run.createdAt)}
-        {Object.keys(run.params).length > 0 && ` · ${Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`}
+        {r.kind === 'backtest' ? 'Backtest' : r.kind === 'paper' ? 'Paper replay' : 'Live'} on {r.exchangeName}
+        {r.from !== undefined && ` · ${formatTime(r.from)} → ${formatTime(r.to)} UTC`} · started {formatTime(r.startedAt ?? r.createdAt)}
+        {Object.keys(r.params).length > 0 && ` · ${Object.entries(r.params).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`}
       </div>
-      {run.error && (
+      {r.error && (
         <div className="result bad" role="alert">
-          {run.error}
+          {r.error}
         </div>
       )}
-      <Stats run={run} />
+      <Stats run={r} open={open} />
+      {r.symbols.length > 1 && (
+        <Panel title="By symbol" flush>
+          <SymbolStats run={r} />
+        </Panel>
+      )}
       <Panel
-        title="Price"
+        title={selected ? `Price · ${selected.symbol} ${selected.position} ${formatTime(selected.openedAt ?? selected.scheduledAt)}` : 'Price'}
         flush
         actions={
-          run.symbols.length > 1 ? (
+          r.symbols.length > 1 ? (
             <div className="segmented">
-              {run.symbols.map((s) => (
+              {r.symbols.map((s) => (
                 <button key={s} type="button" aria-pressed={s === activeSymbol} onClick={() => setSymbol(s)}>
                   {s}
                 </button>
@@ -238,23 +379,71 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
         }
       >
         <div style={{ padding: '4px 10px 10px' }}>
-          <RunChart run={run} symbol={activeSymbol} version={throttled} />
+          <RunChart run={r} symbol={activeSymbol} version={throttled} focus={focus && selected?.symbol === activeSymbol ? focus : undefined} onClearFocus={() => setSelectedId(undefined)} />
         </div>
       </Panel>
-      <Panel title="Equity curve">
-        {run.equity.length > 1 ? <EquityChart points={run.equity} /> : <Empty title="No closed trades yet">The equity curve starts with the first closed trade.</Empty>}
+      <Panel title="Equity">
+        {r.equity.length > 1 ? <EquityChart points={r.equity} /> : <Empty title="No closed trades yet">The equity curve starts with the first closed trade.</Empty>}
       </Panel>
-      <Panel title={`Trades (${trades.length})`} flush>
-        {trades.length === 0 ? (
-          <Empty title="No trades">{isActive(run) ? 'Trades appear here as the strategy opens signals.' : 'The strategy opened no signal in this range. Try other parameters or a longer range.'}</Empty>
+      <Panel
+        title={
+          <span data-testid="trades-title">
+            Trades <span className="faint">· {formatInt(closed)} closed{open > 0 ? `, ${formatInt(open)} open (not in the statistics)` : ''}</span>
+          </span>
+        }
+        flush
+        actions={
+          <div className="toolbar" style={{ alignItems: 'center', gap: 8 }}>
+            {r.symbols.length > 1 && (
+              <div className="segmented" role="group" aria-label="Trades of symbol">
+                {['all', ...r.symbols].map((s) => (
+                  <button key={s} type="button" aria-pressed={tradeSymbol === s} onClick={() => setTradeSymbol(s)}>
+                    {s === 'all' ? 'All' : s}
+                  </button>
+                ))}
+              </div>
+            )}
+            <span className="faint" style={{ fontSize: 12 }}>
+              j / k: next / previous trade
+            </span>
+            <button type="button" className="btn small" data-testid="export-trades-csv" onClick={() => downloadText(exportName(r, 'trades', 'csv'), tradesCsv(shown), 'text/csv')}>
+              <Icon name="download" size={12} /> Trades CSV
+            </button>
+            <button type="button" className="btn small" data-testid="export-stats-csv" onClick={() => downloadText(exportName(r, 'statistics', 'csv'), statsCsv(r), 'text/csv')}>
+              Statistics CSV
+            </button>
+            <button type="button" className="btn small" data-testid="export-json" onClick={() => downloadText(exportName(r, 'run', 'json'), runJson(r), 'application/json')}>
+              JSON
+            </button>
+          </div>
+        }
+      >
+        {shown.length === 0 ? (
+          <Empty title="No trades">{isActive(r) ? 'Trades appear here as the strategy opens signals.' : 'The strategy opened no signal in this range. Try other parameters or a longer range.'}</Empty>
         ) : (
-          <div className="table-scroll">
-            <SortableTable rows={trades} columns={tradeColumns} rowKey={(r) => r.signalId} initialSort={{ key: 'openedAt', dir: 'asc' }} highlight={highlight} testId="trades-table" />
+          <div className="table-scroll" ref={tableRef}>
+            <SortableTable
+              rows={shown}
+              columns={tradeColumns}
+              rowKey={(t) => t.signalId}
+              initialSort={{ key: 'openedAt', dir: 'asc' }}
+              highlight={selectedId}
+              onRowClick={(t) => setSelectedId(t.signalId === selectedId ? undefined : t.signalId)}
+              testId="trades-table"
+            />
           </div>
         )}
       </Panel>
       <Panel title="Notifications" flush>
-        <RunNotifications runId={run.runId} />
+        <RunNotifications
+          runId={r.runId}
+          onPick={(n) => {
+            if (n.signalId && trades.some((t) => t.signalId === n.signalId)) {
+              setTradeSymbol('all');
+              setSelectedId(n.signalId);
+            }
+          }}
+        />
       </Panel>
     </div>
   );

@@ -36,37 +36,41 @@ export function StopButton({ run }: { run: RunSummary }): ReactElement | null {
 }
 
 function RunRow({ run }: { run: RunSummary }): ReactElement {
-  const pnl = run.stats?.totalPnlPercent;
+  const tally = useRuns((s) => s.live[run.runId]);
+  const active = isActive(run);
+  // Finished runs: the run's own statistics; running ones: what their events have closed so far.
+  const trades = run.stats?.trades ?? (active ? (tally?.trades ?? 0) : undefined);
+  const ret = run.stats ? (run.stats.returnPercent ?? run.stats.totalPnlPercent) : active ? (tally?.returnPercent ?? 0) : undefined;
+  const started = run.startedAt ?? run.createdAt;
   return (
     <tr className="clickable" onClick={() => navigate({ view: 'sessions', runId: run.runId })} data-run-id={run.runId} data-testid="run-row">
       <td>
         <StatusPill status={run.status} />
       </td>
-      <td>
-        <div style={{ fontWeight: 550, whiteSpace: 'nowrap' }}>{run.strategyName}</div>
-        <div className="faint" style={{ whiteSpace: 'nowrap' }}>
-          {KIND_LABEL[run.kind]} · {run.exchangeName}
+      <td className="run-cell">
+        <div className="run-name">{run.strategyName}</div>
+        <div className="faint run-sub" title={`${KIND_LABEL[run.kind]} · ${run.exchangeName} · ${run.symbols.join(', ')} · ${run.interval}`}>
+          {KIND_LABEL[run.kind]} · {run.symbols.join(', ')} · {run.interval}
         </div>
       </td>
-      <td>
-        {run.symbols.join(', ')} <span className="faint">· {run.interval}</span>
-      </td>
-      <td style={{ minWidth: 170 }}>
+      <td className="progress-cell">
         <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
           <ProgressBar value={run.progress} status={run.status} />
           <span className="num dim" data-testid="run-progress">
             {Math.round(run.progress * 100)}%
           </span>
+          <StopButton run={run} />
         </div>
-        {isActive(run) && run.etaMs !== undefined && <div className="faint num" style={{ textAlign: 'left' }}>ETA {formatDuration(run.etaMs)}</div>}
+        {active && run.etaMs !== undefined && <div className="faint num" style={{ textAlign: 'left' }}>ETA {formatDuration(run.etaMs)}</div>}
       </td>
-      <td className="num">{run.stats?.trades ?? '—'}</td>
-      <td className={`num ${signClass(pnl)}`}>{formatPercent(pnl)}</td>
-      <td className="num dim" title={formatTime(run.startedAt ?? run.createdAt)}>
-        {formatTime(run.startedAt ?? run.createdAt).slice(5)}
+      <td className="num" data-testid="run-trades" title={active ? 'Closed so far' : 'Closed trades'}>
+        {trades ?? '—'}
       </td>
-      <td style={{ textAlign: 'right' }}>
-        <StopButton run={run} />
+      <td className={`num ${signClass(ret)}`} data-testid="run-return" title={active ? 'Compounded return of the trades closed so far' : 'Compounded return'}>
+        {formatPercent(ret)}
+      </td>
+      <td className="num dim" title={`${formatTime(started)} UTC`}>
+        {formatTime(started).slice(5)}
       </td>
     </tr>
   );
@@ -88,17 +92,15 @@ export function RunsList(): ReactElement {
   }
   return (
     <div className="table-scroll" style={{ maxHeight: 'none' }}>
-      <table className="data" data-testid="runs-table">
+      <table className="data runs-table" data-testid="runs-table">
         <thead>
           <tr>
             <th>Status</th>
-            <th>Strategy</th>
-            <th>Symbols</th>
+            <th>Run</th>
             <th>Progress</th>
             <th className="num">Trades</th>
-            <th className="num">PnL</th>
+            <th className="num">Return</th>
             <th className="num">Started (UTC)</th>
-            <th />
           </tr>
         </thead>
         <tbody>
