@@ -54,12 +54,23 @@ export function excursionAt(signal: SignalRow, price: number, timestamp: number,
   return { price, timestamp, pnlPercentage: pnl.pnlPercentage, pnlCost: pnl.pnlCost, pnlEntries: pnl.pnlEntries, priceOpen: pnl.priceOpen, priceClose: pnl.priceClose };
 }
 
+/**
+ * A copy strategy code may change freely: the top level, entries, partial closes and excursion
+ * points are copied (structuredClone of the whole row per candle would cost more than the rest of
+ * the candle's work).
+ */
+function copyOf(signal: SignalRow): SignalRow {
+  const out: SignalRow = { ...signal, _entry: signal._entry.map((e) => ({ ...e })), _peak: { ...signal._peak }, _fall: { ...signal._fall } };
+  if (signal._partial) out._partial = signal._partial.map((p) => ({ ...p }));
+  return out;
+}
+
 /** backtest-kit's IPublicSignalRow: the row with effective prices and the PnL at `currentPrice`. */
 export function toPublicSignal(kind: 'scheduled' | 'pending', signal: SignalRow, currentPrice: number, config: GlobalConfig): Record<string, unknown> {
   const scheduled = kind === 'scheduled';
   const partialExecuted = signal._partial ? totalClosed(signal, config).totalClosedPercent : 0;
   return {
-    ...structuredClone(signal),
+    ...copyOf(signal),
     priceOpen: scheduled ? signal.priceOpen : effectivePriceOpen(signal),
     multiplier: signal.multiplier ?? config.CC_SIGNAL_LEVERAGE_MULTIPLIER,
     isolated: signal.isolated ?? config.CC_SIGNAL_ISOLATED_MARGIN,
