@@ -93,6 +93,6 @@ async function settledUnread(page: import('@playwright/test').Page): Promise<num
 async function storedRead(notificationId: string): Promise<boolean | undefined> {
   return withDatabase(async (db) => {
     const doc = await db.collection('notification-items').findOne({ notificationId });
-    return (doc?.data as { read?: boolean } | undefined)?.read;
+    return (doc?.monitor as { read?: boolean } | undefined)?.read;
   });
 }

@@ -17,9 +17,10 @@ export async function withDatabase<T>(fn: (db: mongoose.Connection) => Promise<T
 /** The ids of a run's notifications as stored in `notification-items`, newest first. */
 export async function storedNotificationIds(runId: string, uri?: string): Promise<string[]> {
   return withDatabase(async (db) => {
-    const docs = await db.collection('notification-items').find({ 'data.runId': runId }, { projection: { notificationId: 1, 'data.createdAt': 1 } }).toArray();
+    // @backtest-kit/mongo's layout: the notification under `payload`, the monitor's run id under `monitor`.
+    const docs = await db.collection('notification-items').find({ 'monitor.runId': runId }, { projection: { notificationId: 1, 'payload.createdAt': 1 } }).toArray();
     return docs
-      .map((d) => ({ id: String(d.notificationId), at: Number((d.data as { createdAt?: number } | undefined)?.createdAt ?? 0) }))
+      .map((d) => ({ id: String(d.notificationId), at: Number((d.payload as { createdAt?: number } | undefined)?.createdAt ?? 0) }))
       .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
       .map((d) => d.id);
   }, uri);
