@@ -191,7 +191,9 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
       if (failure) throw new ContractFailure('unavailable', `cannot connect: ${failure}`);
       // Saved only once it answered; the embedded choice clears a saved URI so the next start finds it again.
       // The embedded server's address changes at every start: never save it.
-      settings.updateHostSide({ connectionString: 'connectionString' in choice && !database.usesEmbedded ? choice.connectionString : undefined });
+      const saved = 'connectionString' in choice && !database.usesEmbedded ? choice.connectionString : undefined;
+      settings.updateHostSide({ connectionString: saved });
+      if (saved && !secrets.encrypted) log.warn(`the connection string is saved in ${secrets.description}: anyone who can read your files can read it`, 'settings');
       log.info(`database switched to ${databaseStatus().label}`, 'database');
       return databaseStatus();
     },
