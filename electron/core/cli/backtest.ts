@@ -114,7 +114,7 @@ function printText(detail: RunDetail, results: Array<Record<string, unknown>>): 
     return `${when}  ${String(r.symbol)}  ${s.position.padEnd(5)}  ${String(r.closeReason).padEnd(12)}  ${s.priceOpen} → ${pnl.priceClose}  ${pnl.pnlPercentage.toFixed(4)} %`;
   });
   const st = detail.stats;
-  lines.push('', `${st.trades} trades, ${st.wins} wins, total ${st.totalPnlPercent.toFixed(4)} %, max drawdown ${st.maxDrawdownPercent.toFixed(4)} %`);
+  if (st) lines.push('', `${st.trades} trades, ${st.wins} wins, total ${st.totalPnlPercent.toFixed(4)} %, max drawdown ${st.maxDrawdownPercent.toFixed(4)} %`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
