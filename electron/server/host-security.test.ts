@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DatabaseStatus } from '../../shared/contract/channels';
 import { ContractFailure, fail, ok } from '../../shared/contract/result';
+import { WsBackend, type WebSocketLike } from '../../shared/contract/ws-client';
 import { CLOSE_CODES, type ServerMessage } from '../../shared/contract/ws-protocol';
 import { AppEventBus } from '../core/app/event-bus';
 import type { DispatchContext } from '../core/app/dispatcher';
@@ -362,6 +363,26 @@ describe('headless host: who may connect', () => {
     page.ws.terminate();
     while (mine.some((s) => !s.aborted) && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 10));
     expect(mine.map((s) => s.aborted)).toEqual([true, true]);
+  });
+
+  it('aborts a request the client cancels (its invoke timed out), and only that one', async () => {
+    const backend = new WsBackend({
+      url: host.url,
+      token: host.token,
+      invokeTimeoutMs: 300,
+      createSocket: (url, init) => new WebSocket(url, init) as unknown as WebSocketLike,
+    });
+    try {
+      const before = signals.length;
+      expect(await backend.invoke('runs.list', {})).toMatchObject({ ok: false, error: { code: 'timeout' } });
+      const deadline = Date.now() + 5000;
+      while (!signals[before]?.aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(signals[before]?.aborted).toBe(true);
+      // The connection stays and answers the next request.
+      expect(await backend.invoke('settings.get')).toMatchObject({ ok: true });
+    } finally {
+      backend.close();
+    }
   });
 
   it('takes uploads only from a signed-in client, streamed, up to the cap', async () => {

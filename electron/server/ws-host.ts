@@ -298,7 +298,8 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
   });
 
   const onConnection = (ws: WebSocket, url: URL, remote: string): void => {
-    const controllers = new Set<AbortController>();
+    /** This client's unanswered invokes by id, to abort on cancel or when it goes away. */
+    const controllers = new Map<number, AbortController>();
     ws.on('error', (error) => log('warn', `client socket error: ${error.message}`));
     ws.on('close', () => {
       sockets.delete(ws);
@@ -306,7 +307,7 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
       if (left > 0) perClient.set(remote, left);
       else perClient.delete(remote);
       // Whatever this client asked for and still runs is no longer wanted.
-      for (const controller of controllers) controller.abort();
+      for (const controller of controllers.values()) controller.abort();
       controllers.clear();
     });
     const lastSeq = core.bus.lastSeq;
@@ -338,7 +339,7 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
 
   const maxInFlight = options.maxInFlight ?? 64;
 
-  const onMessage = async (ws: WebSocket, text: string | null, controllers: Set<AbortController>): Promise<void> => {
+  const onMessage = async (ws: WebSocket, text: string | null, controllers: Map<number, AbortController>): Promise<void> => {
     if (text === null) return send(ws, { type: 'error', code: 'invalid_payload', message: 'binary messages are not supported; send JSON text' });
     if (nestsDeeperThan(text, maxDepth)) {
       return send(ws, { type: 'error', code: 'invalid_payload', message: `message nests deeper than ${maxDepth} levels` });
@@ -349,19 +350,27 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     } catch (error) {
       return send(ws, { type: 'error', code: 'invalid_payload', message: `invalid JSON: ${(error as Error).message.slice(0, 200)}` });
     }
+    if (typeof message === 'object' && message !== null && message.type === 'cancel' && typeof message.id === 'number') {
+      controllers.get(message.id)?.abort();
+      return;
+    }
     if (typeof message !== 'object' || message === null || message.type !== 'invoke' || typeof message.id !== 'number') {
       return send(ws, { type: 'error', code: 'invalid_payload', message: 'expected {"type":"invoke","id":<number>,"channel":"…","payload":…}' });
     }
     if (controllers.size >= maxInFlight) {
       return send(ws, { type: 'result', id: message.id, result: fail('unavailable', `too many requests in flight (${maxInFlight}); wait for answers before sending more`) });
     }
+    if (controllers.has(message.id)) {
+      return send(ws, { type: 'result', id: message.id, result: fail('invalid_payload', `id ${message.id} is already in flight; use a new id per invoke`) });
+    }
+    const { id, channel, payload } = message as Extract<ClientMessage, { type: 'invoke' }>;
     const controller = new AbortController();
-    controllers.add(controller);
+    controllers.set(id, controller);
     try {
-      const result = await core.dispatch(message.channel, message.payload, { signal: controller.signal });
-      send(ws, { type: 'result', id: message.id, result });
+      const result = await core.dispatch(channel, payload, { signal: controller.signal });
+      if (!controller.signal.aborted) send(ws, { type: 'result', id, result });
     } finally {
-      controllers.delete(controller);
+      controllers.delete(id);
     }
   };
 

@@ -204,6 +204,8 @@ export class WsBackend implements Backend {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        // Nobody waits for the answer any more: let the host stop the work.
+        if (this.socket === socket && socket.readyState === OPEN) socket.send(JSON.stringify({ type: 'cancel', id } satisfies ClientMessage));
         resolve(fail('timeout', `${channel} did not answer within ${this.options.invokeTimeoutMs ?? 120_000} ms`));
       }, this.options.invokeTimeoutMs ?? 120_000);
       this.pending.set(id, { resolve: resolve as (r: InvokeResult<unknown>) => void, timer });

@@ -8,7 +8,10 @@ import type { ErrorCode, InvokeResult } from './result';
  */
 export const WS_PATH = '/ws';
 
-export type ClientMessage = { type: 'invoke'; id: number; channel: string; payload?: unknown };
+export type ClientMessage =
+  | { type: 'invoke'; id: number; channel: string; payload?: unknown }
+  /** The client gave up on an invoke (its timeout): the host aborts the work; no result follows. */
+  | { type: 'cancel'; id: number };
 
 export type ServerMessage =
   | {
