@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { PartsFactory } from './app-core';
 import { createBotsPart } from './parts/bots-part';
 import { createCandlesPart } from './parts/candles-part';
@@ -28,6 +29,8 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     maxImportBytes: ctx.config.maxImportBytes,
     emit: ctx.emit,
     exchangeApiUrl: process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined,
+    chartCacheDir: join(ctx.config.dataDir, 'chart-cache'),
+    log: (level, message) => ctx.log.write(level, message, 'candles'),
   });
   return {
     ...engine,

@@ -108,6 +108,26 @@ export class CandleColumns {
     Object.assign(this, { ts: merged.ts, o: merged.o, h: merged.h, l: merged.l, c: merged.c, v: merged.v, n: merged.n });
   }
 
+  /** The held candles as six float64 columns back to back (timestamp, open, high, low, close, volume). */
+  toBytes(): Buffer {
+    const out = Buffer.alloc(this.n * 8 * 6);
+    [this.ts, this.o, this.h, this.l, this.c, this.v].forEach((column, k) => {
+      Buffer.from(column.buffer, column.byteOffset, this.n * 8).copy(out, k * this.n * 8);
+    });
+    return out;
+  }
+
+  /** The inverse of `toBytes()`; `length` candles. */
+  static fromBytes(bytes: Uint8Array, length: number): CandleColumns {
+    if (bytes.byteLength !== length * 8 * 6) throw new RangeError(`expected ${length * 48} bytes for ${length} candles, got ${bytes.byteLength}`);
+    const cols = new CandleColumns(length);
+    const copy = new Uint8Array(bytes); // aligned for Float64Array
+    const all = new Float64Array(copy.buffer, copy.byteOffset, length * 6);
+    [cols.ts, cols.o, cols.h, cols.l, cols.c, cols.v].forEach((column, k) => column.set(all.subarray(k * length, (k + 1) * length)));
+    cols.n = length;
+    return cols;
+  }
+
   /** Oldest timestamp in `[from, to)`, if any. */
   oldest(from = -Infinity, to = Infinity): number | undefined {
     const i = this.lowerBound(from);

@@ -139,3 +139,58 @@ describe('CandleColumns', () => {
     expect(cols.newest(8 * M)).toBeUndefined();
   });
 });
+
+describe('the overview on disk', () => {
+  it('a new process reads the saved copy instead of MongoDB, and a stale copy is dropped after the check', async () => {
+    const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'bm-overview-'));
+    try {
+      const saved: CandleKey = { ...key, symbol: 'SAVED/BTC' };
+      await store.bulkUpsert(saved, dash.slice(0, 3000));
+      const first = new CandleOverview(store, { dir });
+      await first.columns(saved);
+      await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.columns')).length).toBe(1);
+      first.close();
+
+      // "After a restart": another overview on the same directory, MongoDB not read.
+      const again = new CandleOverview(store, { dir, checkEveryMs: 0 });
+      const streamed = store.stream.bind(store);
+      let reads = 0;
+      store.stream = (range) => {
+        reads++;
+        return streamed(range);
+      };
+      try {
+        const result = await downsample(store, { ...saved, maxPoints: 200 }, again);
+        expectSame(result.candles, bruteForce(dash.slice(0, 3000), dash[0]!.timestamp, dash[2999]!.timestamp + M, dash[0]!.timestamp, result.bucketMs));
+        expect(reads, 'MongoDB scans for a series saved on disk').toBe(0);
+      } finally {
+        store.stream = streamed;
+      }
+      // Another process added a candle meanwhile: the background check drops both copies.
+      await db.manager.connection.collection('candle-items').insertOne({ ...saved, ...dash[3000]! });
+      const third = new CandleOverview(store, { dir, checkEveryMs: 0 });
+      await third.columns(saved);
+      await expect.poll(() => third.has(saved), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => readdirSync(dir).filter((f) => f.endsWith('.columns')).length).toBe(0);
+      expect((await downsample(store, { ...saved, maxPoints: 5000 }, third)).candles.reduce((n, b) => n + b.count, 0)).toBe(3001);
+      again.close();
+      third.close();
+
+      // A directory that cannot be written (a file in its place): the error names the path, no temp file is left.
+      const blocked = join(dir, 'blocked');
+      writeFileSync(blocked, 'not a directory');
+      const errors: string[] = [];
+      const failing = new CandleOverview(store, { dir: join(blocked, 'sub'), onError: (m, e) => errors.push(`${m}: ${(e as Error).message}`) });
+      await failing.columns(saved);
+      await expect.poll(() => errors.length).toBeGreaterThan(0);
+      expect(errors[0]).toContain(join(blocked, 'sub'));
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      failing.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Candle, CandleKey } from '../../../shared/candles';
 import { CandleColumns } from './candle-columns';
 import type { CandleStore } from './candle-store';
@@ -7,8 +10,22 @@ export interface CandleOverviewOptions {
   maxCandles?: number;
   /** How often (at most) a cached series is compared with MongoDB in the background. */
   checkEveryMs?: number;
-  /** Where a failed background check or build is reported (the app's log). */
+  /** Where a failed background check, save or build is reported (the app's log). */
   onError?: (message: string, error: unknown) => void;
+  /**
+   * A directory for a copy of each series on disk, so the first view after a restart does not read
+   * every candle from MongoDB again (a million take a minute on the embedded server). Checked
+   * against MongoDB in the background when loaded, like the copy in memory.
+   */
+  dir?: string;
+  /** A series is saved this long after its last write (a long import is saved once, at its end). */
+  saveDelayMs?: number;
+}
+
+interface FileHeader {
+  version: 1;
+  key: CandleKey;
+  length: number;
 }
 
 interface Entry {
@@ -38,6 +55,9 @@ export class CandleOverview {
   private readonly checkEveryMs: number;
   private readonly onError: (message: string, error: unknown) => void;
   private readonly unsubscribe: () => void;
+  private readonly dir: string | undefined;
+  private readonly saveDelayMs: number;
+  private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly store: CandleStore,
@@ -46,12 +66,83 @@ export class CandleOverview {
     this.maxCandles = options.maxCandles ?? 2_000_000;
     this.checkEveryMs = options.checkEveryMs ?? 30_000;
     this.onError = options.onError ?? ((message, error) => console.error(`${message}: ${error instanceof Error ? error.message : String(error)}`));
+    this.dir = options.dir;
+    this.saveDelayMs = options.saveDelayMs ?? 5_000;
     this.unsubscribe = store.onWritten((key, candles) => this.written(key, candles));
   }
 
   close(): void {
     this.unsubscribe();
+    for (const timer of this.saveTimers.values()) clearTimeout(timer);
+    this.saveTimers.clear();
     this.entries.clear();
+  }
+
+  private fileOf(key: CandleKey): string | undefined {
+    if (!this.dir) return undefined;
+    const safe = `${key.exchangeName}_${key.symbol}_${key.interval}`.replace(/[^a-zA-Z0-9._-]/g, '_').slice(0, 80);
+    return join(this.dir, `${safe}_${createHash('sha1').update(seriesId(key)).digest('hex').slice(0, 12)}.columns`);
+  }
+
+  /** The copy on disk, if there is a readable one for exactly this series. */
+  private async load(key: CandleKey): Promise<CandleColumns | undefined> {
+    const file = this.fileOf(key);
+    if (!file) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') this.onError(`candle overview: cannot read ${file}`, error);
+      return undefined;
+    }
+    try {
+      const headerBytes = bytes.readUInt32LE(0);
+      const header = JSON.parse(bytes.subarray(4, 4 + headerBytes).toString('utf8')) as FileHeader;
+      if (header.version !== 1 || seriesId(header.key) !== seriesId(key)) return undefined;
+      const start = 4 + headerBytes;
+      return CandleColumns.fromBytes(bytes.subarray(start), header.length);
+    } catch (error) {
+      this.onError(`candle overview: ${file} is not a readable series copy, reading MongoDB instead`, error);
+      await rm(file, { force: true }).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /** Writes the copy beside its final name and renames it over; a failure leaves no partial file. */
+  private async save(key: CandleKey, columns: CandleColumns): Promise<void> {
+    const file = this.fileOf(key);
+    if (!file || !this.dir) return;
+    const temp = `${file}.${process.pid}.tmp`;
+    const header = Buffer.from(JSON.stringify({ version: 1, key: { exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval }, length: columns.length } satisfies FileHeader), 'utf8');
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(header.length, 0);
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      handle = await open(temp, 'w');
+      await handle.writeFile(Buffer.concat([size, header, columns.toBytes()]));
+      await handle.close();
+      handle = undefined;
+      await rename(temp, file);
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await rm(temp, { force: true }).catch(() => undefined);
+      this.onError(`candle overview: cannot save ${file} (through ${temp}; the series stays in memory)`, error);
+    }
+  }
+
+  private scheduleSave(key: CandleKey): void {
+    if (!this.dir) return;
+    const id = seriesId(key);
+    const pending = this.saveTimers.get(id);
+    if (pending) clearTimeout(pending);
+    const timer = setTimeout(() => {
+      this.saveTimers.delete(id);
+      const entry = this.entries.get(id);
+      if (entry) void this.save(key, entry.columns);
+    }, this.saveDelayMs);
+    timer.unref?.();
+    this.saveTimers.set(id, timer);
   }
 
   /** Whether the series is in memory now (a chart for it will not touch MongoDB). */
@@ -81,6 +172,16 @@ export class CandleOverview {
   }
 
   private async build(key: CandleKey): Promise<CandleColumns> {
+    const fromDisk = await this.load(key);
+    if (fromDisk) {
+      for (const written of this.writtenWhileBuilding.get(seriesId(key)) ?? []) fromDisk.upsert(written);
+      // Compared with MongoDB on first use, in the background.
+      const entry: Entry = { columns: fromDisk, usedAt: Date.now(), checkedAt: 0, writtenAt: 0 };
+      this.entries.set(seriesId(key), entry);
+      this.evict();
+      this.maybeCheck(key, entry);
+      return fromDisk;
+    }
     const columns = new CandleColumns(4096);
     let batch: Candle[] = [];
     for await (const candle of this.store.stream(key)) {
@@ -95,6 +196,7 @@ export class CandleOverview {
     const now = Date.now();
     this.entries.set(seriesId(key), { columns, usedAt: now, checkedAt: now, writtenAt: now });
     this.evict();
+    if (columns.length > 0) void this.save(key, columns);
     return columns;
   }
 
@@ -106,6 +208,7 @@ export class CandleOverview {
     if (!entry) return;
     entry.columns.upsert(candles);
     entry.writtenAt = Date.now();
+    this.scheduleSave(key);
     this.evict();
   }
 
@@ -138,17 +241,24 @@ export class CandleOverview {
     const columns = entry.columns;
     const same = count === columns.length && first === columns.oldest() && last === columns.newest();
     // Our own write in the meantime makes the comparison moot; the next check will see it settled.
-    if (!same && this.entries.get(seriesId(key)) === entry && Date.now() - entry.writtenAt >= this.checkEveryMs) this.entries.delete(seriesId(key));
+    if (!same && this.entries.get(seriesId(key)) === entry && Date.now() - entry.writtenAt >= this.checkEveryMs) {
+      this.entries.delete(seriesId(key));
+      const file = this.fileOf(key);
+      if (file) await rm(file, { force: true }).catch((error: unknown) => this.onError(`candle overview: cannot remove the stale ${file}`, error));
+    }
   }
 }
 
 const overviews = new WeakMap<CandleStore, CandleOverview>();
 
-/** The overview that follows `store`'s writes, created on first use (one per store). */
-export function overviewOf(store: CandleStore): CandleOverview {
+/**
+ * The overview that follows `store`'s writes, created on first use (one per store); `options`
+ * apply when it is created (the app gives its directory and log with the store it creates).
+ */
+export function overviewOf(store: CandleStore, options?: CandleOverviewOptions): CandleOverview {
   let overview = overviews.get(store);
   if (!overview) {
-    overview = new CandleOverview(store);
+    overview = new CandleOverview(store, options);
     overviews.set(store, overview);
   }
   return overview;

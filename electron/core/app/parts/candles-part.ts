@@ -7,6 +7,7 @@ import type { ConnectionManager } from '../../db/connection-manager';
 import { coverage } from '../../market/candle-coverage';
 import { downloadCandles } from '../../market/candle-download';
 import { downsample } from '../../market/candle-history';
+import { overviewOf } from '../../market/candle-overview';
 import { createExchangeClient } from '../../market/exchange-client';
 import { seriesFromFileName } from '../../market/series-from-file-name';
 import { importCandleFile } from '../../market/candle-importer';
@@ -26,6 +27,9 @@ export interface CandlesPartOptions {
   emit: Emit;
   /** Replaces the exchange's REST hosts (a proxy, a mirror, the fake exchange in tests): BACKTEST_MONITOR_EXCHANGE_API_URL. */
   exchangeApiUrl?: string;
+  /** Where the chart's columnar copies of viewed series are kept across restarts (market/candle-overview). */
+  chartCacheDir?: string;
+  log?: (level: 'warn', message: string) => void;
 }
 
 /** Emits at most one progress event per series every 250 ms. */
@@ -40,14 +44,17 @@ function throttled(emit: Emit): (progress: EventPayload<'candles.progress'>, fin
 }
 
 /** Candle history, import, download and coverage over the market-data code, on the app's current database. */
-export function createCandlesPart({ database, uploads, importDirs, maxImportBytes, emit, exchangeApiUrl }: CandlesPartOptions): CandlesPort {
+export function createCandlesPart({ database, uploads, importDirs, maxImportBytes, emit, exchangeApiUrl, chartCacheDir, log }: CandlesPartOptions): CandlesPort {
   let cached: { manager: ConnectionManager; store: CandleStore } | undefined;
   const store = (): CandleStore => {
     const manager = database();
     if (!manager?.isConnected) {
       throw new ContractFailure('unavailable', 'candle history needs a database, and none is connected (see the database status)');
     }
-    if (cached?.manager !== manager) cached = { manager, store: new CandleStore(manager.connection) };
+    if (cached?.manager !== manager) {
+      cached = { manager, store: new CandleStore(manager.connection) };
+      overviewOf(cached.store, { dir: chartCacheDir, onError: (message, error) => log?.('warn', `${message}: ${error instanceof Error ? error.message : String(error)}`) });
+    }
     return cached.store;
   };
 
