@@ -775,7 +775,7 @@ export class BacktestRun {
 
   private async emit(result: TickResult): Promise<void> {
     const onTick = this.strategy.callbacks?.onTick;
-    if (onTick) await this.callUser(result.createdAt, () => onTick(this.symbol, result, true));
+    if (onTick) await this.callUser(result.createdAt, () => onTick(this.symbol, result, result.currentPrice, new Date(result.createdAt), true));
     if (result.action !== 'idle') await this.options.onResult?.(result);
     await this.emitListeners('signalBacktest', result);
     await this.emitListeners('signal', result);
