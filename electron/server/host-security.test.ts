@@ -162,6 +162,7 @@ describe('headless host: who may connect', () => {
   it('trades the printed one-time code for an HttpOnly, SameSite=Strict cookie, once', async () => {
     const url = new URL(host.loginUrl());
     expect(url.searchParams.get('code')).toMatch(/^[\w-]{32}$/);
+    expect((await http(host.port, `/?code=${url.searchParams.get('code')}`, { method: 'HEAD' })).status).toBe(401);
     const first = await http(host.port, `/?code=${url.searchParams.get('code')}`);
     expect(first.status).toBe(303);
     expect(first.headers.location).toBe('/');

@@ -238,7 +238,8 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     if (code !== null) {
       // Already signed in (a second visit of the same address): the code is not needed.
       if (signedIn) return void res.writeHead(303, { location: '/', 'cache-control': 'no-store' }).end();
-      if (auth.redeem(code)) return signIn(res);
+      // Only a GET spends the code: a HEAD (a link preview checking the address) does not.
+      if (req.method === 'GET' && auth.redeem(code)) return signIn(res);
       limiter.failure(remote, 'invalid or used sign-in code');
       return page(res, 401, 'This sign-in address has been used already or is not valid: each printed address works once. Restart the host for a new one, or ask the person running it.');
     }
