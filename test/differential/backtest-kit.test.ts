@@ -92,6 +92,19 @@ function outcomes(out: RunOutput): Set<string> {
   return set;
 }
 
+describe.skipIf(!existsSync(CANDLES))('backtest-kit functions we do not implement', () => {
+  it('fail the run with an error that names the function (the file\'s own Backtest.background is ignored)', { timeout: 120_000 }, async () => {
+    const args = [join(__dirname, 'strategies', 'unsupported-call.mjs'), join(CANDLES, 'ETH_BTC-1m.json'), 'ETHBTC', '2018-01-20T06:00:00Z', '2018-01-20T08:00:00Z'];
+    const failure = await run(TSX, [join(__dirname, 'run-ours.ts'), ...args], { cwd: ROOT }).then(
+      () => null,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('backtest-kit function "getOrderBook" is not supported');
+    expect(failure?.stderr).toContain('getSignal at 2018-01-20T06:00:00.000Z');
+  });
+});
+
 describe.skipIf(!existsSync(KIT) || !existsSync(CANDLES))('backtest-kit strategy files: our engine against backtest-kit 19.5.0', () => {
   for (const c of CASES) {
     it(`${c.file} on ${c.symbol}: the same closed and cancelled signals`, { timeout: 900_000 }, async () => {
