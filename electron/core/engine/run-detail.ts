@@ -2,11 +2,22 @@ import type { RunDetail, RunRequest, RunStats, RunSummary, SignalRow } from '../
 import { createdAtOf } from './signal-lifecycle';
 import { computeStats, equityCurve } from './statistics';
 
-/** A run's detail (signals in time order, statistics overall and per symbol, equity curve) from its rows. */
+/** Creation time, then symbol: the order of a run's signal list. */
+export function byCreation(a: SignalRow, b: SignalRow): number {
+  return createdAtOf(a) - createdAtOf(b) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+}
+
+/**
+ * A run's detail (signals in creation order, statistics overall and per symbol, equity curve) from
+ * its rows. The rows are sorted once and grouped by symbol in one pass: a finished backtest can
+ * have tens of thousands of them, and this runs on the main thread.
+ */
 export function runDetailOf(summary: RunSummary, request: RunRequest, rows: readonly SignalRow[]): RunDetail & { stats: RunStats } {
-  const signals = [...rows].sort((a, b) => createdAtOf(a) - createdAtOf(b) || a.symbol.localeCompare(b.symbol));
+  const signals = [...rows].sort(byCreation);
+  const bySymbol = new Map<string, SignalRow[]>(request.symbols.map((s) => [s, []]));
+  for (const row of signals) bySymbol.get(row.symbol)?.push(row);
   const statsBySymbol: RunDetail['statsBySymbol'] = {};
-  for (const symbol of request.symbols) statsBySymbol[symbol] = computeStats(signals.filter((s) => s.symbol === symbol), request.account);
+  for (const [symbol, own] of bySymbol) statsBySymbol[symbol] = computeStats(own, request.account);
   return {
     ...summary,
     stats: computeStats(signals, request.account),

@@ -2,14 +2,14 @@ import type { EquityPoint, RunDetail, RunSummary, SignalRow } from '../../../sha
 import { runDetailOf } from './run-detail';
 import type { RunPersistence } from './run-persistence';
 import { MAX_EQUITY_POINTS, MAX_KEPT_ROWS, type StoredRun, type StoredRunResult } from './run-store';
-import { createdAtOf } from './signal-lifecycle';
 
 /**
  * A finished run's result as the run store keeps it, so the run (statistics, equity curve, trades)
  * is still there after a restart even when the mode's Storage is in memory or trimmed its rows.
  */
 export function storedResultOf(detail: RunDetail): StoredRunResult {
-  const newest = [...detail.signals].sort((a, b) => createdAtOf(b) - createdAtOf(a)).slice(0, MAX_KEPT_ROWS).reverse();
+  // detail.signals are in creation order (runDetailOf): the newest are the last ones.
+  const newest = detail.signals.slice(-MAX_KEPT_ROWS);
   return {
     statsBySymbol: detail.statsBySymbol,
     equity: thinEquity(detail.equity, MAX_EQUITY_POINTS),

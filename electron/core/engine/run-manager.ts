@@ -8,6 +8,7 @@ import {
   type RunEvent,
   type RunKind,
   type RunRequestInput,
+  type RunStats,
   type RunStatus,
   type RunSummary,
 } from '../../../shared/domain/runs';
@@ -122,6 +123,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   private readonly notifier: RunNotifier;
   private readonly livePersistence: LiveRunPersistence;
   private closed = false;
+  /** Runs between pump and their end (launch, result, final write). */
+  private readonly launched = new Set<Promise<void>>();
 
   constructor(private readonly options: RunManagerOptions) {
     super();
@@ -287,6 +290,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const records = [...this.runs.values()];
     await Promise.all([...records.map((r) => terminateAll(r.workers)), this.pool.close()]);
     await Promise.all(records.map((r) => r.chain.catch(() => undefined)));
+    // A run that was finishing writes its final state before the database goes away.
+    await Promise.allSettled([...this.launched]);
     for (const r of records) {
       if (r.request.kind === 'backtest' && !isFinal(r.summary.status)) await this.failWith(r, { error: `interrupted: ${reason}; start it again` });
     }
@@ -320,10 +325,12 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       record.summary.startedAt ??= Date.now();
       record.startedClock = performance.now();
       this.emitRun(runId, { type: 'status', runId, at: Date.now(), status: 'running' });
-      void this.launch(record).catch((error: unknown) => {
+      const launched = this.launch(record).catch((error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
         return this.failWith(record, { error: e.message, stack: e.stack });
       });
+      this.launched.add(launched);
+      void launched.finally(() => this.launched.delete(launched));
     }
   }
 
@@ -336,8 +343,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     // Writes still queued may fail the run: wait for them before deciding how it ended.
     await record.chain;
     if (record.failure) return this.failWith(record, record.failure);
-    if (record.request.kind === 'backtest') await storeBacktestRows(this.options.persistence.backtest, record.signals.values());
-    await this.finish(record, 'completed');
+    const detail = runDetailOf(record.summary, record.request, [...record.signals.values()]);
+    if (record.request.kind === 'backtest') await storeBacktestRows(this.options.persistence.backtest, detail.signals);
+    await this.finish(record, 'completed', detail);
   }
 
   /**
@@ -392,6 +400,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   }
 
   private runJob(record: RunRecord, job: WorkerJob): Promise<void> {
+    // Stopped (or failed) while its candles were being prepared: a worker started now would run on
+    // unwatched, since stop() has already terminated the run's workers.
+    if (record.stopRequested || record.failure || this.closed) return Promise.resolve();
     const handlers: JobHandlers = {
       workers: record.workers,
       strategyName: record.request.strategyName,
@@ -421,13 +432,14 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await this.finish(record, 'failed');
   }
 
-  private async finish(record: RunRecord, status: 'completed' | 'stopped' | 'failed'): Promise<void> {
+  /** `detail`: the run's result when the caller already computed it (statistics are not cheap). */
+  private async finish(record: RunRecord, status: 'completed' | 'stopped' | 'failed', computed?: RunDetail & { stats: RunStats }): Promise<void> {
     if (isFinal(record.summary.status)) return;
     const s = record.summary;
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
-    const detail = runDetailOf(s, record.request, [...record.signals.values()]);
+    const detail = computed ?? runDetailOf(s, record.request, [...record.signals.values()]);
     const stats = (s.stats = detail.stats);
     if (status === 'completed') {
       s.progress = 1;
