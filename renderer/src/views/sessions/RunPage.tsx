@@ -214,6 +214,7 @@ function RunNotifications({ runId, onPick }: { runId: string; onPick(n: Notifica
             className={`run-note${n.signalId ? ' clickable' : ''}`}
             role="listitem"
             data-testid="run-notification"
+            data-id={n.notificationId}
             data-type={n.type}
             data-signal-id={n.signalId ?? ''}
             onClick={() => onPick(n)}
