@@ -1,7 +1,7 @@
 import type { BotDetail, BotKey, BotSummary, BotWatch, BotsChanged } from '../../../shared/contract/bots';
 import type { Notification } from '../../../shared/domain/notifications';
 import { notificationFromDocument } from './bot-notifications';
-import { BotReader } from './bot-reader';
+import { BotReader, noteDocument, type BotIndex } from './bot-reader';
 import { BotWatcher, type BotChange } from './bot-watcher';
 import { BOT_COLLECTIONS as C, record, str, type Db, type RawDocument } from './raw';
 
@@ -14,6 +14,9 @@ export interface BotMonitorOptions {
   intervalMs?: number;
   mode?: 'change-stream' | 'poll';
 }
+
+/** The bot index is rebuilt from a full scan this often; in between the watcher's changes keep it current. */
+const REDISCOVER_MS = 10 * 60_000;
 
 /** How many notification ids are remembered to tell news from an echo. */
 const REMEMBERED_IDS = 5_000;
@@ -54,6 +57,11 @@ export class BotMonitor {
   private watcher: BotWatcher | undefined;
   private starting: Promise<void> = Promise.resolve();
   private readonly announced = new RecentIds();
+  /** Bots found by the last full scan, kept current from changes; undefined until the first list. */
+  private known: { index: BotIndex; at: number } | undefined;
+  /** Changes that arrive while a scan runs, applied to its result. */
+  private duringScan: BotChange[] | undefined;
+  private scanning: Promise<BotIndex> | undefined;
 
   constructor(private readonly options: BotMonitorOptions) {}
 
@@ -67,6 +75,7 @@ export class BotMonitor {
       const old = this.watcher;
       this.watcher = undefined;
       this.reader = undefined;
+      this.known = undefined;
       await old?.stop();
       if (!db) return;
       this.reader = new BotReader(db);
@@ -100,8 +109,10 @@ export class BotMonitor {
     const notifications: Notification[] = [];
     const bots = new Map<string, BotKey>();
     const collections = new Set<string>();
+    this.duringScan?.push(...changes);
     for (const change of changes) {
       collections.add(change.collection);
+      if (this.known) noteDocument(this.known.index, change.collection, change.doc);
       const key = keyOfChange(change);
       if (key) bots.set(JSON.stringify(key), key);
       if (change.collection !== C.notification) continue;
@@ -128,7 +139,28 @@ export class BotMonitor {
 
   async list(): Promise<{ bots: BotSummary[]; watch: BotWatch }> {
     await this.starting;
-    return { bots: await this.ready.list(), watch: this.watch };
+    const reader = this.ready;
+    // The index is only as current as the watcher keeps it: without one, scan every time.
+    const current = this.known && this.watch.mode !== 'off' && Date.now() - this.known.at < REDISCOVER_MS;
+    const index = current ? this.known!.index : await this.scan(reader);
+    return { bots: await reader.summaries(index), watch: this.watch };
+  }
+
+  /** One full scan at a time; what changes meanwhile is noted on its result. */
+  private scan(reader: BotReader): Promise<BotIndex> {
+    this.scanning ??= (async () => {
+      this.duringScan = [];
+      try {
+        const index = await reader.discover();
+        for (const change of this.duringScan) noteDocument(index, change.collection, change.doc);
+        if (this.reader === reader) this.known = { index, at: Date.now() };
+        return index;
+      } finally {
+        this.duringScan = undefined;
+        this.scanning = undefined;
+      }
+    })();
+    return this.scanning;
   }
 
   async get(key: BotKey): Promise<{ bot: BotDetail; watch: BotWatch } | undefined> {

@@ -111,6 +111,69 @@ export function statsOf(rows: readonly RawDocument[]): BotStats {
   return stats;
 }
 
+/** Bots found so far, by botIdOf. */
+export type BotIndex = Map<string, Found>;
+
+function addFound(found: BotIndex, key: BotKey, collection: string, last?: number): void {
+  const id = botIdOf(key);
+  let f = found.get(id);
+  if (!f) found.set(id, (f = { key, collections: new Set() }));
+  f.collections.add(collection);
+  if (last !== undefined && (f.lastActivity === undefined || last > f.lastActivity)) f.lastActivity = last;
+}
+
+function addPositions(found: BotIndex, positions: { signals: RawDocument[]; schedules: RawDocument[] }): void {
+  for (const [c, docs] of [
+    [C.signal, positions.signals],
+    [C.schedule, positions.schedules],
+  ] as const) {
+    for (const doc of docs) {
+      const key = keyOfSignalRow(doc);
+      if (key) addFound(found, key, c, millis(doc.updatedDate));
+    }
+  }
+}
+
+/**
+ * The bots a (strategy, exchange, symbol) document belongs to: the live bot of that triple if
+ * there is one, else its backtest bots, else a new live bot (frame "").
+ */
+function attachTriple(found: BotIndex, triple: Triple, mode: BotMode | undefined): BotKey[] {
+  const same = [...found.values()].map((f) => f.key).filter((k) => tripleId(k) === tripleId(triple) && (mode === undefined || k.mode === mode));
+  const live = same.filter((k) => k.mode === 'live');
+  if (live.length > 0) return live;
+  if (same.length > 0) return same;
+  return [{ ...triple, frameName: '', mode: mode ?? 'live' }];
+}
+
+const FULL_KEYED = new Set<string>([C.session, C.recent]);
+const TRIPLE_KEYED = new Set<string>([C.strategy, C.partial, C.breakeven, C.notification]);
+
+/**
+ * Keeps a discovered index current with one document the watcher saw change, read the way
+ * `discover` reads it: the whole key where the collection has it, else the (strategy, exchange,
+ * symbol) tied to the bots known. State, memory and risk documents name no bot: nothing to note.
+ */
+export function noteDocument(found: BotIndex, collection: string, doc: RawDocument): void {
+  const last = millis(doc.updatedDate);
+  const payload = record(doc.payload);
+  if (FULL_KEYED.has(collection)) {
+    const t = tripleOf(doc);
+    if (t) addFound(found, { ...t, frameName: str(doc.frameName) ?? '', mode: modeOf(doc.backtest) }, collection, last);
+  } else if (collection === C.storage) {
+    const t = tripleOf(payload);
+    if (t) addFound(found, { ...t, frameName: str(payload?.frameName) ?? '', mode: modeOf(doc.backtest) }, collection, last);
+  } else if (collection === C.signal || collection === C.schedule) {
+    const key = keyOfSignalRow(doc);
+    if (key) addFound(found, key, collection, last);
+  } else if (TRIPLE_KEYED.has(collection)) {
+    const notification = collection === C.notification;
+    const t = tripleOf(notification ? payload : doc);
+    if (!t) return;
+    for (const key of attachTriple(found, t, notification ? modeOf(doc.backtest) : undefined)) addFound(found, key, collection, last);
+  }
+}
+
 /**
  * Reads what backtest-kit bots wrote through @backtest-kit/mongo, straight from the collections
  * (not through the monitor's own persistence), so it shows any bot's documents as they are.
@@ -144,15 +207,16 @@ export class BotReader {
 
   /** Every (strategy, exchange, symbol, frame, mode) that left a document, whoever wrote it. */
   async list(): Promise<BotSummary[]> {
-    const found = new Map<string, Found>();
-    const add = (key: BotKey, collection: string, last?: number): void => {
-      const id = botIdOf(key);
-      let f = found.get(id);
-      if (!f) found.set(id, (f = { key, collections: new Set() }));
-      f.collections.add(collection);
-      if (last !== undefined && (f.lastActivity === undefined || last > f.lastActivity)) f.lastActivity = last;
-    };
+    return this.summaries(await this.discover());
+  }
 
+  /**
+   * Finds the bots by grouping every bot collection on its key fields: a scan of each collection
+   * on the server, so the monitor does it once and then keeps the result current from the
+   * watcher's changes (`noteDocument`), not on every list.
+   */
+  async discover(): Promise<BotIndex> {
+    const found: BotIndex = new Map();
     // Collections whose key (or payload) names the whole bot.
     const fullKeyed: Array<[string, Record<string, string>]> = [
       [C.session, { strategyName: 'strategyName', exchangeName: 'exchangeName', symbol: 'symbol', frameName: 'frameName', backtest: 'backtest' }],
@@ -166,53 +230,60 @@ export class BotReader {
       [C.breakeven, { strategyName: 'strategyName', exchangeName: 'exchangeName', symbol: 'symbol' }],
       [C.notification, { strategyName: 'payload.strategyName', exchangeName: 'payload.exchangeName', symbol: 'payload.symbol', backtest: 'backtest' }],
     ];
-    const [full, partial, signals, schedules] = await Promise.all([
+    const [full, partial, positions] = await Promise.all([
       Promise.all(fullKeyed.map(async ([c, f]) => ({ c, rows: await this.groups(c, f) }))),
       Promise.all(tripleKeyed.map(async ([c, f]) => ({ c, rows: await this.groups(c, f) }))),
-      this.col(C.signal).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray(),
-      this.col(C.schedule).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray(),
+      this.positions(),
     ]);
-
     for (const { c, rows } of full) {
       for (const { id, last } of rows) {
         const triple = tripleOf(id);
-        if (triple) add({ ...triple, frameName: str(id.frameName) ?? '', mode: modeOf(id.backtest) }, c, last);
+        if (triple) addFound(found, { ...triple, frameName: str(id.frameName) ?? '', mode: modeOf(id.backtest) }, c, last);
       }
     }
-    for (const [c, docs] of [
-      [C.signal, signals],
-      [C.schedule, schedules],
-    ] as const) {
-      for (const doc of docs) {
-        const key = keyOfSignalRow(doc);
-        if (key) add(key, c, millis(doc.updatedDate));
-      }
-    }
+    addPositions(found, positions);
     for (const { c, rows } of partial) {
       for (const { id, last } of rows) {
         const triple = tripleOf(id);
         if (!triple) continue;
         const mode = id.backtest === undefined || id.backtest === null ? undefined : modeOf(id.backtest);
-        for (const key of this.attach(found, triple, mode)) add(key, c, last);
+        for (const key of attachTriple(found, triple, mode)) addFound(found, key, c, last);
       }
     }
+    return found;
+  }
 
+  /** signal-items and schedule-items: one small document per (strategy, exchange, symbol), read whole on every list. */
+  private async positions(): Promise<{ signals: RawDocument[]; schedules: RawDocument[] }> {
+    const [signals, schedules] = await Promise.all([
+      this.col(C.signal).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray(),
+      this.col(C.schedule).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray(),
+    ]);
+    return { signals, schedules };
+  }
+
+  /** The list rows of the bots in `found` (which gains any bot new in signal-items or schedule-items). */
+  async summaries(found: BotIndex): Promise<BotSummary[]> {
+    const [positions, statuses] = await Promise.all([
+      this.positions(),
+      this.col(C.strategy).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray(),
+    ]);
+    addPositions(found, positions);
     const statusByTriple = new Map<string, RawDocument>();
-    for (const doc of await this.col(C.strategy).find({}, { limit: MAX_KEYS_PER_COLLECTION, maxTimeMS: MAX_TIME_MS }).toArray()) {
+    for (const doc of statuses) {
       const t = tripleOf(doc);
       if (t) statusByTriple.set(tripleId(t), doc);
     }
-    const signalById = new Map<string, RawDocument>();
-    for (const doc of signals) {
-      const k = keyOfSignalRow(doc);
-      if (k) signalById.set(botIdOf(k), doc);
-    }
-    const scheduleById = new Map<string, RawDocument>();
-    for (const doc of schedules) {
-      const k = keyOfSignalRow(doc);
-      if (k) scheduleById.set(botIdOf(k), doc);
-    }
-
+    const byId = (docs: RawDocument[]): Map<string, RawDocument> => {
+      const out = new Map<string, RawDocument>();
+      for (const doc of docs) {
+        const k = keyOfSignalRow(doc);
+        if (k) out.set(botIdOf(k), doc);
+      }
+      return out;
+    };
+    const signalById = byId(positions.signals);
+    const scheduleById = byId(positions.schedules);
     const bots = [...found.values()].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0)).slice(0, MAX_BOTS);
     const prices = new PriceCache(this);
     return Promise.all(
@@ -221,18 +292,6 @@ export class BotReader {
         return this.summarize(f, signalById.get(id), scheduleById.get(id), statusByTriple.get(tripleId(f.key)), prices);
       }),
     );
-  }
-
-  /**
-   * The bots a (strategy, exchange, symbol) document belongs to: the live bot of that triple if
-   * there is one, else its backtest bots, else a new live bot (frame "").
-   */
-  private attach(found: Map<string, Found>, triple: Triple, mode: BotMode | undefined): BotKey[] {
-    const same = [...found.values()].map((f) => f.key).filter((k) => tripleId(k) === tripleId(triple) && (mode === undefined || k.mode === mode));
-    const live = same.filter((k) => k.mode === 'live');
-    if (live.length > 0) return live;
-    if (same.length > 0) return same;
-    return [{ ...triple, frameName: '', mode: mode ?? 'live' }];
   }
 
   private async summarize(

@@ -46,7 +46,19 @@ interface PollCursor {
   seen: Map<string, number>;
   /** The last poll of this collection failed (logged once until it reads again). */
   failing?: boolean;
+  /** Insert-only collections: the document count at the last read, and polls skipped since. */
+  count?: number;
+  skipped?: number;
 }
+
+/**
+ * Collections a bot only inserts into (notifications are upserted once per id and never removed):
+ * while their count stands still there is nothing new, and the count is metadata, where a range
+ * query may cost a scan (mongo-java-server scans for ranges: ~0.3 s at 100,000 notifications).
+ */
+const INSERT_ONLY: ReadonlySet<string> = new Set([C.notification]);
+/** Read an insert-only collection anyway after this many unchanged counts, in case a count misleads. */
+const MAX_SKIPPED_POLLS = 10;
 
 /**
  * Notices what other processes write to the bot collections. On a replica set (or mongos) it
@@ -175,6 +187,7 @@ export class BotWatcher {
           const t = millis(newest?.[field]);
           if (t !== undefined) cursor.since = t;
           // What is already there is not news: remember it without reporting it.
+          await this.mayHaveNews(cursor);
           await this.read(cursor);
         } catch (error) {
           this.options.log?.('warn', `bot watcher: cannot read ${collection} yet (${message(error)})`);
@@ -221,6 +234,19 @@ export class BotWatcher {
     return fresh;
   }
 
+  /** False when an insert-only collection's count has not moved since the last read (and it is not time to read anyway). */
+  private async mayHaveNews(cursor: PollCursor): Promise<boolean> {
+    if (!INSERT_ONLY.has(cursor.collection)) return true;
+    const count = await this.db.collection(cursor.collection).estimatedDocumentCount();
+    if (count === cursor.count && (cursor.skipped ?? 0) < MAX_SKIPPED_POLLS) {
+      cursor.skipped = (cursor.skipped ?? 0) + 1;
+      return false;
+    }
+    cursor.count = count;
+    cursor.skipped = 0;
+    return true;
+  }
+
   /** One poll of every collection; exposed so tests can drive it without waiting. */
   async pollOnce(): Promise<number> {
     if (this.polling || this.stopped) return 0;
@@ -231,7 +257,11 @@ export class BotWatcher {
       await Promise.all(
         this.cursors.map(async (cursor) => {
           try {
-            for (const doc of await this.read(cursor)) changes.push({ collection: cursor.collection, doc });
+            if (!(await this.mayHaveNews(cursor))) return;
+            const fresh = await this.read(cursor);
+            // A full batch may have left more behind: read again next time whatever the count says.
+            if (fresh.length >= POLL_BATCH) cursor.count = undefined;
+            for (const doc of fresh) changes.push({ collection: cursor.collection, doc });
             if (cursor.failing) {
               cursor.failing = false;
               this.options.log?.('info', `bot watcher: reading ${cursor.collection} again`);

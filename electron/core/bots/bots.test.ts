@@ -1,9 +1,10 @@
 import mongoose from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BotsChanged } from '../../../shared/contract/bots';
 import type { Notification } from '../../../shared/domain/notifications';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { BotMonitor } from './bot-monitor';
+import { BotReader } from './bot-reader';
 import { livePnl } from './live-pnl';
 import type { Db } from './raw';
 import {
@@ -37,6 +38,17 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs: num
     if (value !== undefined) return value;
     if (Date.now() - started > timeoutMs) throw new Error(`${what}: nothing within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Until `probe` answers (the list follows the watcher, which polls every 250 ms here). */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 2_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -84,7 +96,10 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     await writeCandle(bot, { exchangeName: BOT.exchangeName, symbol: BOT.symbol, interval: '1m', timestamp: T - 60_000, open: 100, high: 100.2, low: 99.9, close: 100.1, volume: 10 });
     await writeCandle(bot, { exchangeName: BOT.exchangeName, symbol: BOT.symbol, interval: '1m', timestamp: T, open: 100.1, high: 101, low: 100, close: 100.5, volume: 10 });
 
-    const { bots } = await monitor.list();
+    const bots = await eventually('the bot in three collections', async () => {
+      const { bots } = await monitor.list();
+      return bots[0]?.collections.length === 3 ? bots : undefined;
+    });
     expect(bots).toHaveLength(1);
     const b = bots[0]!;
     expect(b).toMatchObject({ ...LIVE_KEY, state: 'open', paused: true, position: { signalId: signal.id, position: 'long', priceOpen: 100 } });
@@ -151,7 +166,10 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
   it('keeps a backtest bot (frame, backtest flag) apart from the live one', async () => {
     const bt = { ...BOT, frameName: 'probe-frame' };
     await writeSession(bot, bt, true, { pass: 1 }, T);
-    const { bots } = await monitor.list();
+    const bots = await eventually('the backtest bot', async () => {
+      const { bots } = await monitor.list();
+      return bots.length === 2 ? bots : undefined;
+    });
     expect(bots.map((b) => `${b.mode}:${b.frameName}`).sort()).toEqual(['backtest:probe-frame', 'live:']);
     const detail = await monitor.get({ ...bt, mode: 'backtest' });
     expect(detail!.bot.summary.state).toBe('idle');
@@ -166,7 +184,7 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     await writeBreakeven(bot, other, String(waiting.id), { [String(waiting.id)]: { reached: true } }, T);
     await writeMemory(bot, String(waiting.id), 'notes', 'old', { why: 'superseded' }, T);
     await removeMemory(bot, String(waiting.id), 'notes', 'old');
-    const listed = (await monitor.list()).bots.find((b) => b.symbol === 'SCHEDUSDT');
+    const listed = await eventually('the scheduled bot', async () => (await monitor.list()).bots.find((b) => b.symbol === 'SCHEDUSDT'));
     expect(listed).toMatchObject({ state: 'scheduled', paused: false, mode: 'live' });
     expect(listed!.position).toBeUndefined();
     const d = (await monitor.get({ ...other, mode: 'live' }))!.bot;
@@ -174,6 +192,21 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     expect(d.scheduled).toMatchObject({ id: waiting.id, priceOpen: 95, _isScheduled: true });
     expect(d.breakevens).toEqual([expect.objectContaining({ signalId: waiting.id, value: { [String(waiting.id)]: { reached: true } } })]);
     expect(d.memory).toEqual([expect.objectContaining({ memoryId: 'old', removed: true, value: { why: 'superseded' } })]);
+  });
+
+  it('lists from the index the watcher keeps current, without scanning every collection again', async () => {
+    await monitor.list();
+    const scans = vi.spyOn(BotReader.prototype, 'discover');
+    try {
+      const newcomer = { ...BOT, symbol: 'NEWUSDT' };
+      await writeSession(bot, newcomer, false, { hello: 1 }, T);
+      const found = await eventually('the newcomer', async () => (await monitor.list()).bots.find((b) => b.symbol === 'NEWUSDT'));
+      expect(found.collections).toEqual(['session-items']);
+      await monitor.list();
+      expect(scans).not.toHaveBeenCalled();
+    } finally {
+      scans.mockRestore();
+    }
   });
 
   it('delivers a notification, a signal and a state written by another connection within 1 s', async () => {
