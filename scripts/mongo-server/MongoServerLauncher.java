@@ -11,6 +11,8 @@ import io.netty.channel.Channel;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -91,11 +93,32 @@ public final class MongoServerLauncher {
             return answer;
         }
 
+        /**
+         * Commands that only read run without the lock (MVStore maps are safe to read while a write
+         * goes on): a long query or a $group over a big collection then delays no write, and the
+         * driver's heartbeat (hello) is answered at once instead of timing out behind a long write.
+         */
+        private static final Set<String> READS = Set.of("hello", "ismaster", "ping", "buildinfo", "serverstatus", "whatsmyuri",
+            "hostinfo", "getlog", "getparameter", "getcmdlineopts", "connectionstatus", "listdatabases", "listcollections",
+            "listindexes", "find", "getmore", "count", "distinct", "dbstats", "collstats", "endsessions", "killcursors", "getfreemonitoringstatus");
+
+        private static boolean readsOnly(String command, Document body) {
+            String name = command.toLowerCase(Locale.ROOT);
+            if (READS.contains(name)) return true;
+            if (!name.equals("aggregate") || body == null) return false;
+            String pipeline = String.valueOf(body.get("pipeline"));
+            return !pipeline.contains("$out") && !pipeline.contains("$merge");
+        }
+
         @Override public Document handleMessage(MongoMessage message) {
+            Document body = message.getDocument();
+            String command = body == null || body.keySet().isEmpty() ? "" : body.keySet().iterator().next();
+            if (!Thread.holdsLock(lock) && readsOnly(command, body)) return super.handleMessage(message);
             return durably(() -> super.handleMessage(message));
         }
 
         @Override public Document handleCommand(Channel channel, String database, String command, Document query) {
+            if (!Thread.holdsLock(lock) && readsOnly(command, query)) return super.handleCommand(channel, database, command, query);
             return durably(() -> super.handleCommand(channel, database, command, query));
         }
 
