@@ -106,6 +106,21 @@ describe('migrating a database written in the previous layout (value under data)
     expect(log?.monitor).toMatchObject({ level: 'error', source: 'engine', runId: 'run-old' });
   });
 
+  it('before migrating, the app still reads a previous-layout document, and writing its key migrates it on the spot', async () => {
+    const key = { signalId: 'late', bucketName: 'b' };
+    const old = legacy(key, { n: 1 });
+    await db.manager.connection.collection('state-items').insertOne({ ...old });
+    expect(await legacyLayoutStatus(db.manager.connection)).toEqual({ needsMigration: true, collections: ['state-items'] });
+    expect(await persistence.state.get(key)).toEqual({ n: 1 });
+    await persistence.state.set(key, { n: 2 });
+    expect(await persistence.state.get(key)).toEqual({ n: 2 });
+    const docs = await db.manager.connection.collection('state-items').find(key).toArray();
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ payload: { id: 'late_b', data: { n: 2 } }, createDate: new Date(Math.floor((old.insertedAt as number) / 1000)), monitor: { writer: 'backtest-monitor', legacy: { data: { n: 1 } } } });
+    expect(docs[0]!.data).toBeUndefined();
+    expect(await legacyLayoutStatus(db.manager.connection)).toEqual({ needsMigration: false, collections: [] });
+  });
+
   it('a second run finds nothing to do (idempotent), and the command line says so per collection', async () => {
     const again = await migrateDatabase(db.manager.connection, { dryRun: false });
     expect(again.collections.every((c) => c.found === 0 && c.migrated === 0)).toBe(true);

@@ -1,9 +1,11 @@
 import type { Connection } from 'mongoose';
 import { SUBSYSTEMS, type Subsystem } from '../../../shared/domain/persist-matrix';
-import { CANDLE_ITEMS, documentCodec, MONITOR_WRITER, type MonitorFields } from '../backtest-kit/documents';
-import { fromStoredFieldNames } from '../backtest-kit/documents/field-names';
+import { CANDLE_ITEMS } from '../backtest-kit/documents';
 import { persistModel } from './adapters/mongo-adapter';
+import { LEGACY, migrationUpdate, type LegacyDoc } from './legacy-layout';
 import { subsystemDef } from './subsystems';
+
+export { migrationUpdate } from './legacy-layout';
 
 /**
  * Migration of databases the monitor wrote before it stored @backtest-kit/mongo's layout: the
@@ -21,8 +23,6 @@ import { subsystemDef } from './subsystems';
  * from their ObjectId's time.
  */
 
-/** A previous-layout document: still has the old index field and no payload. */
-const LEGACY = { insertedAt: { $exists: true }, payload: { $exists: false } } as const;
 const CANDLE_WITHOUT_DATES = { createDate: { $exists: false } } as const;
 const BATCH = 500;
 
@@ -46,40 +46,6 @@ export interface MigrationOptions {
   dryRun: boolean;
   /** Progress lines (collection, done / total). */
   progress?: (line: string) => void;
-}
-
-type LegacyDoc = Record<string, unknown> & { _id: unknown; data?: unknown; updatedAt?: unknown; insertedAt?: unknown };
-
-function stampToDate(stamp: unknown, fallback: Date): Date {
-  // insertedAt was Date.now() * 1000 + a per-process counter; updatedAt was Date.now().
-  if (typeof stamp !== 'number' || !Number.isFinite(stamp)) return fallback;
-  return new Date(stamp > 1e14 ? Math.floor(stamp / 1000) : stamp);
-}
-
-/** The update that rewrites one legacy document of `subsystem` in the new layout. */
-export function migrationUpdate(subsystem: Subsystem, doc: LegacyDoc, now = new Date()): { $set: Record<string, unknown>; $unset: Record<string, ''> } {
-  const def = subsystemDef(subsystem);
-  const codec = documentCodec(subsystem);
-  const key = Object.fromEntries(def.keyParts.map((p) => [p, doc[p] as string | boolean]));
-  for (const [part, value] of Object.entries(key)) {
-    if (typeof value !== 'string' && typeof value !== 'boolean') throw new Error(`key field ${part} is missing`);
-  }
-  if (!('data' in doc)) throw new Error('no data field');
-  const value = fromStoredFieldNames(doc.data);
-  const updatedDate = stampToDate(doc.updatedAt, now);
-  const { set, monitor } = codec.toDocument(key, value, updatedDate.getTime());
-  const legacy = Object.fromEntries(Object.entries(doc).filter(([field]) => field !== '_id' && !def.keyParts.includes(field)));
-  const monitorFields: MonitorFields = {
-    ...monitor,
-    writer: MONITOR_WRITER,
-    ...(typeof doc.insertedAt === 'number' ? { seq: doc.insertedAt } : {}),
-    legacy,
-    migratedAt: now,
-  };
-  return {
-    $set: { ...set, monitor: monitorFields, createDate: stampToDate(doc.insertedAt, updatedDate), updatedDate },
-    $unset: { data: '', updatedAt: '', insertedAt: '' },
-  };
 }
 
 async function migrateSubsystem(conn: Connection, subsystem: Subsystem, options: MigrationOptions): Promise<CollectionMigration> {

@@ -1,10 +1,11 @@
 import type { Connection, Model, QueryFilter, SortOrder } from 'mongoose';
 import type { AdapterName, Subsystem } from '../../../../shared/domain/persist-matrix';
-import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type StoredDocument } from '../../backtest-kit/documents';
+import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type MonitorFields, type StoredDocument } from '../../backtest-kit/documents';
 import { fromStoredFieldNames } from '../../backtest-kit/documents/field-names';
 import { BaseCRUD } from '../../db/base-crud';
 import { isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
 import type { ContextKey, ListPage, ListQuery, PersistAdapter } from '../contract';
+import { LEGACY, migrationUpdate, type LegacyDoc } from '../legacy-layout';
 import { resolvePaging } from '../query';
 
 const UPSERT_RETRIES = 5;
@@ -101,7 +102,7 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
   /**
    * Upserts `value` under `key`. The filter includes `monitor.writer`, so on a document a bot wrote
    * the upsert's insert collides with the unique key (E11000); then only the monitor's fields are
-   * set there (and a previous-layout document of ours is rewritten in the new layout).
+   * set there (and a previous-layout document of ours is migrated to the new layout on the spot).
    */
   async writeValue(key: ContextKey, value: unknown): Promise<void> {
     await this.ready();
@@ -120,12 +121,15 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
         if (!isDuplicateKeyError(error)) throw error;
         if (attempt >= UPSERT_RETRIES) throw toDuplicateKeyError(error, this.collectionName);
       }
-      // A previous-layout document of ours (value under `data`): rewritten in the new layout, keeping what the migration would.
-      const legacy = await this.model.updateOne(
-        { ...keyFilter, 'monitor.writer': { $ne: MONITOR_WRITER }, payload: { $exists: false }, data: { $exists: true } },
-        { $set: { ...set, ...monitorSet, 'monitor.writer': MONITOR_WRITER }, $unset: { data: '', updatedAt: '', insertedAt: '' } },
-      );
-      if (legacy.matchedCount > 0) return;
+      // A previous-layout document of ours (value under `data`): migrated on the spot, with the new
+      // value, its old fields kept under monitor.legacy as `npm run db -- migrate` keeps them.
+      const legacyDoc = (await this.model.collection.findOne({ ...keyFilter, ...LEGACY })) as LegacyDoc | null;
+      if (legacyDoc) {
+        const migrated = migrationUpdate(this.def.name, legacyDoc);
+        const merged = { ...migrated.$set, ...set, monitor: { ...(migrated.$set.monitor as MonitorFields), ...monitor }, updatedDate: new Date() };
+        const rewritten = await this.model.collection.updateOne({ _id: legacyDoc._id as never, ...LEGACY }, { $set: merged, $unset: migrated.$unset });
+        if (rewritten.matchedCount > 0) return;
+      }
       // A bot's document: leave its payload alone, touch only the monitor's fields (and not updatedDate).
       const foreign = await this.model.updateOne(
         { ...keyFilter, 'monitor.writer': { $ne: MONITOR_WRITER } },
