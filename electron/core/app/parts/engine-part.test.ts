@@ -167,6 +167,24 @@ describe('engine part over the app core', () => {
   }, 120_000);
 });
 
+describe('during a MongoDB outage', () => {
+  it('notifications.list says the inbox is partial while the paper run goes on writing to the spool', async () => {
+    const server = await startWireServer({ watchStdin: true });
+    servers.push(server);
+    const { core, events } = await openCore(join(root, 'outage'), { envConnectionString: `${server.uri.replace(/\/$/, '')}/outage` });
+    await seedCandles(core);
+    const { runId } = await call<{ runId: string }>(core, 'runs.start', paper(3000));
+    await until(() => progressed(events, runId, 30), 60_000, 'the paper run to progress');
+    expect(await call(core, 'notifications.list', { limit: 50 })).not.toHaveProperty('partial');
+    await server.stop();
+    // The run goes on: its writes wait in the spool.
+    await until(async () => (await call<{ spool: { buffering: number } }>(core, 'database.status')).spool.buffering > 0, 60_000, 'writes to be spooled');
+    const inbox = await call<{ items: Array<{ runId?: string }>; partial?: string }>(core, 'notifications.list', { limit: 50 });
+    expect(inbox.partial).toMatch(/MongoDB is unreachable/);
+    expect(inbox.items.some((n) => n.runId === runId)).toBe(true);
+  }, 180_000);
+});
+
 describe('switching the database at run time', () => {
   it('a custom URI: a running paper run pauses on its database and resumes there later, nothing written twice or lost; new runs go to the new database', async () => {
     const dataDir = join(root, 'switch');

@@ -71,3 +71,31 @@ describe('run checkpoints during a MongoDB outage', () => {
     store.dispose();
   });
 });
+
+describe('a database switch during an outage', () => {
+  it('hands the held checkpoints over (and forgets them), and serves held ones to get/list meanwhile', async () => {
+    const inner = new FlakyStore();
+    const store = new OutageTolerantRunStore(inner, 10_000);
+    await store.save(run('a', 1));
+    inner.down = true;
+    await store.save(run('a', 7));
+    await store.save(run('b', 3, 'completed'));
+    expect((await store.get('a'))!.summary.processed).toBe(7);
+    const page = await store.list({ limit: 10 });
+    expect(page.items.map((r) => [r.runId, r.summary.processed])).toEqual([['a', 7]]);
+    const held = store.takeHeld();
+    expect(held.map((r) => [r.runId, r.summary.processed]).sort()).toEqual([
+      ['a', 7],
+      ['b', 3],
+    ]);
+    expect(store.held).toBe(0);
+    // What another store receives is what was held, once.
+    const next = new FlakyStore();
+    for (const r of held) await next.save(r);
+    expect(next.writes).toEqual([
+      { runId: 'a', processed: 7 },
+      { runId: 'b', processed: 3 },
+    ]);
+    store.dispose();
+  });
+});
