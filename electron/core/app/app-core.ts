@@ -98,6 +98,9 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
   const startedAt = Date.now();
   const config = loadConfig(options.config);
   mkdirSync(config.dataDir, { recursive: true });
+  // The default import folder exists from the start, so users have a place to drop files for path imports.
+  const defaultImports = join(config.dataDir, 'imports');
+  if (config.importDirs.includes(defaultImports)) mkdirSync(defaultImports, { recursive: true });
   const bus = options.bus ?? new AppEventBus();
   const log = new AppLog(bus.emit, 2000, options.echoLog === false ? () => undefined : undefined);
   const secrets = options.secrets ?? new FileSecretStore(join(config.dataDir, 'secrets.json'));
