@@ -39,3 +39,26 @@ export function peakRssTracker(intervalMs = 20): { stop(): number } {
     },
   };
 }
+
+export interface ChildMemory<T> {
+  /** Resident set before the work, after a full GC, MB. */
+  baselineMb: number;
+  /** Peak resident set during the work (VmHWM), MB. */
+  peakMb: number;
+  result: T;
+}
+
+/** Runs `task` of bench/rss-child.ts alone in a fresh Node process and returns its memory figures. */
+export async function inChildProcess<T>(task: string, args: unknown): Promise<ChildMemory<T>> {
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  // `--import tsx` keeps the script in this one process (the tsx CLI would start another).
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench', 'rss-child.ts'), task, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench child ${task} exited with ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildMemory<T>;
+}
