@@ -235,3 +235,48 @@ test('exports a run’s trades and statistics as CSV and JSON', async ({ app }) 
   const [stats] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-stats-csv').click()]);
   expect(stats.suggestedFilename()).toMatch(/statistics\.csv$/);
 });
+
+test('a live run on a symbol the exchange does not list fails with the exchange’s reason', async ({ app }) => {
+  const form = await newSessionForm(app);
+  await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Live' }).click();
+  await form.getByLabel('Strategy').selectOption('sma-crossover');
+  await form.getByLabel('Exchange').fill('binance');
+  await form.getByLabel('Symbols').fill('NOPE/BTC');
+  await form.getByRole('button', { name: 'Start live run' }).click();
+  const page = app.getByTestId('run-page');
+  await expect(page).toHaveAttribute('data-run-status', 'failed', { timeout: 60_000 });
+  await expect(page.getByRole('alert')).toContainText('NOPE/BTC');
+});
+
+async function documentCounts(app: Page): Promise<Record<string, number>> {
+  const rows = await app.getByTestId('collections').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.children[0]?.textContent ?? '', tr.children[1]?.textContent ?? '']));
+  return Object.fromEntries(rows.map(([name, count]) => [name, Number(count!.replace(/\D/g, ''))]));
+}
+
+test('storage counts follow imports and runs without pressing Refresh', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await openView(app, 'Storage');
+  await expect(app.getByTestId('collections')).toBeVisible();
+  const before = await documentCounts(app);
+  const candleCollection = Object.keys(before).find((n) => /candle/i.test(n) && before[n]! > 0)!;
+  expect(candleCollection).toBeTruthy();
+  // An import elsewhere: back on Storage the count has it, no Refresh pressed.
+  await ensureCandles(app, 'DASH_BTC-1m.json', 'DASH/BTC');
+  await openView(app, 'Storage');
+  await expect.poll(async () => (await documentCounts(app))[candleCollection], { timeout: 30_000 }).toBe(before[candleCollection]! + 12_444);
+
+  // A paper replay writing while the page is open: the counts move by themselves.
+  const form = await newSessionForm(app);
+  await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Paper replay' }).click();
+  await form.getByLabel('Strategy').selectOption('sma-crossover');
+  await chooseOnlySymbol(app, 'ETH/BTC');
+  await form.getByRole('group', { name: 'Replay speed' }).getByRole('button', { name: '3600×' }).click();
+  await form.getByRole('button', { name: 'Start paper replay' }).click();
+  await expect(app.getByTestId('run-page')).toBeVisible();
+  await openView(app, 'Storage');
+  const during = await documentCounts(app);
+  const total = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0);
+  await expect.poll(async () => total(await documentCounts(app)), { timeout: 60_000 }).toBeGreaterThan(total(during));
+  await openView(app, 'Sessions');
+  await app.getByTestId('run-row').first().getByTestId('stop-run').click();
+});

@@ -319,6 +319,9 @@ function isTransientExchangeError(error: unknown): boolean {
   return false;
 }
 
+/** Tries of a fresh live run's first request (pauses 1, 2, 4, 8 s between them) before it fails. */
+const FIRST_LOAD_ATTEMPTS = 5;
+
 /** Exchange feed through ccxt: REST polling for candles that have closed since the last one seen. */
 async function ccxtFeed(job: LiveJob): Promise<Feed> {
   // Loaded only by live runs: ccxt takes a while to import, and backtests never need it.
@@ -333,21 +336,25 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
    * An exchange outage or rate-limit refusal must not end a live run: the request is retried with
    * a growing pause (capped at a minute) until the exchange answers; other errors fail the run.
    */
-  const fetchOhlcv = async (symbol: string, from: number | undefined): Promise<number[][]> => {
-    for (let pause = Math.min(pollMs, 1_000); ; pause = Math.min(pause * 2, 60_000)) {
+  const fetchOhlcv = async (symbol: string, from: number | undefined, attempts = Infinity): Promise<number[][]> => {
+    for (let pause = Math.min(pollMs, 1_000), tries = 1; ; pause = Math.min(pause * 2, 60_000), tries++) {
       try {
         return (await exchange.fetchOHLCV(symbol, interval, from, PAGE)) as number[][];
       } catch (error) {
-        if (!isTransientExchangeError(error)) throw error;
+        if (!isTransientExchangeError(error) || tries >= attempts) {
+          // The symbol in the message: "binance does not have market symbol X" does, a network error does not.
+          const message = error instanceof Error ? error.message : String(error);
+          throw new Error(message.includes(symbol) ? message : `${symbol}: ${message}`, { cause: error });
+        }
         await sleep(pause);
       }
     }
   };
   /** Appends the closed candles from `since` on, page by page until caught up; returns how many. */
-  const fetchClosed = async (symbol: string, since?: number): Promise<number> => {
+  const fetchClosed = async (symbol: string, since?: number, attempts?: number): Promise<number> => {
     let added = 0;
     for (let from = since; ; ) {
-      const rows = await fetchOhlcv(symbol, from);
+      const rows = await fetchOhlcv(symbol, from, attempts);
       let c = cols.get(symbol) ?? allocateColumns(1024);
       const last = c.length > 0 ? c.timestamp[c.length - 1]! : -Infinity;
       for (const [timestamp, open, high, low, close, volume] of rows) {
@@ -367,7 +374,9 @@ async function ccxtFeed(job: LiveJob): Promise<Feed> {
     const cursor = job.cursors[symbol];
     // Fresh start: the latest page only warms the indicators up. Resume: from a warm-up window
     // before the checkpoint, catching up on every candle that closed while the app was stopped.
-    await fetchClosed(symbol, cursor === undefined ? undefined : cursor - WARMUP_CANDLES * candleMs);
+    // A fresh start that cannot reach the exchange at all fails (with the reason) instead of
+    // showing "Running 0%" forever; a resumed run waits out an outage as before.
+    await fetchClosed(symbol, cursor === undefined ? undefined : cursor - WARMUP_CANDLES * candleMs, cursor === undefined ? FIRST_LOAD_ATTEMPTS : undefined);
     const c = cols.get(symbol)!;
     positions.set(symbol, cursor === undefined ? c.length : lowerBound(c, cursor + 1));
   }

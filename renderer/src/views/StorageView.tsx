@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import { useEffect, useRef, type ReactElement } from 'react';
 import type { AdapterName as Adapter } from '../../../shared/contract/domain';
 import { call } from '../api/client';
 import { refreshDatabase } from '../api/session';
@@ -6,7 +6,37 @@ import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { formatAgo, formatInt, maskUri } from '../lib/format';
 import { useAsync } from '../lib/use-async';
+import { useCandleProgress } from '../stores/candle-progress';
 import { useConnection } from '../stores/database';
+import { useNotifications } from '../stores/notifications';
+import { useRuns } from '../stores/runs';
+
+/** Counts refresh at most this often while imports, runs and notifications keep writing. */
+const COUNTS_EVERY_MS = 1500;
+
+/**
+ * Anything that writes documents (an import or download step, a run's signal or status, a
+ * notification) asks for fresh counts; a burst of events costs one request per COUNTS_EVERY_MS.
+ */
+function useCountsFollowWrites(onNews: () => void): void {
+  const runs = useRuns((s) => Object.values(s.versions).reduce((a, b) => a + b, 0) + Object.keys(s.byId).length);
+  const candles = useCandleProgress((s) => Object.values(s.byOperation).map((p) => (p ? `${p.operation}:${p.symbol}:${p.count}` : '')).join('|'));
+  const notes = useNotifications((s) => s.items.length);
+  const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const first = useRef(true);
+  useEffect(() => {
+    // On opening the view too: what the status event carried at start-up is stale by now.
+    const wait = first.current ? 0 : Math.max(0, last.current + COUNTS_EVERY_MS - Date.now());
+    first.current = false;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      last.current = Date.now();
+      onNews();
+    }, wait);
+  }, [runs, candles, notes]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+}
 
 const SOURCE_LABEL: Record<string, string> = {
   env: 'External (CC_MONGO_CONNECTION_STRING)',
@@ -90,6 +120,16 @@ function CollectionsPanel(): ReactElement {
 
 export function StorageView(): ReactElement {
   const matrix = useAsync(() => call('matrix.get', {}), []);
+  const runCount = useRuns((s) => Object.keys(s.byId).length);
+  useCountsFollowWrites(() => void refreshDatabase());
+  // A new run adds its column to the matrix.
+  const seenRuns = useRef(runCount);
+  useEffect(() => {
+    if (seenRuns.current !== runCount) {
+      seenRuns.current = runCount;
+      matrix.reload();
+    }
+  }, [runCount]);
   return (
     <div className="page" data-testid="storage-view">
       <div className="page-head">
