@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAppCore } from '../core/app/app-core';
@@ -8,7 +8,8 @@ import { buildCoreParts } from '../core/app/core-parts';
 import { startHost } from './ws-host';
 
 /**
- * The headless host: `node out/main/server.js [--port N] [--host ADDR] [--token T] [--allowed-host NAME]… [--static DIR]`.
+ * The headless host: `node out/main/server.js [--port N] [--host ADDR] [--token T] [--allowed-host NAME]… [--static DIR]
+ * [--strategies-dir DIR] [--import-dir DIR]…`.
  * Environment: BACKTEST_MONITOR_PORT, BACKTEST_MONITOR_HOST, BACKTEST_MONITOR_TOKEN,
  * BACKTEST_MONITOR_ALLOWED_HOSTS (comma-separated), plus the core's (CC_MONGO_CONNECTION_STRING,
  * BACKTEST_MONITOR_DATA_DIR, BACKTEST_MONITOR_DB). It prints the page's address with a one-time
@@ -22,8 +23,13 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       static: { type: 'string' },
+      'strategies-dir': { type: 'string' },
+      'import-dir': { type: 'string', multiple: true },
     },
   });
+  // Folders the app reads from are the host's to choose (command line or environment), never a client's.
+  if (values['strategies-dir']) process.env.BACKTEST_MONITOR_STRATEGIES_DIR = resolve(values['strategies-dir']);
+  if (values['import-dir']) process.env.BACKTEST_MONITOR_IMPORT_DIRS = values['import-dir'].map((d) => resolve(d)).join(delimiter);
   const allowedHosts = [...(values['allowed-host'] ?? []), ...(process.env.BACKTEST_MONITOR_ALLOWED_HOSTS ?? '').split(',')].map((h) => h.trim()).filter(Boolean);
   const port = Number(values.port ?? process.env.BACKTEST_MONITOR_PORT ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
