@@ -3,6 +3,10 @@ import { ConnectionManager } from '../electron/core/db/connection-manager';
 import { importCandleFile } from '../electron/core/market/candle-importer';
 import { CandleStore } from '../electron/core/market/candle-store';
 import type { CandleKey } from '../shared/candles';
+import { RunManager } from '../electron/core/engine/run-manager';
+import { createPersistence } from '../electron/core/persist';
+import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
+import { SyntheticStore } from './backtest.bench';
 
 /**
  * Runs one piece of work alone in this process and reports its memory: the resident set before
@@ -19,13 +23,27 @@ function statusKb(field: 'VmRSS' | 'VmHWM'): number {
   return Number(m[1]);
 }
 
-async function measure<T>(work: () => Promise<T>): Promise<{ baselineMb: number; peakMb: number; result: T }> {
+function baseline(): number {
   (globalThis as { gc?: () => void }).gc?.();
-  const baselineMb = statusKb('VmRSS') / 1024;
-  // "5" resets VmHWM to the current RSS (Linux 4.0+), so the mark is the work's own peak.
+  return statusKb('VmRSS') / 1024;
+}
+
+/** "5" resets VmHWM to the current RSS (Linux 4.0+), so the next reading is the peak since. */
+function resetPeak(): void {
   writeFileSync('/proc/self/clear_refs', '5');
+}
+
+async function measure<T>(work: () => Promise<T>, baselineMb = baseline()): Promise<{ baselineMb: number; peakMb: number; result: T }> {
+  resetPeak();
   const result = await work();
   return { baselineMb, peakMb: statusKb('VmHWM') / 1024, result };
+}
+
+interface BacktestArgs {
+  workerFile: string;
+  cacheDir: string;
+  dataDir: string;
+  candles: number;
 }
 
 interface ImportArgs {
@@ -35,6 +53,39 @@ interface ImportArgs {
 }
 
 const tasks: Record<string, (args: never) => Promise<unknown>> = {
+  /**
+   * One SMA backtest of `candles` synthetic 1m candles through the run manager (one worker), warm
+   * worker and warm cache as in backtest.candles_per_s. Baseline: this process before any run.
+   */
+  async backtest(args: BacktestArgs) {
+    const T0 = Date.UTC(2020, 0, 1);
+    const persistence = await createPersistence({ mode: 'backtest', dataDir: args.dataDir });
+    const manager = new RunManager({
+      candles: new SyntheticStore(new Map([['SYN/1M', { count: args.candles, seed: 1 }]])),
+      cacheDir: args.cacheDir,
+      builtins: BUILTIN_STRATEGIES,
+      persistence: { live: persistence, backtest: persistence },
+      workerEntry: { file: args.workerFile, typescript: false },
+      backtestWorkers: 1,
+    });
+    const request = { kind: 'backtest' as const, strategyName: 'sma-crossover', params: { fast: 10, slow: 30, takeProfitPercent: 1, stopLossPercent: 1, lifetimeMinutes: 240, allowShort: true }, exchangeName: 'synthetic', symbols: ['SYN/1M'], interval: '1m' as const, from: T0, to: T0 + args.candles * 60_000 };
+    const run = async (): Promise<{ ms: number; trades: number }> => {
+      const started = performance.now();
+      const { runId } = await manager.start(request);
+      const done = await manager.waitFor(runId, 600_000);
+      if (done.status !== 'completed') throw new Error(`run ${runId} ${done.status}: ${done.error ?? ''}`);
+      return { ms: performance.now() - started, trades: done.stats?.trades ?? 0 };
+    };
+    const before = baseline();
+    await run(); // writes the columnar cache and starts the worker
+    try {
+      return await measure(run, before);
+    } finally {
+      await manager.close();
+      await persistence.close();
+    }
+  },
+
   /** A strict Binance CSV import into MongoDB, exactly what candles.import does. */
   async import(args: ImportArgs) {
     const manager = new ConnectionManager({ uri: args.uri });
