@@ -37,7 +37,7 @@ test('launches a backtest from New session: progress, completion, trades, statis
 
   // Sortable: the rows themselves come in PnL order, descending then ascending (closed trades first, open ones last).
   const pnlHeader = app.getByTestId('trades-table').getByRole('columnheader', { name: /PnL/ });
-  const pnlColumn = (await app.getByTestId('trades-table').getByRole('columnheader').allInnerTexts()).findIndex((t) => /PnL/.test(t));
+  const pnlColumn = (await app.getByTestId('trades-table').getByRole('columnheader').allTextContents()).findIndex((t) => /PnL/.test(t));
   const pnlValues = async (): Promise<number[]> =>
     (await trades.evaluateAll((rows, i) => rows.map((r) => r.children[i]?.textContent ?? ''), pnlColumn))
       .filter((t) => t.includes('%'))

@@ -27,7 +27,7 @@ test('a paper replay streams notifications live, raises the unread count and upd
   await expect.poll(() => unreadCount(app), { timeout: 90_000 }).toBeGreaterThan(before + 2);
   const mid = await unreadCount(app);
   await expect.poll(() => unreadCount(app), { timeout: 90_000 }).toBeGreaterThan(mid);
-  await expect(app.getByTestId('run-notifications').getByTestId('notification-row').first()).toBeVisible();
+  await expect(app.getByTestId('run-notifications').getByTestId('run-notification').first()).toBeVisible();
   await snap(app, 'run-paper');
 
   // The feed shows them newest first; filtering by run keeps only this run's.

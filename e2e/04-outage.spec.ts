@@ -17,7 +17,7 @@ test.afterAll(async () => {
 });
 
 async function liveNotificationIds(page: import('@playwright/test').Page): Promise<string[]> {
-  return page.getByTestId('run-notifications').getByTestId('notification-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id') ?? ''));
+  return page.getByTestId('run-notifications').getByTestId('run-notification').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id') ?? ''));
 }
 
 test('stopping the database during a live run shows the banner; restarting clears it and no notification is missing', async ({ page }) => {

@@ -16,6 +16,7 @@ test('every page renders with content, no error state and no console error or fa
   await expect(app.getByRole('navigation', { name: 'Main' })).toBeVisible();
   for (const [label, testId] of [
     ['Sessions', 'sessions-view'],
+    ['Bots', 'bots-view'],
     ['Candles', 'candles-view'],
     ['Notifications', 'notifications-view'],
     ['State', 'state-view'],
