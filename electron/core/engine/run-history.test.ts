@@ -124,6 +124,27 @@ describe('run history after a restart', () => {
   }, 120_000);
 });
 
+describe('finished runs in memory', () => {
+  it('keeps only the newest few with every row; older ones come back from the run store with their statistics', async () => {
+    const manager = await openApp();
+    const ids: string[] = [];
+    const details = new Map<string, RunDetail>();
+    for (let i = 0; i < 6; i++) {
+      const { runId } = await manager.start({ ...backtestRequest(), params: { fast: 5 + i, slow: 30 } });
+      await manager.waitFor(runId, 60_000);
+      details.set(runId, manager.get(runId));
+      ids.push(runId);
+    }
+    expect(manager.list().map((r) => r.runId)).toEqual(ids.slice(2).reverse());
+    expect(manager.has(ids[0]!)).toBe(false);
+    const listed = await manager.listAll({ kind: 'backtest', limit: 100 });
+    expect(listed.runs.map((r) => r.runId).filter((id) => ids.includes(id))).toEqual([...ids].reverse());
+    const old = await manager.detail(ids[0]!);
+    expect(old.stats).toEqual(details.get(ids[0]!)!.stats);
+    expect(old.signals).toEqual(details.get(ids[0]!)!.signals);
+  }, 180_000);
+});
+
 describe('equity thinning', () => {
   it('keeps first, last, and each bucket’s low and high', () => {
     const points: EquityPoint[] = Array.from({ length: 10_000 }, (_, i) => ({ timestamp: i, equity: Math.sin(i / 50) * 10 + (i === 5_000 ? -100 : 0) }));

@@ -96,6 +96,8 @@ export interface RunListQuery {
 }
 
 const DEFAULT_LIST_LIMIT = 200;
+/** Finished runs whose rows stay in memory (the rest are read back from the run store). */
+const KEEP_FINISHED_IN_MEMORY = 4;
 
 /**
  * Starts, stops, lists and describes runs: the queue and the lifecycle (queued → running →
@@ -449,7 +451,22 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
     if (s.error) event.error = s.error;
     this.emitRun(s.runId, event);
+    this.forgetOldFinished();
     this.pump();
+  }
+
+  /**
+   * Finished runs stay in memory (every row) only for the newest few; older ones are served from the
+   * run store (`listAll`, `detail`), so a long session of big backtests does not grow without end.
+   */
+  private forgetOldFinished(): void {
+    const finished = [...this.runs.values()].filter((r) => isFinal(r.summary.status) && r.workers.size === 0);
+    if (finished.length <= KEEP_FINISHED_IN_MEMORY) return;
+    finished.sort((a, b) => (b.summary.endedAt ?? 0) - (a.summary.endedAt ?? 0));
+    for (const r of finished.slice(KEEP_FINISHED_IN_MEMORY)) {
+      this.runs.delete(r.summary.runId);
+      this.subscribers.delete(r.summary.runId);
+    }
   }
 
   // ---- what the workers send ----------------------------------------------------------------------
