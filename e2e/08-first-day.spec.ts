@@ -280,3 +280,45 @@ test('storage counts follow imports and runs without pressing Refresh', async ({
   await openView(app, 'Sessions');
   await app.getByTestId('run-row').first().getByTestId('stop-run').click();
 });
+
+async function startPaper(app: Page, speed: string, range?: [string, string]): Promise<void> {
+  const form = await newSessionForm(app);
+  await form.getByRole('group', { name: 'Mode' }).getByRole('button', { name: 'Paper replay' }).click();
+  await form.getByLabel('Strategy').selectOption('sma-crossover');
+  await chooseOnlySymbol(app, 'ETH/BTC');
+  if (range) {
+    await form.getByLabel('From', { exact: true }).fill(range[0]);
+    await form.getByLabel('To', { exact: true }).fill(range[1]);
+  }
+  await form.getByRole('group', { name: 'Replay speed' }).getByRole('button', { name: speed }).click();
+  await form.getByRole('button', { name: 'Start paper replay' }).click();
+  await expect(app.getByTestId('run-page')).toBeVisible();
+}
+
+test('paper replay progress and ETA are honest: 100% only when the run is done, the first ETA fits the replay', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  // At Max the replay outruns the database: the bar follows the writes, so it reaches 100% with the status.
+  await startPaper(app, 'Max', ['2018-01-21 00:00', '2018-01-23 00:00']);
+  const page = app.getByTestId('run-page');
+  const bar = page.getByRole('progressbar').first();
+  let fullAt: number | undefined;
+  await expect
+    .poll(
+      async () => {
+        const [value, status] = [Number(await bar.getAttribute('aria-valuenow')), await page.getAttribute('data-run-status')];
+        if (value === 100 && fullAt === undefined) fullAt = Date.now();
+        return status;
+      },
+      { timeout: 120_000, intervals: [50] },
+    )
+    .toBe('completed');
+  expect(fullAt).toBeDefined();
+  expect(Date.now() - fullAt!, 'time between a full bar and "completed"').toBeLessThan(2_000);
+
+  // Eight hours at 3600×: eight seconds. The first ETA shown says about that, not minutes.
+  await startPaper(app, '3600×', ['2018-01-24 00:00', '2018-01-24 08:00']);
+  const eta = app.getByTestId('run-eta');
+  await expect(eta).toBeVisible({ timeout: 30_000 });
+  expect(Number(await eta.getAttribute('data-eta-ms'))).toBeLessThanOrEqual(8_500);
+  await expect(page).toHaveAttribute('data-run-status', 'completed', { timeout: 60_000 });
+});

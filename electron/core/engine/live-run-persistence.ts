@@ -29,10 +29,18 @@ export class LiveRunPersistence {
 
   /** Queues the events of one worker message and the checkpoint that covers them. */
   record(record: RunRecord, events: EngineEvent[], cursors: Record<string, number>): void {
+    // What the worker had processed when it sent these events: done once they are written.
+    let processed = 0;
+    for (const p of record.progress.values()) processed += p.processed;
+    record.written ??= 0;
     record.chain = record.chain
       .then(async () => {
         await this.writeEvents(record, events);
         Object.assign(record.cursors, cursors);
+        if (processed > record.written! && !isFinal(record.summary.status)) {
+          record.written = processed;
+          this.notifier.emitProgress(record);
+        }
         // The checkpoint may lag (a resume then replays a little more, as the same documents);
         // it must never run ahead of the events it covers, which the chain guarantees.
         const now = Date.now();

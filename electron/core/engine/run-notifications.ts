@@ -1,5 +1,5 @@
 import type { RunNotification, SignalRow, SignalTransition } from '../../../shared/domain/runs';
-import { errorText, modeOf, type RunRecord } from './run-record';
+import { errorText, modeOf, progressOf, type RunRecord } from './run-record';
 import type { RunPersistence } from './run-persistence';
 import type { EngineLog, RunEmitter } from './run-context';
 
@@ -99,6 +99,11 @@ export class RunNotifier {
       }
     }
     this.emit(record, n);
+  }
+
+  /** The run's progress as it is now (after its writes moved it on). */
+  emitProgress(record: RunRecord): void {
+    this.emitter.emitRun(record.summary.runId, progressOf(record));
   }
 
   private emit(record: RunRecord, n: RunNotification): void {

@@ -21,6 +21,14 @@ export interface RunRecord {
   /** Per-symbol progress, summed into the run's. */
   progress: Map<string, { processed: number; total: number }>;
   startedClock?: number;
+  /**
+   * Paper/live: how many of the processed steps have their writes done (signals, notifications,
+   * checkpoint). A replay at full speed is far ahead of MongoDB; its progress follows the writes,
+   * since the run is not over before they are.
+   */
+  written?: number;
+  /** The first progress sample (clock, done): rates are measured from it, so start-up time (worker, warm-up) does not inflate the ETA. */
+  firstSample?: { clock: number; done: number };
   /** Live persistence runs in message order, one write after another. */
   chain: Promise<void>;
   stopRequested: boolean;
@@ -86,13 +94,39 @@ export function progressOf(record: RunRecord): RunEvent {
   const s = record.summary;
   s.processed = processed;
   s.total = total;
-  s.progress = total > 0 ? Math.min(1, processed / total) : 0;
-  const elapsed = record.startedClock !== undefined ? performance.now() - record.startedClock : 0;
-  if (processed > 0 && total > processed) s.etaMs = Math.round((elapsed / processed) * (total - processed));
+  const done = record.request.kind !== 'backtest' && record.written !== undefined ? Math.min(processed, record.written) : processed;
+  s.progress = total > 0 ? Math.min(1, done / total) : 0;
+  const eta = etaOf(record, done, total);
+  if (eta !== undefined) s.etaMs = eta;
   else delete s.etaMs;
   const event: RunEvent = { type: 'progress', runId: s.runId, at: Date.now(), processed, total, progress: s.progress };
   if (s.etaMs !== undefined) event.etaMs = s.etaMs;
   return event;
+}
+
+/** An ETA needs this much measured time after the first sample before it is shown. */
+const MIN_RATE_WINDOW_MS = 300;
+
+/**
+ * A paced paper replay's remaining time is known: what is left of its range divided by its speed.
+ * Otherwise (backtest, a replay at full speed): the rate since the first sample, not since the
+ * start, which includes loading the worker and the candles.
+ */
+function etaOf(record: RunRecord, done: number, total: number): number | undefined {
+  if (total <= 0 || done >= total) return undefined;
+  const r = record.request;
+  if (r.kind === 'paper' && r.replaySpeed > 0 && r.from !== undefined && r.to !== undefined) {
+    return Math.round(((r.to - r.from) / r.replaySpeed) * (1 - done / total));
+  }
+  const now = performance.now();
+  if (!record.firstSample) {
+    record.firstSample = { clock: now, done };
+    return undefined;
+  }
+  const elapsed = now - record.firstSample.clock;
+  const progressed = done - record.firstSample.done;
+  if (elapsed < MIN_RATE_WINDOW_MS || progressed <= 0) return undefined;
+  return Math.round((elapsed / progressed) * (total - done));
 }
 
 /** The signal each symbol had pending at its cursor, as it was then (later changes are replayed). */

@@ -333,7 +333,11 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
         <div style={{ display: 'flex', alignItems: 'center', gap: 10, minWidth: 260 }}>
           <ProgressBar value={r.progress} status={r.status} />
           <span className="num dim">{Math.round(r.progress * 100)}%</span>
-          {isActive(r) && r.etaMs !== undefined && <span className="num faint">ETA {formatDuration(r.etaMs)}</span>}
+          {isActive(r) && r.etaMs !== undefined && (
+            <span className="num faint" data-testid="run-eta" data-eta-ms={r.etaMs}>
+              ETA {formatDuration(r.etaMs)}
+            </span>
+          )}
         </div>
         <StopButton run={r} />
         <button
