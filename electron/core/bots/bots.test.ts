@@ -212,23 +212,24 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
   it('delivers a notification, a signal and a state written by another connection within 1 s', async () => {
     notifications.length = 0;
     changes.length = 0;
-    const started = Date.now();
     const next = signalRow(BOT, { priceOpen: 101, priceTakeProfit: 102, priceStopLoss: 100, at: T + 60_000 });
     const note = signalNotification(BOT, 'signal.closed', next, { at: T + 60_000, currentPrice: 102, extra: { closeReason: 'take_profit', priceClose: 102 } });
     await writeNotification(bot, note);
     await writeSignal(bot, BOT, next);
     await writeState(bot, String(next.id), 'probe-bucket', { pings: 1 }, T + 60_000);
+    // 1 s from the moment the bot's last write is acknowledged, for everything.
+    const written = Date.now();
+    const left = (): number => Math.max(0, 1_000 - (Date.now() - written));
 
-    const n = await until('notification', () => notifications.find((x) => x.notificationId === note.id), 1_000);
+    const n = await until('notification', () => notifications.find((x) => x.notificationId === note.id), left());
     expect(n).toMatchObject({ type: 'signal.closed', backtest: false, read: false, symbol: BOT.symbol, signalId: next.id });
     expect(n.title).toBe('PROBEUSDT: long position closed (take profit)');
     expect(n.data).toMatchObject({ closeReason: 'take_profit' });
     const seen = await until('signal and state changes', () => {
       const collections = new Set(changes.flatMap((c) => c.collections));
       return collections.has('signal-items') && collections.has('state-items') ? collections : undefined;
-    }, 1_000);
+    }, left());
     expect(seen.has('notification-items')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_500);
     expect(changes.flatMap((c) => c.bots)).toContainEqual(LIVE_KEY);
     // A second poll does not announce the same notification again.
     await monitor.pollNow();
@@ -242,7 +243,7 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     await writeNotification(bot, note);
     const marker = signalNotification(BOT, 'signal.info', { id: 's2', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1, extra: { note: 'theirs' } });
     await writeNotification(bot, marker);
-    await until('the marker', () => notifications.find((x) => x.notificationId === marker.id), 1_000);
+    await until('the marker', () => notifications.find((x) => x.notificationId === marker.id), 5_000);
     expect(notifications.map((x) => x.notificationId)).not.toContain(note.id);
   });
 
@@ -269,8 +270,8 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
       expect(forced.watch.detail).toMatch(/change stream/);
       const late = signalNotification(BOT, 'error.info', { id: 's4', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1 });
       await writeNotification(bot, late);
-      await until('a notification after the fallback', () => got.find((x) => x.notificationId === late.id), 1_000);
-      await until('the one written before it', () => got.find((x) => x.notificationId === early.id), 1_000);
+      await until('a notification after the fallback', () => got.find((x) => x.notificationId === late.id), 5_000);
+      await until('the one written before it', () => got.find((x) => x.notificationId === early.id), 5_000);
       expect(logs.join('\n')).toMatch(/change stream (refused|failed)/);
     } finally {
       await forced.close();

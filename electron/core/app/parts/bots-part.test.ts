@@ -39,21 +39,21 @@ describe('bots part in the app core', () => {
     const db = botConn.db!;
     const signal = signalRow(BOT, { priceOpen: 50, priceTakeProfit: 51, priceStopLoss: 49, at: Date.now() });
     const note = signalNotification(BOT, 'signal.closed', signal, { at: Date.now(), currentPrice: 51, extra: { closeReason: 'take_profit', priceClose: 51 } });
-    const started = Date.now();
     await writeSignal(db, BOT, signal);
     await writeStrategyStatus(db, BOT, strategyStatus({ pendingSignalId: String(signal.id) }));
     await writeNotification(db, note);
+    // From the moment the bot's last write is acknowledged, as the user would count.
+    const written = Date.now();
 
-    const deadline = started + 1_000;
     let announced: EventEnvelope | undefined;
     let unread: EventEnvelope | undefined;
-    while (Date.now() < deadline + 200 && !(announced && unread)) {
+    while (Date.now() - written <= 1_000 && !(announced && unread)) {
       announced ??= events.find((e) => e.event === 'notification' && e.payload.notificationId === note.id);
       unread ??= announced && events.slice(events.indexOf(announced)).find((e) => e.event === 'notifications.unread');
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(announced, 'the bot notification on the bus').toBeDefined();
-    expect(Date.now() - started).toBeLessThan(1_300);
+    expect(announced, 'the bot notification on the bus within 1 s').toBeDefined();
+    expect(unread, 'the unread count after it within 1 s').toBeDefined();
     expect(announced!.payload).toMatchObject({ type: 'signal.closed', symbol: 'PARTUSDT', read: false, title: 'PARTUSDT: long position closed (take profit)' });
     expect(unread?.payload).toMatchObject({ count: 1 });
     expect(events.some((e) => e.event === 'bots.changed' && e.payload.collections.includes('signal-items'))).toBe(true);
