@@ -1,0 +1,155 @@
+import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import type { TrialSummary } from '../../../shared/domain/optimize';
+import type { CandleCache } from '../engine/candle-cache';
+import type { SweepStore } from './sweep-store';
+import type { TrialPool } from './trial-pool';
+import type { TrialSpec } from './trial-spec';
+import { ensureCandleFiles, summarizeTrial } from './trial-summary';
+
+/** Where a sweep's trials run. `run` resolves with the stored trial (never rejects for a trial's own failure). */
+export interface TrialExecutor {
+  readonly kind: 'local' | 'redis';
+  /** Trials the sweep keeps in flight. */
+  readonly capacity: number;
+  /** Called once before a sweep's first trial (local: the candle cache files). */
+  prepare(spec: TrialSpec): Promise<void>;
+  run(spec: TrialSpec): Promise<TrialSummary>;
+  /** Drops the sweep's trials that have not started (a stop). */
+  cancel(sweepId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** This process's worker threads, on candle cache files prepared once per sweep. */
+export class LocalTrialExecutor implements TrialExecutor {
+  readonly kind = 'local' as const;
+  private readonly files = new Map<string, Record<string, string>>();
+
+  constructor(
+    private readonly pool: TrialPool,
+    private readonly cache: CandleCache,
+    private readonly store: SweepStore,
+    private readonly strategiesDir?: string,
+  ) {}
+
+  get capacity(): number {
+    // One queued behind each running trial, so no thread waits for the next.
+    return this.pool.size * 2;
+  }
+
+  async prepare(spec: TrialSpec): Promise<void> {
+    this.files.set(spec.sweepId, await ensureCandleFiles(this.cache, spec));
+  }
+
+  async run(spec: TrialSpec): Promise<TrialSummary> {
+    const files = this.files.get(spec.sweepId);
+    if (!files) throw new Error(`sweep ${spec.sweepId} was not prepared`);
+    const started = performance.now();
+    const outcome = await this.pool.run(spec, files, this.strategiesDir);
+    const summary = summarizeTrial(spec, outcome, performance.now() - started, 'local');
+    await this.store.recordTrial(summary);
+    return summary;
+  }
+
+  async cancel(): Promise<void> {
+    // Queued trials are few (two per thread) and short: they finish and are stored.
+  }
+
+  async close(): Promise<void> {
+    this.files.clear();
+    await this.pool.close();
+  }
+}
+
+/** The sweep was stopped before this trial finished: it is not stored and runs again on resume. */
+export class TrialCancelledError extends Error {
+  override name = 'TrialCancelledError';
+  constructor(trialId: string) {
+    super(`trial ${trialId} was cancelled by a stop`);
+  }
+}
+
+export const OPTIMIZE_QUEUE = 'backtest-monitor-optimize';
+
+/** How long finished jobs stay in Redis: a sweep resumed within it finds them done (results are in MongoDB anyway). */
+const KEEP_FINISHED_S = 24 * 3600;
+
+/**
+ * Redis through BullMQ: each trial is a job whose id is the trial id (so queuing it again, after a
+ * restart, adds nothing), taken by `npm run worker` processes on any machine, which store the result
+ * in MongoDB. A job that fails every attempt is stored here as a trial with its error, so the sweep
+ * still ends.
+ */
+export class RedisTrialExecutor implements TrialExecutor {
+  readonly kind = 'redis' as const;
+  readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private readonly pending = new Map<string, Set<string>>();
+  private readonly stops = new Map<string, AbortController>();
+
+  constructor(
+    connection: ConnectionOptions,
+    private readonly store: SweepStore,
+    readonly capacity = 512,
+    queueName = OPTIMIZE_QUEUE,
+  ) {
+    this.queue = new Queue(queueName, { connection });
+    this.events = new QueueEvents(queueName, { connection });
+  }
+
+  async prepare(): Promise<void> {
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  async run(spec: TrialSpec): Promise<TrialSummary> {
+    let ids = this.pending.get(spec.sweepId);
+    if (!ids) this.pending.set(spec.sweepId, (ids = new Set()));
+    ids.add(spec.trialId);
+    try {
+      const job = await this.queue.add('trial', spec, {
+        jobId: spec.trialId,
+        attempts: 3,
+        backoff: { type: 'fixed', delay: 1_000 },
+        removeOnComplete: { age: KEEP_FINISHED_S },
+        removeOnFail: { age: KEEP_FINISHED_S },
+      });
+      let stop = this.stops.get(spec.sweepId);
+      if (!stop) this.stops.set(spec.sweepId, (stop = new AbortController()));
+      const stopped = stop.signal;
+      try {
+        await Promise.race([
+          job.waitUntilFinished(this.events),
+          new Promise<never>((_, reject) => {
+            const fail = (): void => reject(new TrialCancelledError(spec.trialId));
+            if (stopped.aborted) fail();
+            else stopped.addEventListener('abort', fail, { once: true });
+          }),
+        ]);
+      } catch (error) {
+        if (error instanceof TrialCancelledError) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        await this.store.recordTrial(summarizeTrial(spec, { stats: null, error: `the trial failed on the workers: ${message}` }, 0, 'redis'));
+      }
+      const stored = await this.store.getTrial(spec.trialId);
+      if (!stored) throw new Error(`trial ${spec.trialId} finished on a worker but is not in MongoDB (is the worker on another database?)`);
+      return stored;
+    } finally {
+      ids.delete(spec.trialId);
+    }
+  }
+
+  async cancel(sweepId: string): Promise<void> {
+    this.stops.get(sweepId)?.abort();
+    this.stops.delete(sweepId);
+    // remove() leaves a job a worker holds (locked) alone: that one finishes and is stored.
+    await Promise.all([...(this.pending.get(sweepId) ?? [])].map((id) => this.queue.remove(id).catch(() => 0)));
+  }
+
+  /** Worker processes connected to the queue now. */
+  async workerCount(): Promise<number> {
+    return (await this.queue.getWorkers()).length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.events.close(), this.queue.close()]);
+  }
+}

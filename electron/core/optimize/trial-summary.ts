@@ -1,0 +1,46 @@
+import type { TrialSummary } from '../../../shared/domain/optimize';
+import type { CandleCache } from '../engine/candle-cache';
+import { scoreOf } from './objective';
+import type { TrialOutcome } from './trial-replay';
+import type { TrialSpec } from './trial-spec';
+
+export function summarizeTrial(spec: TrialSpec, outcome: TrialOutcome, durationMs: number, worker: string): TrialSummary {
+  const summary: TrialSummary = {
+    trialId: spec.trialId,
+    sweepId: spec.sweepId,
+    index: spec.index,
+    phase: spec.phase,
+    strategyName: spec.strategyName,
+    params: spec.params,
+    from: spec.from,
+    to: spec.to,
+    score: scoreOf(outcome.stats, spec.objective),
+    stats: outcome.stats,
+    durationMs,
+    worker,
+    finishedAt: Date.now(),
+  };
+  if (outcome.error !== undefined) summary.error = outcome.error;
+  return summary;
+}
+
+/**
+ * The candle cache file of every symbol of a sweep, over the range all its trials share: each symbol
+ * is read from MongoDB once (and not at all while the cache file is still valid).
+ */
+export async function ensureCandleFiles(
+  cache: CandleCache,
+  spec: Pick<TrialSpec, 'exchangeName' | 'symbols' | 'interval' | 'cacheFrom' | 'cacheTo'>,
+): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const symbol of spec.symbols) {
+    const series = await cache.ensure({ exchangeName: spec.exchangeName, symbol, interval: spec.interval }, spec.cacheFrom, spec.cacheTo);
+    if (series.length === 0) {
+      throw new Error(
+        `no stored ${spec.interval} candles for ${spec.exchangeName} ${symbol} in ${new Date(spec.cacheFrom).toISOString()} .. ${new Date(spec.cacheTo).toISOString()}; import or download them first`,
+      );
+    }
+    files[symbol] = series.file;
+  }
+  return files;
+}

@@ -1,0 +1,24 @@
+import { parentPort } from 'node:worker_threads';
+import { BUILTIN_STRATEGIES } from '../strategies';
+import { TrialEngine } from './trial-engine';
+import type { FromTrialWorker, ToTrialWorker } from './trial-protocol';
+
+/**
+ * Worker-thread entry of optimize trials (bundled as `optimize-worker.js`): the thread's composition
+ * root, so it hands the app's built-in strategies over, as run-worker.ts does for runs.
+ */
+if (!parentPort) throw new Error('the optimize worker must be started as a worker thread');
+const port = parentPort;
+const engines = new Map<string, TrialEngine>();
+const engineFor = (strategiesDir: string | undefined): TrialEngine => {
+  const key = strategiesDir ?? '';
+  let engine = engines.get(key);
+  if (!engine) engines.set(key, (engine = new TrialEngine({ strategiesDir, builtins: BUILTIN_STRATEGIES })));
+  return engine;
+};
+port.on('message', (m: ToTrialWorker) => {
+  void engineFor(m.strategiesDir)
+    .run(m.spec, m.files)
+    .then((outcome) => port.postMessage({ type: 'result', id: m.id, outcome } satisfies FromTrialWorker));
+});
+port.postMessage({ type: 'ready' } satisfies FromTrialWorker);
