@@ -16,11 +16,13 @@ export function runDetailOf(summary: RunSummary, request: RunRequest, rows: read
   const signals = [...rows].sort(byCreation);
   const bySymbol = new Map<string, SignalRow[]>(request.symbols.map((s) => [s, []]));
   for (const row of signals) bySymbol.get(row.symbol)?.push(row);
+  const stats = computeStats(signals, request.account);
   const statsBySymbol: RunDetail['statsBySymbol'] = {};
-  for (const [symbol, own] of bySymbol) statsBySymbol[symbol] = computeStats(own, request.account);
+  // One symbol: its statistics are the run's (computing them twice would double the cost).
+  for (const [symbol, own] of bySymbol) statsBySymbol[symbol] = bySymbol.size === 1 && own.length === signals.length ? stats : computeStats(own, request.account);
   return {
     ...summary,
-    stats: computeStats(signals, request.account),
+    stats,
     request,
     signals,
     equity: equityCurve(signals, request.from ?? summary.startedAt ?? summary.createdAt, request.account),
