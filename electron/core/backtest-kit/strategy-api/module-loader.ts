@@ -41,6 +41,14 @@ export function installBacktestKitResolution(): void {
     `export default k;`,
   ].join('\n');
   const shimUrl = `data:text/javascript,${encodeURIComponent(shim)}`;
+  // CommonJS strategy files: `require('backtest-kit')` gets the same object.
+  const Module = createRequire(import.meta.url)('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const load = Module._load;
+  Module._load = function patchedLoad(this: unknown, request: string, ...rest: unknown[]) {
+    if (request === 'backtest-kit') return (globalThis as Record<symbol, unknown>)[API_KEY];
+    return load.call(this, request, ...rest);
+  };
+  // ES modules: a resolve hook (module.register runs it on Node's hooks thread).
   const hooks = [
     `const SHIM = ${JSON.stringify(shimUrl)};`,
     `export async function resolve(specifier, context, next) {`,
@@ -49,13 +57,6 @@ export function installBacktestKitResolution(): void {
     `}`,
   ].join('\n');
   register(`data:text/javascript,${encodeURIComponent(hooks)}`);
-  // CommonJS strategy files: `require('backtest-kit')` gets the same object.
-  const Module = createRequire(import.meta.url)('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const load = Module._load;
-  Module._load = function patchedLoad(this: unknown, request: string, ...rest: unknown[]) {
-    if (request === 'backtest-kit') return (globalThis as Record<symbol, unknown>)[API_KEY];
-    return load.call(this, request, ...rest);
-  };
 }
 
 export interface LoadedBacktestKitModule {
