@@ -59,6 +59,12 @@ test('a bot in another process: its open position, status and notification appea
   await expect.poll(() => unreadCount(app), { timeout: LIVE_MS }).toBe(before + 1);
   console.log(`bot row visible ${seenAfter} ms after the bot's writes were acknowledged`);
   await snap(app, 'bots-list');
+  // Many bots in one database: the list narrows to one by name.
+  await app.getByLabel('Find a bot').fill(strategy);
+  await expect(app.getByTestId('bot-row')).toHaveCount(1);
+  await app.getByLabel('Find a bot').fill(`${strategy}-nope`);
+  await expect(app.getByTestId('bot-row')).toHaveCount(0);
+  await app.getByLabel('Find a bot').fill('');
 
   // The bot's page: position, status and the notification with its details.
   await row.click();

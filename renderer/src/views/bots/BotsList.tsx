@@ -1,4 +1,4 @@
-import type { ReactElement } from 'react';
+import { useMemo, useState, type ReactElement } from 'react';
 import { botIdOf, type BotSummary, type BotWatch } from '../../../../shared/contract/bots';
 import { Empty, ErrorState, Loading, Panel } from '../../components/states';
 import { formatAgo, formatPercent, formatPrice, signClass } from '../../lib/format';
@@ -86,6 +86,18 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
   const loaded = useBots((s) => s.loaded);
   const error = useBots((s) => s.error);
   const watch = useBots((s) => s.watch);
+  const [text, setText] = useState('');
+  const [mode, setMode] = useState<'' | 'live' | 'backtest'>('');
+  const [openOnly, setOpenOnly] = useState(false);
+  const shown = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    return bots.filter(
+      (b) =>
+        (!mode || b.mode === mode) &&
+        (!openOnly || b.state !== 'idle') &&
+        (!needle || [b.strategyName, b.symbol, b.exchangeName, b.frameName].some((v) => v.toLowerCase().includes(needle))),
+    );
+  }, [bots, text, mode, openOnly]);
   return (
     <div className="page" data-testid="bots-view">
       <div className="page-head">
@@ -94,6 +106,29 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
         <div className="spacer" />
         <WatchBadge watch={watch} />
       </div>
+      {bots.length > 0 && (
+        <div className="toolbar">
+          <label className="field">
+            <span>Find</span>
+            <input aria-label="Find a bot" placeholder="strategy, symbol, exchange, frame" value={text} onChange={(e) => setText(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Mode</span>
+            <select aria-label="Mode filter" value={mode} onChange={(e) => setMode(e.target.value as '' | 'live' | 'backtest')}>
+              <option value="">Live and backtest</option>
+              <option value="live">Live</option>
+              <option value="backtest">Backtest</option>
+            </select>
+          </label>
+          <label className="field" style={{ flexDirection: 'row', alignItems: 'center', gap: 6 }}>
+            <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} />
+            <span>With a position or scheduled signal</span>
+          </label>
+          <span className="faint">
+            {shown.length} of {bots.length}
+          </span>
+        </div>
+      )}
       <Panel flush>
         {!loaded ? (
           <Loading label="Looking for bots in the database…" />
@@ -107,6 +142,8 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
           </>
         ) : bots.length === 0 ? (
           <NoBots />
+        ) : shown.length === 0 ? (
+          <Empty title="No bot matches these filters">Clear a filter to see the {bots.length} bots found.</Empty>
         ) : (
           <div className="table-scroll" style={{ maxHeight: 'none' }}>
             <table className="data" data-testid="bots-table">
@@ -124,7 +161,7 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
                 </tr>
               </thead>
               <tbody>
-                {bots.map((b) => (
+                {shown.map((b) => (
                   <BotRow key={botIdOf(b)} bot={b} />
                 ))}
               </tbody>
