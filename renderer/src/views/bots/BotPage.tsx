@@ -150,6 +150,11 @@ function SignalsPanel({ d }: { d: BotDetail }): ReactElement {
           </div>
         ))}
       </div>
+      {d.signals.length < d.signalsTotal && (
+        <p className="faint" style={{ margin: '0 0 10px' }} data-testid="bot-stats-scope">
+          Statistics over the newest {formatInt(d.signals.length)} of {formatInt(d.signalsTotal)} signals.
+        </p>
+      )}
       {Object.keys(st.byCloseReason).length > 0 && (
         <p className="dim" style={{ margin: '0 0 10px' }}>
           By close reason: {Object.entries(st.byCloseReason).map(([r, n]) => `${r.replace(/_/g, ' ')} ${n}`).join(' · ')}
