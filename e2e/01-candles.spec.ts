@@ -61,7 +61,8 @@ test('imports the Binance CSV through the UI, then browses it: chart, table page
 test('a strict import of a malformed file stores nothing and lists the errors with their lines', async ({ app }) => {
   await openView(app, 'Candles');
   await app.getByRole('button', { name: 'Import', exact: true }).first().click();
-  const bad = ['1516424000000,0.1,0.2,0.05,0.15,10,1516424059999,1,1,1,1,0', '1516424060000,0.1,abc,0.05,0.15,10,1516424119999,1,1,1,1,0', '1516424120000,0.1,0.01,0.05,0.15,10,1516424179999,1,1,1,1,0'].join('\n');
+  // Line 1 is a valid candle; line 2 has a bad high, line 3 a high under its low.
+  const bad = ['1516423980000,0.1,0.2,0.05,0.15,10,1516424039999,1,1,1,1,0', '1516424040000,0.1,abc,0.05,0.15,10,1516424099999,1,1,1,1,0', '1516424100000,0.1,0.01,0.05,0.15,10,1516424159999,1,1,1,1,0'].join('\n');
   await app.getByLabel('Candle file').setInputFiles({ name: 'BAD_BTC-1m.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await app.getByLabel('Import symbol').fill('BAD/BTC');
   await app.getByLabel('Import interval').selectOption('1m');
@@ -70,7 +71,7 @@ test('a strict import of a malformed file stores nothing and lists the errors wi
   await expect(outcome).toBeVisible();
   await expect(outcome).toContainText(/line|:2|:3/);
   await expect(app.getByTestId('import-result')).toHaveAttribute('data-ok', 'false');
-  // Line 1 is valid on its own: strict means it is not stored either. Ask MongoDB, not the page.
+  // Strict: not even the valid line 1 is stored. Ask MongoDB, not the page.
   const stored = await withDatabase((db) => db.collection('candle-items').countDocuments({ symbol: 'BAD/BTC' }));
   expect(stored, 'candles stored by a failed strict import').toBe(0);
 });
