@@ -322,3 +322,44 @@ test('paper replay progress and ETA are honest: 100% only when the run is done, 
   expect(Number(await eta.getAttribute('data-eta-ms'))).toBeLessThanOrEqual(8_500);
   await expect(page).toHaveAttribute('data-run-status', 'completed', { timeout: 60_000 });
 });
+
+test('paper notifications sort by arrival, show their candle time, and a click checks the trade', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startPaper(app, 'Max', ['2018-01-25 00:00', '2018-01-25 06:00']);
+  const page = app.getByTestId('run-page');
+  await expect(page).toHaveAttribute('data-run-status', 'completed', { timeout: 120_000 });
+  const runId = await app.evaluate(() => decodeURIComponent(location.hash.split('/')[2]!.split('?')[0]!));
+
+  // On the run page: newest arrival first, run.started (the first to arrive) last; signals show their candle time.
+  const notes = app.getByTestId('run-notification');
+  await expect.poll(() => notes.count()).toBeGreaterThan(3);
+  const types = await notes.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
+  expect(types.at(-1)).toBe('run.started');
+  expect(types[0]).toBe('run.completed');
+  const closed = app.locator('[data-testid="run-notification"][data-type="signal.closed"]').first();
+  await expect(closed).toContainText('candle 2018-01-25');
+  await expect(closed).toContainText('PnL');
+
+  // A click picks the trade: its row selected and on screen, the chart on it.
+  const signalId = (await closed.getAttribute('data-signal-id'))!;
+  await closed.click();
+  const row = app.locator(`[data-testid="trades-table"] tr[data-row-id="${signalId}"]`);
+  await expect(row).toHaveAttribute('aria-selected', 'true');
+  await expect(row).toBeInViewport();
+  await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-focus', signalId);
+
+  // In the inbox this run's signal notifications come before its run.started, not under older runs' rows.
+  await openView(app, 'Notifications');
+  const feed = app.getByTestId('notification-row');
+  await expect.poll(() => feed.count()).toBeGreaterThan(3);
+  const ids = await feed.evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-type')} ${r.getAttribute('data-id')}`));
+  const started = ids.findIndex((x) => x === `run.started ${runId}:run.started`);
+  const firstSignal = ids.findIndex((x) => x.startsWith('signal.'));
+  expect(firstSignal).toBeGreaterThanOrEqual(0);
+  if (started >= 0) expect(firstSignal).toBeLessThan(started);
+  // Opening one from the inbox lands on the trade, zoomed.
+  await app.locator('[data-testid="notification-row"][data-type="signal.closed"]').first().click();
+  await expect(app.getByTestId('run-page')).toBeVisible();
+  await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-focus', /.+/);
+  await expect(app.locator('[data-testid="trades-table"] tr[aria-selected="true"]')).toBeInViewport();
+});

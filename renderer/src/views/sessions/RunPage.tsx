@@ -19,6 +19,8 @@ import { Stats, SymbolStats } from './RunStats';
 
 /** Live refreshes of a run page at most this often, however fast its events arrive. */
 const REFRESH_MS = 1000;
+/** The candle chart and its legend. */
+const CHART_BOX_HEIGHT = 428;
 
 function useThrottledVersion(version: number): number {
   const [value, setValue] = useState(version);
@@ -121,10 +123,12 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
     },
     [chart.data?.aggregated, from, to],
   );
-  if (chart.status === 'loading' && !chart.data) return <Loading label="Loading candles…" />;
-  if (chart.status === 'error' && !chart.data) return <ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />;
+  // Every state takes the chart's height, so the trades below do not move when the candles arrive.
+  const placeholder = (content: ReactElement): ReactElement => <div style={{ minHeight: CHART_BOX_HEIGHT, display: 'grid', alignItems: 'center' }}>{content}</div>;
+  if (chart.status === 'loading' && !chart.data) return placeholder(<Loading label="Loading candles…" />);
+  if (chart.status === 'error' && !chart.data) return placeholder(<ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />);
   const candles = chart.data?.candles ?? [];
-  if (candles.length === 0) return <Empty title="No candles for this range">Import or download {symbol} {run.interval} candles in Candles.</Empty>;
+  if (candles.length === 0) return placeholder(<Empty title="No candles for this range">Import or download {symbol} {run.interval} candles in Candles.</Empty>);
   const aggregated = chart.data?.aggregated === true;
   return (
     <div data-testid="run-chart-panel" data-aggregated={aggregated} data-bucket={chart.data?.bucketMs} data-focus={focus?.id ?? ''} data-loading={chart.status === 'loading'}>
@@ -270,7 +274,7 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
     if (!selected) return;
     setSymbol(selected.symbol);
     const row = tableRef.current?.querySelector<HTMLElement>(`tr[data-row-id="${CSS.escape(selected.signalId)}"]`);
-    row?.scrollIntoView({ block: 'nearest' });
+    row?.scrollIntoView({ block: 'center' });
   }, [selected?.signalId]);
 
   // j / k (or the arrow keys once a trade is picked) walk the trades in the table's order.
