@@ -74,6 +74,16 @@ const CASES: Case[] = [
     expect: ['closed:closed', 'cancelled:user', 'closed:take_profit', 'closed:stop_loss', 'position:long', 'position:short'],
     check: (real) => expect((real.probe as { memoryReads: number }).memoryReads).toBeGreaterThan(0),
   },
+  // Other symbols, with gaps in their candles (1,493 missing minutes on DASH/BTC): the store's gap rule.
+  {
+    file: 'scheduled-entries.mjs',
+    candles: 'DASH_BTC-1m.json',
+    symbol: 'DASHBTC',
+    from: ETH.from,
+    to: ETH.to,
+    expect: ['cancelled:timeout', 'closed:take_profit', 'closed:stop_loss', 'closed:time_expired'],
+  },
+  { file: 'trailing-breakeven.mjs', candles: 'XLM_BTC-1m.json', symbol: 'XLMBTC', from: ETH.from, to: ETH.to, expect: ['closed:take_profit', 'closed:stop_loss'] },
 ];
 
 async function runBoth(c: Case): Promise<{ real: RunOutput; ours: RunOutput }> {
