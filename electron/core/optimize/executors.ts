@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import type { TrialSummary } from '../../../shared/domain/optimize';
 import type { CandleCache } from '../engine/candle-cache';
@@ -94,6 +95,8 @@ export class RedisTrialExecutor implements TrialExecutor {
   ) {
     this.queue = new Queue(queueName, { connection });
     this.events = new QueueEvents(queueName, { connection });
+    // Every trial in flight waits on the queue's 'closing' and its sweep's stop signal.
+    this.queue.setMaxListeners(capacity + 16);
   }
 
   async prepare(): Promise<void> {
@@ -113,7 +116,10 @@ export class RedisTrialExecutor implements TrialExecutor {
         removeOnFail: { age: KEEP_FINISHED_S },
       });
       let stop = this.stops.get(spec.sweepId);
-      if (!stop) this.stops.set(spec.sweepId, (stop = new AbortController()));
+      if (!stop) {
+        this.stops.set(spec.sweepId, (stop = new AbortController()));
+        setMaxListeners(this.capacity + 16, stop.signal);
+      }
       const stopped = stop.signal;
       try {
         await Promise.race([

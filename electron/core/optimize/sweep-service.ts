@@ -49,6 +49,8 @@ interface Active {
   /** What the strategies read around the range (backtest-kit files look back): the cache covers it. */
   before: number;
   after: number;
+  /** Progress writes, one after another: a late snapshot must never overwrite the final state. */
+  saving: Promise<void>;
 }
 
 export interface SweepServiceOptions {
@@ -228,6 +230,7 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
       doneAtSessionStart: 0,
       before: 0,
       after: 0,
+      saving: Promise.resolve(),
     };
     this.active.set(sweep.sweepId, a);
     a.done = this.run(a)
@@ -243,6 +246,7 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
         sweep.updatedAt = Date.now();
         delete sweep.etaMs;
         try {
+          await a.saving;
           await this.options.store.saveSweep(sweep);
         } catch (error) {
           this.log('error', `sweep ${sweep.sweepId}: its final state could not be stored: ${(error as Error).message}`);
@@ -413,7 +417,9 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
     if (now - a.lastSave >= SAVE_EVERY_MS) {
       a.lastSave = now;
       const snapshot = { ...a.sweep, elapsedMs: a.sweep.elapsedMs + (now - a.sessionStart) };
-      this.options.store.saveSweep(snapshot).catch((error: unknown) => this.log('warn', `sweep ${a.sweep.sweepId}: progress not stored: ${(error as Error).message}`));
+      a.saving = a.saving
+        .then(() => this.options.store.saveSweep(snapshot))
+        .catch((error: unknown) => this.log('warn', `sweep ${a.sweep.sweepId}: progress not stored: ${(error as Error).message}`));
     }
   }
 
