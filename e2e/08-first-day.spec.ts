@@ -363,3 +363,34 @@ test('paper notifications sort by arrival, show their candle time, and a click c
   await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-focus', /.+/);
   await expect(app.locator('[data-testid="trades-table"] tr[aria-selected="true"]')).toBeInViewport();
 });
+
+test('the coverage strip draws gaps to scale: 86% present looks like 86%', async ({ app }) => {
+  await ensureCandles(app, 'DASH_BTC-1m.json', 'DASH/BTC');
+  await openView(app, 'Sessions');
+  await openView(app, 'Candles');
+  const view = app.getByTestId('candles-view');
+  await view.getByLabel('Symbol', { exact: true }).selectOption('DASH/BTC');
+  const strip = app.getByTestId('coverage-strip');
+  await expect(strip).toBeVisible();
+  await expect(app.getByTestId('coverage-present')).toHaveText(/^8[67]\.\d% present$/);
+  // The red ink across the strip, pixel by pixel: the most opaque gap mark covering each pixel.
+  const ink = await strip.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    const marks = [...el.querySelectorAll<SVGElement | HTMLElement>('[data-testid="coverage-gap"]')].map((m) => {
+      const r = m.getBoundingClientRect();
+      const style = getComputedStyle(m);
+      const opacity = Number(m.getAttribute('fill-opacity') ?? style.fillOpacity ?? 1) * Number(style.opacity || 1);
+      return { from: r.left - box.left, to: r.right - box.left, opacity };
+    });
+    let sum = 0;
+    for (let x = 0; x < Math.floor(box.width); x++) {
+      let o = 0;
+      for (const m of marks) if (m.from < x + 1 && m.to > x) o = Math.max(o, m.opacity);
+      sum += o;
+    }
+    return sum / Math.floor(box.width);
+  });
+  // 13.6% of the candles are missing; before, 2 px per gap painted nearly the whole strip red.
+  expect(ink).toBeGreaterThan(0.05);
+  expect(ink).toBeLessThan(0.3);
+});

@@ -1,32 +1,56 @@
-import type { ReactElement } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { coverageBins, type Gap } from '../lib/coverage';
 import { formatInt, formatTime } from '../lib/format';
 
-export interface Gap {
-  from: number;
-  to: number;
-  missing: number;
-}
+export type { Gap };
 
-/** The stored span as a green strip with each gap as a red mark at its place in time. */
-export function CoverageStrip({ first, last, gaps }: { first: number; last: number; gaps: Gap[] }): ReactElement {
-  const span = Math.max(1, last - first);
-  const pct = (t: number): number => Math.max(0, Math.min(100, ((t - first) / span) * 100));
+/** A bin with any gap is at least this opaque, so one missing minute in a year still shows. */
+const MIN_OPACITY = 0.2;
+
+/**
+ * The stored span, one bin per pixel: each bin is red in proportion to the share of it that is
+ * missing (sub-pixel gaps merge into their pixel and tint it), so 87% coverage looks like 87%
+ * instead of every one-minute gap painting 2 px.
+ */
+export function CoverageStrip({ first, last, gaps, present, expected }: { first: number; last: number; gaps: Gap[]; present?: number; expected?: number }): ReactElement {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(600);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setWidth(Math.max(1, Math.round(el.clientWidth))));
+    observer.observe(el);
+    setWidth(Math.max(1, Math.round(el.clientWidth)));
+    return () => observer.disconnect();
+  }, []);
+  const bins = useMemo(() => coverageBins(first, last, gaps, width), [first, last, gaps, width]);
+  const presentPct = present !== undefined && expected ? (present / expected) * 100 : undefined;
+  const biggest = gaps.reduce<Gap | undefined>((a, g) => (!a || g.missing > a.missing ? g : a), undefined);
   return (
     <div>
-      <div className="coverage" data-testid="coverage-strip" data-gaps={gaps.length}>
+      <div
+        className="coverage"
+        ref={ref}
+        data-testid="coverage-strip"
+        data-gaps={gaps.length}
+        title={biggest ? `Largest gap: ${formatTime(biggest.from)} → ${formatTime(biggest.to)} UTC, ${formatInt(biggest.missing)} missing` : 'No gaps'}
+      >
         <div className="have" style={{ left: 0, width: '100%' }} />
-        {gaps.map((g) => (
-          <div
-            key={g.from}
-            className="gap"
-            data-testid="coverage-gap"
-            title={`${formatTime(g.from)} → ${formatTime(g.to)} UTC: ${formatInt(g.missing)} missing`}
-            style={{ left: `${pct(g.from)}%`, width: `${pct(g.to) - pct(g.from)}%` }}
-          />
-        ))}
+        <svg viewBox={`0 0 ${bins.length} 1`} preserveAspectRatio="none" width="100%" height="100%" style={{ position: 'absolute', inset: 0 }}>
+          {bins.map((f, i) =>
+            f > 0 ? <rect key={i} className="gap-bin" data-testid="coverage-gap" x={i} y={0} width={1} height={1} fill="var(--down)" fillOpacity={Math.max(MIN_OPACITY, Math.min(1, f))} /> : null,
+          )}
+        </svg>
       </div>
       <div className="coverage-legend">
         <span>{formatTime(first)}</span>
+        <span className="spacer" />
+        {presentPct !== undefined && (
+          <span data-testid="coverage-present" className="num">
+            {presentPct.toFixed(1)}% present
+          </span>
+        )}
+        <span className="faint">red: share of each pixel missing</span>
         <span className="spacer" />
         <span>{formatTime(last)} UTC</span>
       </div>

@@ -122,7 +122,7 @@ function Coverage({ series, gaps }: { series: SeriesKey; gaps: GapsState }): Rea
           <div className={`v ${missing ? 'down' : ''}`}>{formatInt(missing)}</div>
         </div>
       </div>
-      <CoverageStrip first={g.from} last={g.to} gaps={g.gaps} />
+      <CoverageStrip first={g.from} last={g.to} gaps={g.gaps} present={g.count} expected={g.count + g.missingCandles} />
       {g.gaps.length > 0 ? (
         <div className="table-scroll" style={{ maxHeight: 180 }}>
           <table className="data" data-testid="gap-table">
