@@ -21,24 +21,54 @@ if (!['write', 'read'].includes(mode ?? '') || !file) {
 const bk = await import('backtest-kit');
 const mongo = await import('@backtest-kit/mongo');
 const {
-  addExchangeSchema, addFrameSchema, addStrategySchema, Backtest, Live, listenError, listenSignalLive, listenDoneLive,
+  addExchangeSchema, addFrameSchema, addRiskSchema, addStrategySchema, Backtest, Live, listenError, listenSignalLive, listenDoneLive,
   Storage, Notification, Recent, State, Memory, Session, NotificationLive, NotificationBacktest, StorageBacktest,
   RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log,
 } = bk;
 
+const errors = [];
 mongo.setup({
   CC_MONGO_CONNECTION_STRING: process.env.CC_MONGO_CONNECTION_STRING,
   CC_REDIS_HOST: process.env.CC_REDIS_HOST,
   CC_REDIS_PORT: Number(process.env.CC_REDIS_PORT),
 });
 mongo.setLogger({ log() {}, debug() {}, info() {}, warn() {} });
+// Connect MongoDB and Redis, and let mongoose build every collection's indexes before the first
+// write: a write racing an index build fails on mongo-java-server ("Unknown error: null").
+await mongo.waitForInit();
+const { default: mongoose } = await import('mongoose');
+await Promise.all(mongoose.modelNames().map((name) => mongoose.model(name).init()));
+
+/**
+ * backtest-kit's candle cache error handlers expect a newer functools-kit than the one this fixture
+ * can install, so a failed cache write ends the process instead of being logged. @backtest-kit/mongo
+ * writes each candle with a plain upsert: two concurrent upserts of the same new candle can both
+ * insert, and the loser gets E11000. Retried here (the winner's candle is then found); any other
+ * error is reported and rethrown.
+ */
+const MongoCandleInstance = bk.PersistCandleAdapter.PersistCandleInstanceCtor;
+bk.PersistCandleAdapter.usePersistCandleAdapter(
+  class extends MongoCandleInstance {
+    async writeCandlesData(candles) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await super.writeCandlesData(candles);
+        } catch (error) {
+          if (attempt < 5 && /E11000/.test(String(error?.message))) continue;
+          errors.push(`candle cache write: ${error?.stack ?? error}`);
+          console.error(`candle cache write failed: ${error?.stack ?? error}`);
+          throw error;
+        }
+      }
+    }
+  },
+);
 bk.setLogger({ log() {}, debug() {}, info() {}, warn() {} });
 
 // Everything a bot can persist goes to MongoDB, in both modes (19.5.0 keeps several in memory by default).
 for (const adapter of [NotificationLive, NotificationBacktest, StorageBacktest, RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log]) adapter.usePersist();
 for (const feature of [Storage, Notification, Recent, State, Memory]) feature.enable();
 
-const errors = [];
 listenError((error) => {
   errors.push(String(error?.stack ?? error));
   console.error(`backtest-kit error: ${error?.stack ?? error}`);
@@ -49,6 +79,9 @@ const EXCHANGE = 'interop-exchange';
 const STRATEGY = 'interop-strategy';
 const FRAME = 'interop-frame';
 const SYMBOL = 'ADABTC';
+/** A second live symbol whose signal waits for its entry price (schedule-items). */
+const SCHEDULED_SYMBOL = 'ADABTC-WAIT';
+const RISK = 'interop-risk';
 const BUCKET = 'interop-bucket';
 const MEMORY_BUCKET = 'interop-memory';
 
@@ -141,10 +174,21 @@ async function rememberOpen(symbol, data, currentPrice, when, backtest) {
   await Memory.writeMemory({ memoryId: 'entry', value: { price: currentPrice, position: data.position }, signalId: data.id, bucketName: MEMORY_BUCKET, description: 'entry price', backtest, when });
 }
 
+// Positions count against a risk profile: live, backtest-kit persists them in risk-items.
+addRiskSchema({ riskName: RISK, validations: [] });
+
 addStrategySchema({
   strategyName: STRATEGY,
   interval: '1m',
-  getSignal: async (_symbol, _when, currentPrice) => ({
+  riskName: RISK,
+  getSignal: async (symbol, _when, currentPrice) => symbol === SCHEDULED_SYMBOL ? {
+    position: 'long',
+    priceOpen: currentPrice * 0.98,
+    priceTakeProfit: currentPrice * 0.98 * 1.01,
+    priceStopLoss: currentPrice * 0.98 * 0.99,
+    minuteEstimatedTime: 45,
+    note: 'interop scheduled',
+  } : ({
     position: opened % 2 === 0 ? 'long' : 'short',
     priceTakeProfit: currentPrice * (opened % 2 === 0 ? 1.008 : 0.992),
     priceStopLoss: currentPrice * (opened % 2 === 0 ? 0.992 : 1.008),
@@ -164,24 +208,30 @@ for await (const event of Backtest.run(SYMBOL, { strategyName: STRATEGY, exchang
 }
 await Promise.all(pending);
 
-// Live: one tick opens a position at the replayed price; then the run is stopped.
-const liveOpened = new Promise((resolve) => {
-  const stop = listenSignalLive((event) => {
-    if (event?.action === 'opened') {
-      stop();
-      resolve(event.signal?.id);
-    }
+// Live: one tick opens a position at the replayed price (and schedules one on the second symbol); then both runs stop.
+const firstLive = (symbol, action) =>
+  new Promise((resolve) => {
+    const stop = listenSignalLive((event) => {
+      if (event?.action === action && event.symbol === symbol) {
+        stop();
+        resolve(event.signal?.id);
+      }
+    });
   });
-});
-const liveDone = new Promise((resolve) => listenDoneLive(() => resolve(undefined)));
+const liveOpened = firstLive(SYMBOL, 'opened');
+const liveScheduled = firstLive(SCHEDULED_SYMBOL, 'scheduled');
+let liveDoneCount = 0;
+const liveDone = new Promise((resolve) => listenDoneLive(() => ++liveDoneCount === 2 && resolve(undefined)));
 Live.background(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+Live.background(SCHEDULED_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
 const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.INTEROP_LIVE_TIMEOUT_MS ?? 60_000)));
-const liveSignalId = await Promise.race([liveOpened, timeout]);
+const [liveSignalId, scheduledSignalId] = await Promise.all([Promise.race([liveOpened, timeout]), Promise.race([liveScheduled, timeout])]);
 await Promise.all(pending);
 await Live.stop(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+await Live.stop(SCHEDULED_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
 await Promise.race([liveDone, new Promise((r) => setTimeout(r, 5_000))]);
 await Promise.all(pending);
 // Let the fire-and-forget persistence of the last tick (storage, notifications) land.
 await new Promise((r) => setTimeout(r, 1_500));
 
-finish({ symbol: SYMBOL, strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME, backtestClosed: backtestEvents, opened, liveSignalId });
+finish({ symbol: SYMBOL, scheduledSymbol: SCHEDULED_SYMBOL, riskName: RISK, strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME, backtestClosed: backtestEvents, opened, liveSignalId, scheduledSignalId });

@@ -24,6 +24,9 @@ interface WriteResult {
   backtestClosed: number;
   opened: number;
   liveSignalId?: string;
+  scheduledSignalId?: string;
+  scheduledSymbol: string;
+  riskName: string;
   errors: string[];
 }
 
@@ -54,7 +57,7 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     conn = manager.connection;
     dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-bot-'));
     persistence = await createPersistence({ mode: 'live', dataDir, connection: manager, overrides: { log: 'mongodb' } });
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await persistence?.close();
@@ -68,7 +71,8 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     expect(bot.errors).toEqual([]);
     expect(bot.backtestClosed).toBeGreaterThan(3);
     expect(bot.liveSignalId).toMatch(/^[0-9a-f-]{36}$/);
-    for (const collection of ['candle-items', 'signal-items', 'strategy-items', 'storage-items', 'notification-items', 'log-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
+    expect(bot.scheduledSignalId).toMatch(/^[0-9a-f-]{36}$/);
+    for (const collection of ['candle-items', 'signal-items', 'schedule-items', 'risk-items', 'strategy-items', 'storage-items', 'notification-items', 'log-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
       expect(await conn.collection(collection).countDocuments(), collection).toBeGreaterThan(0);
     }
   });
@@ -214,12 +218,12 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
   it('candle-items: every candle the bot cached, OHLCV equal', async () => {
     const docs = await raw('candle-items');
     const candles = new CandleDbService(conn);
-    const key = { exchangeName: bot.exchangeName, symbol: bot.symbol, interval: '1m' as const };
-    const stored = await candles.findRange(key);
+    const stored = [];
+    for (const symbol of new Set(docs.map((d) => String(d.symbol)))) stored.push(...(await candles.findRange({ exchangeName: bot.exchangeName, symbol, interval: '1m' })));
     expect(stored.length).toBe(docs.length);
-    const byTs = new Map(stored.map((c) => [c.timestamp, c]));
+    const byKey = new Map(stored.map((c) => [`${c.symbol}@${c.timestamp}`, c]));
     for (const doc of docs) {
-      expect(byTs.get(doc.timestamp as number)).toEqual({ exchangeName: doc.exchangeName, symbol: doc.symbol, interval: doc.interval, timestamp: doc.timestamp, open: doc.open, high: doc.high, low: doc.low, close: doc.close, volume: doc.volume });
+      expect(byKey.get(`${String(doc.symbol)}@${String(doc.timestamp)}`)).toEqual({ exchangeName: doc.exchangeName, symbol: doc.symbol, interval: doc.interval, timestamp: doc.timestamp, open: doc.open, high: doc.high, low: doc.low, close: doc.close, volume: doc.volume });
     }
   });
 
@@ -241,7 +245,7 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     expect(await raw('storage-items')).toEqual(before);
   });
 
-  it('every other collection (signal, schedule, strategy, risk, partial, breakeven, log, measure, interval) reads back through the document layer', async () => {
+  it('every collection, including those the monitor has no service for (signal, schedule, strategy, risk, …), reads back through the document layer', async () => {
     for (const def of BACKTEST_KIT_COLLECTIONS) {
       const docs = await raw(def.name);
       const read = await readKitDocuments(conn, def, {}, 10_000);
@@ -259,9 +263,23 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
       }
     }
     // The open position (signal-items) is the live signal, read as a signal row.
-    const [position] = await readKitDocuments(conn, BACKTEST_KIT_COLLECTIONS.find((c) => c.name === 'signal-items')!);
+    const [position] = await readKitDocuments(conn, BACKTEST_KIT_COLLECTIONS.find((c) => c.name === 'signal-items')!, { symbol: bot.symbol });
     const row = signalRowFromPayload(position!.value as Record<string, unknown>, { backtest: false });
     expect(row.signalId).toBe(bot.liveSignalId);
     expect(row.status).toBe('opened');
+    // The scheduled one (schedule-items) waits for its entry price.
+    const [waiting] = await readKitDocuments(conn, BACKTEST_KIT_COLLECTIONS.find((c) => c.name === 'schedule-items')!, { symbol: bot.scheduledSymbol });
+    expect(waiting!.key).toMatchObject({ symbol: bot.scheduledSymbol });
+    if (waiting!.value !== null) {
+      expect(signalRowFromPayload(waiting!.value as Record<string, unknown>, { backtest: false })).toMatchObject({ signalId: bot.scheduledSignalId, status: 'scheduled', position: 'long' });
+    }
+    // Stopping the live run clears the slot (payload null); the signal's row stays in storage-items.
+    const waitingRow = await persistence.storage.getSignal(bot.scheduledSignalId!, false);
+    expect(['scheduled', 'cancelled']).toContain(waitingRow?.status);
+    expect(waitingRow).toMatchObject({ symbol: bot.scheduledSymbol, position: 'long' });
+    // The risk profile's positions (risk-items: `positions`, not `payload`).
+    const [risk] = await readKitDocuments(conn, BACKTEST_KIT_COLLECTIONS.find((c) => c.name === 'risk-items')!);
+    expect(risk!.key).toEqual({ riskName: bot.riskName, exchangeName: bot.exchangeName });
+    expect(Array.isArray(risk!.value)).toBe(true);
   });
 });

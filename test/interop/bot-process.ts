@@ -27,7 +27,7 @@ export interface BotEnv {
  * resolve, and backtest-kit's own process exits cannot take the test runner down) and returns the
  * JSON object it prints last.
  */
-export async function runBot<T>(args: string[], env: BotEnv, extraEnv: Record<string, string> = {}, timeoutMs = 240_000): Promise<T> {
+export async function runBot<T>(args: string[], env: BotEnv, extraEnv: Record<string, string> = {}, timeoutMs = 420_000): Promise<T> {
   const child = spawn(process.execPath, ['interop-bot.mjs', ...args], {
     cwd: BOT_DIR,
     env: { ...process.env, CC_MONGO_CONNECTION_STRING: env.mongoUri, CC_REDIS_HOST: env.redisHost, CC_REDIS_PORT: String(env.redisPort), ...extraEnv },

@@ -91,7 +91,7 @@ describe('documents the monitor wrote, read by a real backtest-kit bot', () => {
       }),
     );
     read = await runBot<ReadResult>(['read', request], env);
-  }, 300_000);
+  }, 480_000);
 
   afterAll(async () => {
     await persistence?.close();
