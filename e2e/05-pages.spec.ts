@@ -14,6 +14,12 @@ test('every page renders with content, no error state and no console error or fa
   app.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   await app.reload();
   await expect(app.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  // The page names its icon and the host serves it (headless Chromium does not fetch icons by itself).
+  const icon = await app.locator('link[rel="icon"]').getAttribute('href');
+  expect(icon, 'the page links an icon').toBeTruthy();
+  const iconResponse = await app.request.get(new URL(icon!, app.url()).toString());
+  expect(iconResponse.status()).toBe(200);
+  expect(iconResponse.headers()['content-type']).toContain('image/svg+xml');
   for (const [label, testId] of [
     ['Sessions', 'sessions-view'],
     ['Bots', 'bots-view'],
