@@ -16,6 +16,8 @@ import { expect, openView, snap, test } from './support/app';
  */
 
 const LIVE_MS = 1_000;
+/** What is left of the 1 s since the bot's writes were acknowledged (a Playwright timeout of 0 would mean none). */
+const left = (since: number): number => Math.max(1, LIVE_MS - (Date.now() - since));
 
 async function unreadCount(page: Page): Promise<number> {
   const badge = page.getByTestId('unread-count');
@@ -50,13 +52,13 @@ test('a bot in another process: its open position, status and notification appea
 
   const opened = await botWrites({ ...bot, step: 'open' });
   const row = app.locator('[data-testid="bot-row"]', { hasText: strategy });
-  await expect(row).toBeVisible({ timeout: LIVE_MS });
+  await expect(row).toBeVisible({ timeout: left(opened.at) });
   const seenAfter = Date.now() - opened.at;
-  await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: LIVE_MS });
-  await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: LIVE_MS });
+  await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: left(opened.at) });
+  await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: left(opened.at) });
   // backtest-kit's PnL at the newest candle (close 101): slippage and fees both sides.
-  await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%');
-  await expect.poll(() => unreadCount(app), { timeout: LIVE_MS }).toBe(before + 1);
+  await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%', { timeout: left(opened.at) });
+  await expect.poll(() => unreadCount(app), { timeout: left(opened.at) }).toBe(before + 1);
   console.log(`bot row visible ${seenAfter} ms after the bot's writes were acknowledged`);
   await snap(app, 'bots-list');
   // Many bots in one database: the list narrows to one by name.
@@ -82,10 +84,10 @@ test('a bot in another process: its open position, status and notification appea
 
   // While the page is open the bot closes the position: the page follows, no reload.
   const closed = await botWrites({ ...bot, step: 'close', 'signal-id': opened.signalId });
-  await expect(page.getByTestId('bot-signal')).toContainText('No open position', { timeout: LIVE_MS });
-  await expect(notes.first()).toContainText('BOTUSDT: long position closed (take profit)', { timeout: LIVE_MS });
-  await expect(page.getByTestId('bot-status')).toContainText(/Paused\s*no/, { timeout: LIVE_MS });
-  await expect(page.getByTestId('bot-stats')).toContainText('+1.79%', { timeout: LIVE_MS });
+  await expect(page.getByTestId('bot-signal')).toContainText('No open position', { timeout: left(closed.at) });
+  await expect(notes.first()).toContainText('BOTUSDT: long position closed (take profit)', { timeout: left(closed.at) });
+  await expect(page.getByTestId('bot-status')).toContainText(/Paused\s*no/, { timeout: left(closed.at) });
+  await expect(page.getByTestId('bot-stats')).toContainText('+1.79%', { timeout: left(closed.at) });
   console.log(`bot page updated within ${Date.now() - closed.at} ms of the close`);
   await snap(app, 'bot-page');
 
@@ -112,11 +114,11 @@ test('a bot persisting through the real @backtest-kit/mongo 19.5.0: its position
     const before = await unreadCount(app);
     const wrote = await botWrites({ strategy, exchange: 'e2e-exchange', symbol: 'REALUSDT', 'redis-port': String(redis.port) }, 'real-bot-cli.ts');
     const row = app.locator('[data-testid="bot-row"]', { hasText: strategy });
-    await expect(row).toBeVisible({ timeout: LIVE_MS });
-    await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: LIVE_MS });
-    await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: LIVE_MS });
-    await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%', { timeout: LIVE_MS });
-    await expect.poll(() => unreadCount(app), { timeout: LIVE_MS }).toBe(before + 1);
+    await expect(row).toBeVisible({ timeout: left(wrote.at) });
+    await expect(row.getByTestId('bot-position')).toHaveText('long @ 100.0000', { timeout: left(wrote.at) });
+    await expect(row.getByTestId('bot-paused')).toBeVisible({ timeout: left(wrote.at) });
+    await expect(row.getByTestId('bot-pnl')).toHaveText('+0.60%', { timeout: left(wrote.at) });
+    await expect.poll(() => unreadCount(app), { timeout: left(wrote.at) }).toBe(before + 1);
     console.log(`real package: bot row visible within ${Date.now() - wrote.at} ms of its writes`);
     await row.click();
     await expect(app.getByTestId('bot-signal')).toContainText(wrote.signalId);

@@ -87,7 +87,7 @@ export class BotWatcher {
   }
 
   private get intervalMs(): number {
-    return this.options.intervalMs ?? 300;
+    return this.options.intervalMs ?? 250;
   }
 
   async start(): Promise<BotWatch> {
@@ -261,7 +261,12 @@ export class BotWatcher {
             const fresh = await this.read(cursor);
             // A full batch may have left more behind: read again next time whatever the count says.
             if (fresh.length >= POLL_BATCH) cursor.count = undefined;
-            for (const doc of fresh) changes.push({ collection: cursor.collection, doc });
+            const found = fresh.map((doc) => ({ collection: cursor.collection, doc }));
+            // Notifications (the unread badge, OS notifications) go at once, not after the slowest collection.
+            if (cursor.collection === C.notification) {
+              count += found.length;
+              if (found.length > 0) this.deliver(found);
+            } else changes.push(...found);
             if (cursor.failing) {
               cursor.failing = false;
               this.options.log?.('info', `bot watcher: reading ${cursor.collection} again`);
@@ -273,7 +278,7 @@ export class BotWatcher {
           }
         }),
       );
-      count = changes.length;
+      count += changes.length;
       if (changes.length > 0) this.deliver(changes);
     } finally {
       this.polling = false;

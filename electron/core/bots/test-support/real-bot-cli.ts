@@ -32,7 +32,7 @@ interface BacktestKit {
 interface MongoPackage {
   setup(config: Record<string, unknown>): void;
   waitForInit(): Promise<void>;
-  getMongo?: () => unknown;
+  getMongo(): Promise<{ models: Record<string, { init(): Promise<unknown> }> }>;
 }
 
 async function main(): Promise<void> {
@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   const mongo = (await import(pathToFileURL(join(FIXTURE, '@backtest-kit', 'mongo', 'build', 'index.mjs')).href)) as MongoPackage;
   mongo.setup({ CC_MONGO_CONNECTION_STRING: uri, CC_REDIS_HOST: '127.0.0.1', CC_REDIS_PORT: redisPort });
   await mongo.waitForInit();
+  // The package's models build their indexes in the background; mongo-java-server can fail an
+  // upsert racing an index build on the same collection ("Unknown error: null"), so let them finish.
+  const mongoose = await mongo.getMongo();
+  await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
 
   const bot = { strategyName: strategy, exchangeName: exchange, symbol, frameName: '' };
   const now = Date.now();
