@@ -19,6 +19,18 @@ import {
   timestampSchema,
 } from './domain';
 import { botsGetRequest, botsGetResponse, botsListRequest, botsListResponse } from './bots';
+import {
+  optimizeGetRequest,
+  optimizeListRequest,
+  optimizeListResponse,
+  optimizeResumeRequest,
+  optimizeStartRequest,
+  optimizeStartResponse,
+  optimizeStopRequest,
+  optimizeSweepResponse,
+  optimizeTrialsRequest,
+  optimizeTrialsResponse,
+} from './optimize';
 
 /** The most candles a chart series may carry; longer ranges are aggregated in the main process. */
 export const MAX_CHART_POINTS = 2000;
@@ -327,6 +339,14 @@ export const invokeChannels = {
   /** backtest-kit bots found in the database (read-only; see shared/contract/bots.ts). */
   'bots.list': { request: botsListRequest, response: botsListResponse },
   'bots.get': { request: botsGetRequest, response: botsGetResponse },
+
+  /** Parameter sweeps and strategy comparisons (see shared/contract/optimize.ts). */
+  'optimize.start': { request: optimizeStartRequest, response: optimizeStartResponse },
+  'optimize.stop': { request: optimizeStopRequest, response: optimizeSweepResponse },
+  'optimize.resume': { request: optimizeResumeRequest, response: optimizeSweepResponse },
+  'optimize.list': { request: optimizeListRequest, response: optimizeListResponse },
+  'optimize.get': { request: optimizeGetRequest, response: optimizeSweepResponse },
+  'optimize.trials': { request: optimizeTrialsRequest, response: optimizeTrialsResponse },
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type InvokeChannels = typeof invokeChannels;

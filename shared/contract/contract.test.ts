@@ -102,6 +102,18 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
       [{ strategyName: '', exchangeName: 'e', symbol: 'BTCUSDT', frameName: '', mode: 'live' }, 'strategyName'],
     ],
   },
+  'optimize.start': {
+    valid: { strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: 20, step: 5 } } }], exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: T0, to: T0 + 86_400_000 },
+    invalid: [
+      [{ ...{ strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: 20, step: 5 } } }], exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: T0, to: T0 + 86_400_000 }, strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: 20, step: 0 } } }] }, 'strategies.0.params.fast.step'],
+      [{ ...{ strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: 20, step: 5 } } }], exchangeName: 'binance', symbols: ['ETH/BTC'], interval: '1m', from: T0, to: T0 + 86_400_000 }, to: T0 }, 'to'],
+    ],
+  },
+  'optimize.stop': { valid: { sweepId: 's1' }, invalid: [[{ sweepId: '' }, 'sweepId']] },
+  'optimize.resume': { valid: { sweepId: 's1' }, invalid: [[{}, 'sweepId']] },
+  'optimize.list': { valid: {}, invalid: [[{ all: true }, '']] },
+  'optimize.get': { valid: { sweepId: 's1' }, invalid: [[{ sweepId: 1 }, 'sweepId']] },
+  'optimize.trials': { valid: { sweepId: 's1', sort: 'score' }, invalid: [[{ sweepId: 's1', sort: 'random' }, 'sort']] },
 };
 
 describe('contract', () => {
@@ -167,6 +179,10 @@ describe('contract', () => {
     'bots.changed': {
       valid: { bots: [{ strategyName: 's', exchangeName: 'e', symbol: 'X', frameName: '', mode: 'live' }], collections: ['signal-items'], watch: { mode: 'poll', intervalMs: 300, detail: 'standalone' }, at: T0 },
       invalid: [{ bots: [], collections: [], watch: { mode: 'tail', detail: '' }, at: T0 }, 'watch.mode'],
+    },
+    'optimize.progress': {
+      valid: { sweepId: 's1', status: 'running', done: 3, total: 18, etaMs: 1500, best: null, trials: [] },
+      invalid: [{ sweepId: 's1', status: 'paused', done: 3, total: 18, best: null, trials: [] }, 'status'],
     },
   };
   for (const event of Object.keys(eventChannels) as EventName[]) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { logLineSchema, nonEmptyName, notificationSchema, notificationTypeSchema, runEventSchema, runProgressSchema, seriesKeySchema, timestampSchema } from './domain';
 import { databaseStatusSchema } from './channels';
 import { botsChangedEvent } from './bots';
+import { optimizeProgressEvent } from './optimize';
 
 /** The renderer's views, in navigation order. */
 export const VIEWS = ['Sessions', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings', 'Bots'] as const;
@@ -28,6 +29,8 @@ export const eventChannels = {
   /** Asks the UI to show a view, or a run (after a click on an OS notification, or a menu item). */
   /** A backtest-kit bot (any process) wrote to its collections: the Bots view refetches. */
   'bots.changed': botsChangedEvent,
+  /** A sweep's progress, best so far and the trials finished since the previous event (throttled). */
+  'optimize.progress': optimizeProgressEvent,
   'app.navigate': z.object({ view: z.enum(VIEWS), runId: nonEmptyName.optional(), notificationType: notificationTypeSchema.optional() }),
 } as const satisfies Record<string, z.ZodType>;
 

@@ -28,6 +28,12 @@ export const INVOKE_CHANNEL_NAMES = [
   'logs.tail',
   'bots.list',
   'bots.get',
+  'optimize.start',
+  'optimize.stop',
+  'optimize.resume',
+  'optimize.list',
+  'optimize.get',
+  'optimize.trials',
 ] as const;
 
 export const EVENT_NAMES = [
@@ -40,6 +46,7 @@ export const EVENT_NAMES = [
   'log.line',
   'app.navigate',
   'bots.changed',
+  'optimize.progress',
 ] as const;
 
 /** Electron IPC channel names used by the preload bridge and electron/main. */

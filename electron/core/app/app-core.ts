@@ -210,6 +210,12 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'logs.tail': async ({ limit, level }) => (parts.logs ? parts.logs.tail({ limit, level }) : { lines: log.tail(limit, level) }),
     'bots.list': (r) => (parts.bots ?? unavailable('The Bots view')).list(r),
     'bots.get': (r) => (parts.bots ?? unavailable('The Bots view')).get(r),
+    'optimize.start': (r) => (parts.optimize ?? unavailable('Optimize')).start(r),
+    'optimize.stop': (r) => (parts.optimize ?? unavailable('Optimize')).stop(r),
+    'optimize.resume': (r) => (parts.optimize ?? unavailable('Optimize')).resume(r),
+    'optimize.list': (r) => (parts.optimize ?? unavailable('Optimize')).list(r),
+    'optimize.get': (r) => (parts.optimize ?? unavailable('Optimize')).get(r),
+    'optimize.trials': (r) => (parts.optimize ?? unavailable('Optimize')).trials(r),
   };
   /** The settings as a client sees them: the connection string masked, the strategies folder in effect (read-only). */
   function shownSettings(): Settings {

@@ -3,6 +3,7 @@ import type { PartsFactory } from './app-core';
 import { createBotsPart } from './parts/bots-part';
 import { createCandlesPart } from './parts/candles-part';
 import { createEnginePart } from './parts/engine-part';
+import { createOptimizePart } from './parts/optimize-part';
 
 /**
  * The real core parts on the app's database: candle history and import (electron/core/market),
@@ -32,15 +33,25 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     chartCacheDir: join(ctx.config.dataDir, 'chart-cache'),
     log: (level, message) => ctx.log.write(level, message, 'candles'),
   });
+  const optimize = createOptimizePart({
+    dataDir: ctx.config.dataDir,
+    strategiesDir: ctx.strategiesDir,
+    emit: ctx.emit,
+    redisUrl: process.env.BACKTEST_MONITOR_REDIS_URL?.trim() || undefined,
+    log: (level, message) => ctx.log.write(level, message, 'optimize'),
+  });
   return {
     ...engine,
     candles,
     bots: bots.bots,
+    optimize: optimize.optimize,
     async attachDatabase(manager) {
       await engine.attachDatabase?.(manager);
       await bots.attachDatabase(manager);
+      await optimize.attachDatabase(manager);
     },
     async close() {
+      await optimize.close();
       await bots.close();
       await engine.close?.();
     },

@@ -57,6 +57,16 @@ export interface LogsPort {
 }
 
 /** backtest-kit bots found in the database (electron/core/bots). */
+/** Parameter sweeps and strategy comparisons (electron/core/app/parts/optimize-part.ts). */
+export interface OptimizePort {
+  start: Handler<'optimize.start'>;
+  stop: Handler<'optimize.stop'>;
+  resume: Handler<'optimize.resume'>;
+  list: Handler<'optimize.list'>;
+  get: Handler<'optimize.get'>;
+  trials: Handler<'optimize.trials'>;
+}
+
 export interface BotsPort {
   list: Handler<'bots.list'>;
   get: Handler<'bots.get'>;
@@ -81,6 +91,7 @@ export interface CoreParts {
   strategies?: StrategiesPort;
   logs?: LogsPort;
   bots?: BotsPort;
+  optimize?: OptimizePort;
   spool?: SpoolPort;
   /** Appends the app's own log lines to the JSONL log (then `logs` reads them back). */
   logSink?: LogSink;
