@@ -5,6 +5,7 @@ import { defineConfig } from 'electron-vite';
 
 const root = import.meta.dirname;
 const runWorker = resolve(root, 'electron/core/engine/run-worker.ts');
+const optimizeWorker = resolve(root, 'electron/core/optimize/trial-thread.ts');
 
 /**
  * out/main:     index.js (Electron main), server.js (the headless host, plain Node) and
@@ -22,6 +23,8 @@ export default defineConfig({
           index: resolve(root, 'electron/main/index.ts'),
           server: resolve(root, 'electron/server/main.ts'),
           ...(existsSync(runWorker) ? { 'run-worker': runWorker } : {}),
+          // The optimize trials' worker thread (electron/core/optimize/trial-pool.ts finds it by this name).
+          ...(existsSync(optimizeWorker) ? { 'optimize-worker': optimizeWorker } : {}),
         },
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
