@@ -15,8 +15,9 @@ test('every page renders with content, no error state and no console error or fa
   await app.reload();
   await expect(app.getByRole('navigation', { name: 'Main' })).toBeVisible();
   // The page names its icon and the host serves it (headless Chromium does not fetch icons by itself).
-  const icon = await app.locator('link[rel="icon"]').getAttribute('href');
-  expect(icon, 'the page links an icon').toBeTruthy();
+  const iconLink = app.locator('link[rel="icon"]');
+  await expect(iconLink, 'the page links an icon').toHaveCount(1, { timeout: 5_000 });
+  const icon = await iconLink.getAttribute('href');
   const iconResponse = await app.request.get(new URL(icon!, app.url()).toString());
   expect(iconResponse.status()).toBe(200);
   expect(iconResponse.headers()['content-type']).toContain('image/svg+xml');
