@@ -6,6 +6,7 @@ import { BotsView } from './views/bots/BotsView';
 import { CandlesView } from './views/CandlesView';
 import { LogsView } from './views/LogsView';
 import { NotificationsView } from './views/NotificationsView';
+import { OptimizeView } from './views/optimize/OptimizeView';
 import { SessionsView } from './views/SessionsView';
 import { SettingsView } from './views/SettingsView';
 import { StateView } from './views/StateView';
@@ -16,6 +17,8 @@ function CurrentView(): ReactElement {
   switch (view) {
     case 'sessions':
       return <SessionsView />;
+    case 'optimize':
+      return <OptimizeView />;
     case 'bots':
       return <BotsView />;
     case 'candles':

@@ -6,6 +6,7 @@ import { Icon } from './icons';
 
 const NAV: Array<{ view: View; label: string }> = [
   { view: 'sessions', label: 'Sessions' },
+  { view: 'optimize', label: 'Optimize' },
   { view: 'bots', label: 'Bots' },
   { view: 'candles', label: 'Candles' },
   { view: 'notifications', label: 'Notifications' },

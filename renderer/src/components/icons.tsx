@@ -4,6 +4,7 @@ import type { ReactElement } from 'react';
 const PATHS: Record<string, string> = {
   sessions: 'M4 19V9m6 10V5m6 14v-7m4 7H2',
   candles: 'M7 4v3m0 10v3M5 7h4v10H5zM17 2v4m0 8v6M15 6h4v8h-4z',
+  optimize: 'M4 20V4m0 16h16M8 16l4-5 3 3 5-7',
   bots: 'M5 8h14v11H5zM12 4v4M9 12.5v1M15 12.5v1M9.5 16h5M3 12v3M21 12v3',
   notifications: 'M6 8a6 6 0 1 1 12 0c0 7 3 8 3 8H3s3-1 3-8m4 12a2 2 0 0 0 4 0',
   state: 'M4 6h16M4 12h10M4 18h6M17 15l3 3-3 3',

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
 
 /** The views of the navigation, in the order the sidebar shows them. */
-export const VIEWS = ['sessions', 'bots', 'candles', 'notifications', 'state', 'storage', 'logs', 'settings'] as const;
+export const VIEWS = ['sessions', 'optimize', 'bots', 'candles', 'notifications', 'state', 'storage', 'logs', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Route {
   view: View;
-  /** Sessions: the open run; State: the selected run; Bots: the open bot (botIdOf). */
+  /** Sessions: the open run; State: the selected run; Bots: the open bot (botIdOf); Optimize: the open sweep. */
   runId?: string;
   /** Sessions run page: the trade to highlight. */
   signalId?: string;

@@ -1,0 +1,104 @@
+import type { SweepSummary, TrialSummary } from '../../../../shared/domain/optimize';
+import type { ParamValue } from '../../../../shared/domain/strategies';
+import { csvCell } from '../../lib/export';
+
+/** Pure helpers of the Optimize view: table rows, heatmap cells, exports (tested without a DOM). */
+
+const STAT_COLUMNS = ['trades', 'winRate', 'totalPnlPercent', 'maxDrawdownPercent', 'sharpe', 'sortinoRatio', 'profitFactor', 'returnPercent'] as const;
+
+/** Every parameter name the trials use, in first-seen order. */
+export function paramNames(trials: readonly TrialSummary[]): string[] {
+  const out: string[] = [];
+  for (const t of trials) for (const k of Object.keys(t.params)) if (!out.includes(k)) out.push(k);
+  return out;
+}
+
+/** Parameters that take more than one value across the trials: the ones a heatmap can show. */
+export function variedParams(trials: readonly TrialSummary[]): string[] {
+  return paramNames(trials).filter((k) => new Set(trials.map((t) => JSON.stringify(t.params[k]))).size > 1);
+}
+
+export function trialsCsv(trials: readonly TrialSummary[]): string {
+  const params = paramNames(trials);
+  const head = ['trialId', 'phase', 'index', 'strategyName', ...params.map((p) => `param.${p}`), 'score', ...STAT_COLUMNS, 'error', 'worker', 'durationMs'];
+  const rows = trials.map((t) =>
+    [
+      csvCell(t.trialId),
+      csvCell(t.phase),
+      csvCell(t.index),
+      csvCell(t.strategyName),
+      ...params.map((p) => csvCell(t.params[p] === undefined ? undefined : String(t.params[p]))),
+      csvCell(t.score),
+      ...STAT_COLUMNS.map((k) => csvCell(t.stats?.[k] ?? undefined)),
+      csvCell(t.error),
+      csvCell(t.worker),
+      csvCell(Math.round(t.durationMs)),
+    ].join(','),
+  );
+  return [head.join(','), ...rows].join('\n') + '\n';
+}
+
+export function sweepJson(sweep: SweepSummary, trials: readonly TrialSummary[]): string {
+  return JSON.stringify({ sweep, trials }, null, 2);
+}
+
+export interface HeatmapCell {
+  x: ParamValue;
+  y: ParamValue;
+  /** The best score among the trials at (x, y) (other parameters vary); null: none scored. */
+  score: number | null;
+  trialId: string;
+  count: number;
+}
+
+export interface Heatmap {
+  xs: ParamValue[];
+  ys: ParamValue[];
+  cells: Map<string, HeatmapCell>;
+  min: number;
+  max: number;
+}
+
+const sortValues = (values: ParamValue[]): ParamValue[] =>
+  [...values].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
+
+export const cellKey = (x: ParamValue, y: ParamValue): string => JSON.stringify([x, y]);
+
+/** Cells of two parameters; where other parameters vary, a cell shows the best trial at that point. */
+export function heatmapOf(trials: readonly TrialSummary[], xParam: string, yParam: string): Heatmap {
+  const cells = new Map<string, HeatmapCell>();
+  const xs = new Set<ParamValue>();
+  const ys = new Set<ParamValue>();
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of trials) {
+    const x = t.params[xParam];
+    const y = t.params[yParam];
+    if (x === undefined || y === undefined) continue;
+    xs.add(x);
+    ys.add(y);
+    const key = cellKey(x, y);
+    const cell = cells.get(key);
+    if (t.score !== null) {
+      min = Math.min(min, t.score);
+      max = Math.max(max, t.score);
+    }
+    if (!cell) cells.set(key, { x, y, score: t.score, trialId: t.trialId, count: 1 });
+    else {
+      cell.count++;
+      if (t.score !== null && (cell.score === null || t.score > cell.score)) {
+        cell.score = t.score;
+        cell.trialId = t.trialId;
+      }
+    }
+  }
+  return { xs: sortValues([...xs]), ys: sortValues([...ys]), cells, min, max };
+}
+
+/** Red (worst) through yellow to green (best). */
+export function heatColor(score: number | null, min: number, max: number): string {
+  if (score === null || !Number.isFinite(min)) return 'var(--border)';
+  const f = max > min ? (score - min) / (max - min) : 1;
+  const hue = Math.round(f * 120);
+  return `hsl(${hue} 65% 42%)`;
+}
