@@ -284,7 +284,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
         <span className="field-label">Symbols</span>
         <div className="chips" role="group" aria-label="Symbols">
           {available.map((s) => (
-            <button key={s.symbol} type="button" className="chip" aria-pressed={symbols.includes(s.symbol)} onClick={() => setSymbols((x) => (x.includes(s.symbol) ? x.filter((y) => y !== s.symbol) : [...x, s.symbol]))}>
+            <button key={s.symbol} type="button" className="chip" data-symbol={s.symbol} aria-pressed={symbols.includes(s.symbol)} onClick={() => setSymbols((x) => (x.includes(s.symbol) ? x.filter((y) => y !== s.symbol) : [...x, s.symbol]))}>
               {s.symbol} <span className="faint num">{formatInt(s.count)}</span>
             </button>
           ))}

@@ -169,7 +169,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
   const fraction = sweep.total > 0 ? sweep.done / sweep.total : sweep.status === 'completed' ? 1 : 0;
 
   return (
-    <div className="page" data-testid="sweep-page" data-sweep-id={sweepId}>
+    <div className="page" data-testid="sweep-page" data-sweep-id={sweepId} data-sweep-status={sweep.status}>
       <div className="page-head">
         <button type="button" className="btn small" onClick={() => navigate({ view: 'optimize' })}>
           <Icon name="back" size={12} /> Sweeps
