@@ -7,6 +7,8 @@ import { CandleDbService } from '../db/candle-db-service';
 import type { RunDetail, SignalRow } from '../../../shared/domain/runs';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
+import { InMemoryRunStore } from './run-store';
+import { computeStats } from './statistics';
 import { BUILTIN_STRATEGIES } from '../strategies';
 import { readSharedCandles } from './test-support/real-candles';
 
@@ -18,6 +20,7 @@ let manager: RunManager;
 let cacheDir: string;
 let range: { from: number; to: number };
 let persistence: Persistence;
+const runStore = new InMemoryRunStore();
 
 beforeAll(async () => {
   db = await openTestDb('engine_backtest');
@@ -34,7 +37,7 @@ beforeAll(async () => {
   range = { from, to };
   cacheDir = mkdtempSync(join(tmpdir(), 'bm-cache-'));
   persistence = await createPersistence({ mode: 'backtest', dataDir: cacheDir });
-  manager = new RunManager({ candles, cacheDir: join(cacheDir, 'candles'), builtins: BUILTIN_STRATEGIES, persistence: { live: persistence, backtest: persistence } });
+  manager = new RunManager({ candles, cacheDir: join(cacheDir, 'candles'), builtins: BUILTIN_STRATEGIES, persistence: { live: persistence, backtest: persistence }, runStore });
 });
 
 afterAll(async () => {
@@ -112,6 +115,12 @@ describe.each(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout'])('bac
       expect(recent?.runId === first.runId || recent?.runId === second.runId).toBe(true);
       expect(recent?.openedAt ?? recent?.scheduledAt).toBe(latest.openedAt ?? latest.scheduledAt);
     }
+    // Each symbol's statistics, computed by its worker and kept with the run's history, equal the
+    // ones computed here from that symbol's rows.
+    const stored = await runStore.get(first.runId);
+    expect(Object.keys(stored!.result!.statsBySymbol).sort()).toEqual(Object.keys(SYMBOLS).sort());
+    expect(stored!.result!.statsBySymbol).toEqual(first.statsBySymbol);
+    for (const symbol of Object.keys(SYMBOLS)) expect(first.statsBySymbol[symbol]).toEqual(computeStats(first.signals.filter((x) => x.symbol === symbol)));
     // Both symbols ran (in their own workers) and every signal belongs to one of them.
     expect(new Set(first.signals.map((x) => x.symbol))).toEqual(new Set(Object.keys(SYMBOLS)));
     for (const x of first.signals) expect(['closed', 'cancelled', 'opened', 'scheduled']).toContain(x.status);

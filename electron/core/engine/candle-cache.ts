@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandleKey } from '../../../shared/candles';
 import type { CandleRange } from '../db/candle-db-service';
-import { allocateColumns, appendCandle, packColumns, unpackColumns, type CandleColumns } from './columnar';
+import { allocateColumns, appendCandle, COLUMN_NAMES, unpackColumns, type CandleColumns } from './columnar';
 
 /** What the cache needs from the candle store (CandleDbService satisfies it). */
 export interface CandleStore {
@@ -83,10 +83,10 @@ export class CandleCache {
       throw new Error(`candle cache: cannot create ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     // Body first, header last, each via rename: a crash leaves either the old pair or a header-less body.
-    writeAtomic(paths.bin, packColumns(cols));
+    writeAtomic(paths.bin, columnChunks(cols));
     const n = cols.length;
     const fresh: CacheHeader = { version: VERSION, key, from, to, count: n, first: n > 0 ? cols.timestamp[0]! : null, last: n > 0 ? cols.timestamp[n - 1]! : null };
-    writeAtomic(paths.header, Buffer.from(JSON.stringify(fresh)));
+    writeAtomic(paths.header, [Buffer.from(JSON.stringify(fresh))]);
     return { file: paths.bin, length: n, hit: false };
   }
 
@@ -107,14 +107,30 @@ export class CandleCache {
   }
 }
 
+/** The packed layout (columnar.ts `packColumns`: column after column) as views, without a second copy. */
+function columnChunks(c: CandleColumns): Uint8Array[] {
+  return COLUMN_NAMES.map((name) => {
+    const col = c[name].subarray(0, c.length);
+    return new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
+  });
+}
+
 /**
  * Temp file then rename. A failure (a full disk, no permission) names the file and removes the
  * half-written temp file, so neither a bare "ENOSPC" nor a stray `.tmp` is left behind.
  */
-function writeAtomic(path: string, bytes: Uint8Array): void {
+function writeAtomic(path: string, chunks: readonly Uint8Array[]): void {
   const tmp = `${path}.${process.pid}.tmp`;
+  const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
   try {
-    writeFileSync(tmp, bytes);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const chunk of chunks) {
+        for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off, chunk.byteLength - off);
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (error) {
     try {
@@ -122,7 +138,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
     } catch {
       // The original error says what matters; the temp file name is in it.
     }
-    throw new Error(`candle cache: cannot write ${path} (${bytes.byteLength} bytes, through ${tmp}): ${(error as Error).message}`, { cause: error });
+    throw new Error(`candle cache: cannot write ${path} (${bytes} bytes, through ${tmp}): ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -345,7 +345,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     // Writes still queued may fail the run: wait for them before deciding how it ended.
     await record.chain;
     if (record.failure) return this.failWith(record, record.failure);
-    const detail = runDetailOf(record.summary, record.request, [...record.signals.values()]);
+    const detail = runDetailOf(record.summary, record.request, [...record.signals.values()], record.symbolStats);
     if (record.request.kind === 'backtest') await storeBacktestRows(this.options.persistence.backtest, detail.signals);
     await this.finish(record, 'completed', detail);
   }
@@ -409,6 +409,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       workers: record.workers,
       strategyName: record.request.strategyName,
       onEvents: (m) => this.onEvents(record, job, m),
+      onDone: (m) => {
+        if (job.kind === 'backtest' && m.stats) record.symbolStats.set(job.symbol, m.stats);
+      },
       onRpc: (worker, m) => this.onRpc(record, worker, m),
       onFailure: (failure) => {
         record.failure ??= failure;

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { INTERVAL_MS } from '../../../shared/candles';
-import { FINAL_RUN_STATUSES, type RunEvent, type RunKind, type RunRequest, type RunStatus, type RunSummary, type SignalRow } from '../../../shared/domain/runs';
+import { FINAL_RUN_STATUSES, type RunEvent, type RunKind, type RunRequest, type RunStats, type RunStatus, type RunSummary, type SignalRow } from '../../../shared/domain/runs';
 import type { StoredRun } from './run-store';
 import { createdAtOf } from './signal-lifecycle';
 
@@ -37,6 +37,8 @@ export interface RunRecord {
   checkpointTimer?: NodeJS.Timeout;
   /** Set by a worker's failure so the other symbols of the run stop too. */
   failure?: RunFailure;
+  /** Backtests: each symbol's statistics, computed by its worker at the end of its replay. */
+  symbolStats: Map<string, RunStats>;
 }
 
 export const isFinal = (s: RunStatus): boolean => (FINAL_RUN_STATUSES as readonly string[]).includes(s);
@@ -80,6 +82,7 @@ export function newRunRecord(runId: string, request: RunRequest, stored?: Stored
     progress: new Map(),
     chain: Promise.resolve(),
     stopRequested: false,
+    symbolStats: new Map(),
   };
 }
 

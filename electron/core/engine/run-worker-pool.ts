@@ -11,6 +11,8 @@ export interface JobHandlers {
   /** The run's live set of workers: a stop or a failure terminates all of them. */
   workers: Set<Worker>;
   onEvents(m: Extract<FromWorker, { type: 'events' }>): void;
+  /** The job ended cleanly (with what the worker computed at its end). */
+  onDone?(m: Extract<FromWorker, { type: 'done' }>): void;
   onRpc(worker: Worker, m: Extract<FromWorker, { type: 'rpc' }>): void;
   /** The first failure of the run ends it; later ones are ignored by the owner. */
   onFailure(failure: RunFailure): void;
@@ -75,7 +77,10 @@ export class RunWorkerPool {
         busy.lastSeen = Date.now();
         if (m.type === 'events') h.onEvents(m);
         else if (m.type === 'rpc') h.onRpc(worker, m);
-        else if (m.type === 'done') settle(h.workers.has(worker));
+        else if (m.type === 'done') {
+          h.onDone?.(m);
+          settle(h.workers.has(worker));
+        }
         else if (m.type === 'failed') {
           h.onFailure({ error: m.error, stack: m.stack, symbol: m.symbol });
           settle(false);

@@ -1,4 +1,4 @@
-import type { RunNotification, RunRequest, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { RunNotification, RunRequest, RunStats, SignalRow, SignalTransition } from '../../../shared/domain/runs';
 
 /** Messages between the run manager (main thread) and a run worker. */
 
@@ -51,5 +51,6 @@ export type FromWorker =
   | { type: 'events'; events: EngineEvent[]; processed: number; total: number; cursors?: Record<string, number> }
   | { type: 'heartbeat' }
   | { type: 'rpc'; id: number; subsystem: RpcSubsystem; method: 'get' | 'set'; key: Record<string, string | boolean>; value?: unknown }
-  | { type: 'done'; processed: number }
+  /** `stats`: a native backtest job's own statistics (its symbol's rows), computed here rather than on the main thread. */
+  | { type: 'done'; processed: number; stats?: RunStats }
   | { type: 'failed'; error: string; stack?: string; symbol?: string };

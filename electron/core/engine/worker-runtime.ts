@@ -7,6 +7,7 @@ import { importerFor, StrategyCatalog } from './strategy-catalog';
 import { parseStrategyParams, type MemoryAccess, type SessionAccess, type StateAccess, type StrategyDefinition } from './strategy';
 import { SymbolRunner } from './symbol-runner';
 import { createdAtOf, type SignalIdentity, type SignalValidationError } from './signal-lifecycle';
+import { computeStats } from './statistics';
 import type { BacktestJob, EngineEvent, FromWorker, LiveJob, RpcSubsystem, ToWorker, WorkerJob } from './worker-protocol';
 
 export interface WorkerPort {
@@ -198,20 +199,27 @@ async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess, o
   const events: EngineEvent[] = [];
   const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now());
   const chunk = job.chunkSize ?? DEFAULT_CHUNK;
+  // This symbol's rows, for its statistics: computed here, in parallel with the other symbols,
+  // instead of on the main thread once the run is over.
+  const rows: SignalRow[] = [];
+  const take = (): EngineEvent[] => {
+    for (const e of events) if (e.type === 'signal') rows.push(e.signal);
+    return events.splice(0);
+  };
   for (let a = 0; a < cols.length; a += chunk) {
     const b = Math.min(cols.length, a + chunk);
     const pending = runner.run(a, b);
     if (pending) await pending;
-    port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length });
+    port.post({ type: 'events', events: take(), processed: b, total: cols.length });
     await nextTick();
   }
   const open = runner.tracker.current;
   if (open) {
     const transition = open.status === 'scheduled' ? 'scheduled' : 'opened';
     events.push({ type: 'signal', at: eventTime(transition, open), transition, signal: { ...open } });
-    port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
+    port.post({ type: 'events', events: take(), processed: cols.length, total: cols.length });
   }
-  port.post({ type: 'done', processed: cols.length });
+  port.post({ type: 'done', processed: cols.length, stats: computeStats(rows, job.request.account) });
 }
 
 /**
