@@ -108,6 +108,34 @@ describe('the columnar chart overview', () => {
     }
   });
 
+  it('a series imported through the store before its first view is not read back from MongoDB', async () => {
+    const overview = new CandleOverview(store);
+    const fresh: CandleKey = { ...key, symbol: 'FRESH/BTC' };
+    await store.insertOrUpsert(fresh, dash.slice(0, 4000));
+    await store.insertOrUpsert(fresh, dash.slice(4000));
+    const streamed = store.stream.bind(store);
+    let reads = 0;
+    store.stream = (range) => {
+      reads++;
+      return streamed(range);
+    };
+    try {
+      const result = await downsample(store, { ...fresh, maxPoints: 700 }, overview);
+      expectSame(result.candles, bruteForce(dash, first, end, first, result.bucketMs));
+      expect(reads, 'MongoDB scans for a series this store wrote in full').toBe(0);
+      // Not everything was written through this store: the count differs, so the series is read.
+      const mixed: CandleKey = { ...key, symbol: 'MIXED/BTC' };
+      await db.manager.connection.collection('candle-items').insertOne({ ...mixed, ...dash[0]! });
+      await store.insertOrUpsert(mixed, dash.slice(1, 100));
+      const all = await downsample(store, { ...mixed, maxPoints: 5000 }, overview);
+      expect(all.candles.reduce((n, b) => n + b.count, 0)).toBe(100);
+      expect(reads).toBe(1);
+    } finally {
+      store.stream = streamed;
+      overview.close();
+    }
+  });
+
   it('notices a write from outside the store (another process) and reads the series again', async () => {
     const overview = new CandleOverview(store, { checkEveryMs: 0 });
     const other: CandleKey = { ...key, symbol: 'OTHER/BTC' };

@@ -49,6 +49,12 @@ const seriesId = (key: CandleKey): string => JSON.stringify([key.exchangeName, k
 export class CandleOverview {
   private readonly entries = new Map<string, Entry>();
   private readonly building = new Map<string, Promise<CandleColumns>>();
+  /**
+   * Series written through the store before anyone viewed them (an import of a new series): if
+   * MongoDB holds exactly as many candles when the series is first viewed, these are all of them
+   * and the million-document read is skipped.
+   */
+  private readonly partials = new Map<string, CandleColumns>();
   /** Batches stored while a series is being read: applied on top once the read is done. */
   private readonly writtenWhileBuilding = new Map<string, Candle[][]>();
   private readonly maxCandles: number;
@@ -73,6 +79,7 @@ export class CandleOverview {
 
   close(): void {
     this.unsubscribe();
+    this.partials.clear();
     for (const timer of this.saveTimers.values()) clearTimeout(timer);
     this.saveTimers.clear();
     this.entries.clear();
@@ -172,7 +179,19 @@ export class CandleOverview {
   }
 
   private async build(key: CandleKey): Promise<CandleColumns> {
+    const id = seriesId(key);
+    const partial = this.partials.get(id);
+    this.partials.delete(id);
     const fromDisk = await this.load(key);
+    if (!fromDisk && partial && partial.length > 0 && (await this.store.countRange(key)) === partial.length) {
+      for (const written of this.writtenWhileBuilding.get(id) ?? []) partial.upsert(written);
+      const now = Date.now();
+      this.entries.set(id, { columns: partial, usedAt: now, checkedAt: now, writtenAt: now });
+      this.evict();
+      void this.save(key, partial);
+      return partial;
+    }
+    if (fromDisk && partial) fromDisk.upsert(partial.range());
     if (fromDisk) {
       for (const written of this.writtenWhileBuilding.get(seriesId(key)) ?? []) fromDisk.upsert(written);
       // Compared with MongoDB on first use, in the background.
@@ -203,9 +222,16 @@ export class CandleOverview {
   /** Called by the store after each stored batch: the held series takes the same candles. */
   private written(key: CandleKey, candles: readonly Candle[]): void {
     const id = seriesId(key);
-    this.writtenWhileBuilding.get(id)?.push([...candles]);
+    const whileBuilding = this.writtenWhileBuilding.get(id);
+    if (whileBuilding) return void whileBuilding.push([...candles]);
     const entry = this.entries.get(id);
-    if (!entry) return;
+    if (!entry) {
+      let partial = this.partials.get(id);
+      if (!partial) this.partials.set(id, (partial = new CandleColumns(candles.length)));
+      partial.upsert(candles);
+      this.evict();
+      return;
+    }
     entry.columns.upsert(candles);
     entry.writtenAt = Date.now();
     this.scheduleSave(key);
@@ -215,6 +241,13 @@ export class CandleOverview {
   private evict(): void {
     let total = 0;
     for (const e of this.entries.values()) total += e.columns.length;
+    for (const p of this.partials.values()) total += p.length;
+    // Unviewed series go first: they only save a read, viewed ones are in use.
+    for (const [id, p] of this.partials) {
+      if (total <= this.maxCandles) return;
+      this.partials.delete(id);
+      total -= p.length;
+    }
     if (total <= this.maxCandles) return;
     const byAge = [...this.entries.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt);
     for (const [id, e] of byAge) {
