@@ -135,6 +135,14 @@ export const databaseStatusSchema = z.object({
   /** Live-mode writes held in the outage spool while MongoDB is unreachable. */
   spool: z.object({ buffering: z.number().int().nonnegative(), oldestAt: timestampSchema.optional() }),
   collections: z.array(z.object({ name: z.string(), count: z.number().int().nonnegative() })).optional(),
+  /**
+   * Documents still in the monitor's previous layout (value under `data`), found when the app
+   * connected: the user is told to run `npm run db -- migrate`; the app never migrates by itself.
+   * Absent until the check has run.
+   */
+  migration: z
+    .object({ needed: z.boolean(), collections: z.record(z.string(), z.number().int().nonnegative()) })
+    .optional(),
   since: timestampSchema,
 });
 

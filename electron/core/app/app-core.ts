@@ -185,6 +185,8 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'matrix.get': (r) => (parts.matrix ?? unavailable('The adapter matrix')).get(r),
     'database.status': async () => {
       await database.ping();
+      // A database that needed migrating is looked at again (the user migrates from a terminal), briefly.
+      await Promise.race([database.refreshLayout(), new Promise((r) => setTimeout(r, 3000).unref())]);
       return { ...databaseStatus(), collections: await database.collectionCounts().catch(() => []) };
     },
     'database.test': async ({ connectionString }) => database.test(connectionString),

@@ -5,6 +5,7 @@ import { ConnectionManager, type DbState } from '../db/connection-manager';
 import { ContractFailure } from '../../../shared/contract/result';
 import { InvalidConnectionStringError, maskConnectionString, maskSecretsIn, parseConnectionString } from '../db/connection-string';
 import { startWireServer, WIRE_SERVER_NAME, type RunningWireServer } from '../db/wire-server';
+import { legacyLayoutCounts, type LegacyLayoutCounts } from '../persist/migration';
 import { COMPOSE_HINT, type AppConfig } from './config';
 
 export const LOCALHOST_URI = 'mongodb://localhost:27017/backtest-kit?wtimeoutMS=15000';
@@ -22,7 +23,12 @@ export interface DatabaseHubOptions {
   testTimeoutMs?: number;
   /** database.test calls allowed per minute. */
   testsPerMinute?: number;
+  /** How a connected database is checked for documents in the previous layout (tests replace it). */
+  layoutCheck?: (connection: ConnectionManager['connection']) => Promise<LegacyLayoutCounts>;
 }
+
+/** A database that needed migrating is looked at again at most this often (the user migrates from a terminal). */
+const LAYOUT_RECHECK_MS = 5000;
 
 type Listener = (manager: ConnectionManager | undefined) => void | Promise<void>;
 
@@ -110,6 +116,8 @@ export class DatabaseHub {
   private connecting: ConnectionManager | undefined;
   private closed = false;
   private readonly testLimiter: RateLimiter;
+  /** The previous-layout check of the current database: running, or its last answer. */
+  private layout: { manager: ConnectionManager; result?: LegacyLayoutCounts; checkedAt: number; running?: Promise<void> } | undefined;
 
   constructor(private readonly options: DatabaseHubOptions) {
     this.testLimiter = new RateLimiter(options.testsPerMinute ?? 10, 60_000, 'connection tests');
@@ -319,7 +327,50 @@ export class DatabaseHub {
     this.log('info', `using ${this.label}`);
     await this.setManager(manager);
     if (old) await old.close();
+    // In the background: a large database must not hold up start-up or the switch.
+    void this.checkLayout(manager);
     return undefined;
+  }
+
+  /**
+   * Looks for documents in the previous layout and puts the answer on the status (the app tells
+   * the user to run the migration command; it never migrates by itself). Failures are logged.
+   */
+  private checkLayout(manager: ConnectionManager): Promise<void> {
+    const previous = this.layout?.manager === manager ? this.layout : undefined;
+    if (previous?.running) return previous.running;
+    const check = this.options.layoutCheck ?? legacyLayoutCounts;
+    const running = check(manager.connection)
+      .then((result) => {
+        if (this.manager !== manager) return;
+        this.layout = { manager, result, checkedAt: Date.now() };
+        const counts = Object.entries(result.collections).map(([name, n]) => `${name}: ${n}`).join(', ');
+        if (result.needed && !previous?.result?.needed) {
+          this.log('warn', `this database holds documents in the previous layout (${counts}): run \`npm run db -- migrate --dry-run\`, then \`--apply\``);
+        } else if (!result.needed && previous?.result?.needed) {
+          this.log('info', 'this database no longer holds documents in the previous layout');
+        }
+        if (JSON.stringify(result) !== JSON.stringify(previous?.result)) this.changed();
+      })
+      .catch((error: unknown) => {
+        if (this.layout?.manager === manager) this.layout = { ...this.layout, checkedAt: Date.now(), running: undefined };
+        this.log('warn', `checking the database for documents in the previous layout failed: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`);
+      });
+    this.layout = { manager, result: previous?.result, checkedAt: previous?.checkedAt ?? 0, running };
+    return running;
+  }
+
+  /**
+   * Checks again when the last answer was "needs migrating" (the user may have migrated from a
+   * terminal since); a database found clean stays clean, as the app never writes the old layout.
+   */
+  async refreshLayout(): Promise<void> {
+    const manager = this.manager;
+    if (!manager?.isConnected || this.layout?.manager !== manager) return;
+    if (this.layout.running) return this.layout.running;
+    // A failed check (no result) is tried again too.
+    if ((this.layout.result && !this.layout.result.needed) || Date.now() - this.layout.checkedAt < LAYOUT_RECHECK_MS) return;
+    await this.checkLayout(manager);
   }
 
   /**
@@ -371,6 +422,8 @@ export class DatabaseHub {
     const reason = state?.reason ?? this.reason;
     if (reason) status.reason = reason;
     if (!state || state.status !== 'connected') status.hint = COMPOSE_HINT;
+    const layout = this.layout?.manager === this.manager ? this.layout?.result : undefined;
+    if (layout) status.migration = { needed: layout.needed, collections: { ...layout.collections } };
     return status;
   }
 

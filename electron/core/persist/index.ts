@@ -43,5 +43,5 @@ export {
   StateDbService,
   StorageDbService,
 } from './adapters/db-services';
-export { legacyLayoutStatus, migrateDatabase } from './migration';
-export type { CollectionMigration, MigrationOptions, MigrationReport } from './migration';
+export { legacyLayoutCounts, legacyLayoutStatus, migrateDatabase } from './migration';
+export type { CollectionMigration, LegacyLayoutCounts, MigrationOptions, MigrationReport } from './migration';

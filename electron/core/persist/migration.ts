@@ -123,3 +123,24 @@ export async function legacyLayoutStatus(conn: Connection): Promise<{ needsMigra
   }
   return { needsMigration: collections.length > 0, collections };
 }
+
+/** What the app reports about a database's layout: whether to migrate, and how many documents per collection. */
+export interface LegacyLayoutCounts {
+  needed: boolean;
+  /** Previous-layout documents per collection (only collections that hold some). */
+  collections: Record<string, number>;
+}
+
+/**
+ * Like legacyLayoutStatus, with counts: the cheap look-up first, and a count only where it found
+ * a document, so a database already in the new layout costs one `findOne` per collection.
+ */
+export async function legacyLayoutCounts(conn: Connection): Promise<LegacyLayoutCounts> {
+  const { collections: names } = await legacyLayoutStatus(conn);
+  const collections: Record<string, number> = {};
+  for (const name of names) {
+    const count = await conn.collection(name).countDocuments(LEGACY);
+    if (count > 0) collections[name] = count;
+  }
+  return { needed: Object.keys(collections).length > 0, collections };
+}
