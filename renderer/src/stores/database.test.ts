@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseStatus } from '../../../shared/contract/channels';
-import { bannerFor } from './database';
+import { bannerFor, migrationNotice } from './database';
 
 const status = (patch: Partial<DatabaseStatus>): DatabaseStatus => ({
   source: 'env',
@@ -28,5 +28,24 @@ describe('bannerFor', () => {
   it('puts a lost host connection first, and says nothing for an app started without a database', () => {
     expect(bannerFor(status({ status: 'failed' }), { kind: 'reconnecting', attempt: 2 })?.title).toContain('app host');
     expect(bannerFor(status({ source: 'none', status: 'disconnected' }), { kind: 'connected', lostEvents: false })).toBeUndefined();
+  });
+
+  it('tells the user to migrate a database holding documents in the previous layout, with the total and the commands', () => {
+    const migration = { needed: true, collections: { 'storage-items': 1200, 'notification-items': 34 } };
+    expect(bannerFor(status({ migration }), { kind: 'connected', lostEvents: false })).toEqual({
+      level: 'warn',
+      title: 'This database holds 1,234 documents in the previous layout',
+      detail: 'run `npm run db -- migrate --dry-run`, then `--apply`',
+    });
+    expect(migrationNotice(status({ migration: { needed: true, collections: { 'state-items': 1 } } }))?.title).toBe('This database holds 1 document in the previous layout');
+  });
+
+  it('says nothing about migrating a clean database, one not checked yet, or one that is down (that banner wins)', () => {
+    const connected = { kind: 'connected', lostEvents: false } as const;
+    expect(bannerFor(status({ migration: { needed: false, collections: {} } }), connected)).toBeUndefined();
+    expect(bannerFor(status({}), connected)).toBeUndefined();
+    const migration = { needed: true, collections: { 'storage-items': 3 } };
+    expect(bannerFor(status({ status: 'reconnecting', reason: 'connection lost', migration }), connected)?.title).toBe('Database unreachable');
+    expect(bannerFor(status({ spool: { buffering: 2 }, migration }), connected)?.title).toBe('Buffering 2 writes');
   });
 });

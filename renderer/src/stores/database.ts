@@ -40,5 +40,19 @@ export function bannerFor(database: DatabaseStatus | undefined, transport: Conne
   if (buffering > 0) {
     return { level: 'warn', title: `Buffering ${buffering} writes`, detail: 'replaying them into MongoDB' };
   }
+  const notice = migrationNotice(database);
+  if (notice) return { level: 'warn', title: notice.title, detail: notice.detail };
   return undefined;
+}
+
+/** What the user runs to migrate; the app never migrates by itself. Backticks mark commands. */
+export const MIGRATE_ADVICE = 'run `npm run db -- migrate --dry-run`, then `--apply`';
+
+/** The notice for a database still holding documents in the monitor's previous layout, if it does. */
+export function migrationNotice(database: DatabaseStatus | undefined): { title: string; detail: string; total: number } | undefined {
+  const migration = database?.migration;
+  if (!database || database.status !== 'connected' || !migration?.needed) return undefined;
+  const total = Object.values(migration.collections).reduce((sum, n) => sum + n, 0);
+  const documents = `${total.toLocaleString('en-US')} document${total === 1 ? '' : 's'}`;
+  return { title: `This database holds ${documents} in the previous layout`, detail: MIGRATE_ADVICE, total };
 }

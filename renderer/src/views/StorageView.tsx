@@ -1,13 +1,15 @@
 import { useEffect, useRef, type ReactElement } from 'react';
+import type { DatabaseStatus } from '../../../shared/contract/channels';
 import type { AdapterName as Adapter } from '../../../shared/contract/domain';
 import { call } from '../api/client';
 import { refreshDatabase } from '../api/session';
+import { withCommands } from '../components/Banner';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { formatAgo, formatInt, maskUri } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { useCandleProgress } from '../stores/candle-progress';
-import { useConnection } from '../stores/database';
+import { migrationNotice, useConnection } from '../stores/database';
 import { useNotifications } from '../stores/notifications';
 import { useRuns } from '../stores/runs';
 
@@ -51,6 +53,22 @@ function AdapterTag({ adapter }: { adapter: Adapter }): ReactElement {
   return <span className={`type-tag ${tone}`}>{adapter}</span>;
 }
 
+/** Whether the database still holds documents in the monitor's previous layout, and how to migrate them. */
+function MigrationRow({ db }: { db: DatabaseStatus }): ReactElement {
+  const notice = migrationNotice(db);
+  if (notice) {
+    const counts = Object.entries(db.migration?.collections ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    return (
+      <dd className="down" data-testid="db-migration">
+        {notice.title}: {withCommands(notice.detail)}
+        <span className="faint"> ({counts.map(([name, n]) => `${name} ${formatInt(n)}`).join(', ')})</span>
+      </dd>
+    );
+  }
+  const text = db.status !== 'connected' ? '—' : db.migration ? "@backtest-kit/mongo's (nothing to migrate)" : 'not checked yet';
+  return <dd data-testid="db-migration">{text}</dd>;
+}
+
 function DatabasePanel(): ReactElement {
   const db = useConnection((s) => s.database);
   if (!db) return <Loading label="Asking the database…" />;
@@ -76,6 +94,8 @@ function DatabasePanel(): ReactElement {
       </dd>
       <dt>Write spool</dt>
       <dd className={db.spool.buffering > 0 ? 'down' : ''}>{db.spool.buffering > 0 ? `${formatInt(db.spool.buffering)} writes buffered` : 'empty'}</dd>
+      <dt>Layout</dt>
+      <MigrationRow db={db} />
       {db.reason && (
         <>
           <dt>Reason</dt>
