@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { chooseOnlySymbol, ensureCandles } from './support/candles';
 import { expect, openView, test } from './support/app';
@@ -393,4 +395,80 @@ test('the coverage strip draws gaps to scale: 86% present looks like 86%', async
   // 13.6% of the candles are missing; before, 2 px per gap painted nearly the whole strip red.
   expect(ink).toBeGreaterThan(0.05);
   expect(ink).toBeLessThan(0.3);
+});
+
+/** Screenshots of the first day in both themes (test-results/first-day-screenshots; the finished ones are copied to docs/screenshots). */
+test('first-day screenshots, dark and light', async ({ app }) => {
+  const dir = join(process.cwd(), 'test-results', 'first-day-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await ensureAll(app, [
+    ['ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC'],
+    ['DASH_BTC-1m.json', 'DASH/BTC'],
+  ]);
+  const shoot = async (name: string): Promise<void> => {
+    for (const theme of ['dark', 'light'] as const) {
+      await app.evaluate((t) => {
+        document.documentElement.dataset.theme = t;
+      }, theme);
+      await app.mouse.move(0, 0);
+      await app.waitForTimeout(250);
+      await app.screenshot({ path: join(dir, `${name}${theme === 'light' ? '-light' : ''}.png`) });
+    }
+    await app.evaluate(() => {
+      document.documentElement.dataset.theme = 'dark';
+    });
+  };
+  await startBacktest(app, 'donchian-breakout', ['ETH/BTC', 'DASH/BTC']);
+  await app.locator('.main').evaluate((el) => el.scrollTo(0, 0));
+  await shoot('run-backtest');
+  const rows = app.getByTestId('trades-table').locator('tbody tr');
+  await rows.nth(4).click();
+  await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-aggregated', 'false');
+  await app.getByTestId('run-chart-panel').scrollIntoViewIfNeeded();
+  await app.locator('.main').evaluate((el) => el.scrollBy(0, -60));
+  await shoot('run-trade');
+  await openView(app, 'Sessions');
+  await expect(app.getByTestId('runs-table')).toBeVisible();
+  await shoot('page-sessions');
+  await openView(app, 'Candles');
+  await app.getByTestId('candles-view').getByLabel('Symbol', { exact: true }).selectOption('DASH/BTC');
+  await expect(app.getByTestId('coverage-strip')).toBeVisible();
+  await expect(app.getByTestId('candle-chart')).toBeVisible();
+  await shoot('page-candles');
+  await openView(app, 'Storage');
+  await expect(app.getByTestId('collections')).toBeVisible();
+  await shoot('page-storage');
+  await openView(app, 'State');
+  await app.waitForTimeout(1000);
+  await shoot('state');
+  await startPaper(app, 'Max', ['2018-01-26 00:00', '2018-01-26 12:00']);
+  await expect(app.getByTestId('run-page')).toHaveAttribute('data-run-status', 'completed', { timeout: 120_000 });
+  await app.locator('.main').evaluate((el) => el.scrollTo(0, 0));
+  await shoot('run-paper');
+  await openView(app, 'Notifications');
+  await app.waitForTimeout(1000);
+  await shoot('notifications');
+});
+
+test('cosmetics: the Candles bar count follows the zoom, State shows dates instead of epoch milliseconds, the trades title says which trades the statistics count', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  const chart = app.getByTestId('candle-chart');
+  await expect(chart).toBeVisible();
+  const bars = app.getByTestId('chart-bars');
+  const before = await bars.innerText();
+  const box = (await chart.boundingBox())!;
+  await app.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 5; i++) await app.mouse.wheel(0, -200);
+  await expect(bars).not.toHaveText(before);
+  await expect(bars).toHaveText(new RegExp(`^${(await chart.getAttribute('data-bars'))!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bars of`));
+
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC']);
+  await expect(app.getByTestId('trades-title')).toHaveText(/\d+ closed/);
+  expect(await statValue(app, 'trades')).toBe(Number((await app.getByTestId('trades-title').innerText()).match(/([\d,]+) closed/)![1]!.replace(/,/g, '')));
+  await openView(app, 'State');
+  const tree = app.locator('[data-testid^="tree-"]').first();
+  await expect(tree).toBeVisible();
+  await expect(tree).toContainText('UTC');
+  const numbers = await app.locator('.tree .numv').allInnerTexts();
+  expect(numbers.filter((t) => /^1\d{12}$/.test(t.trim()))).toEqual([]);
 });

@@ -4,6 +4,9 @@ import type { Candle } from '../../../shared/contract/domain';
 import { candleGeometry, candleIndexAt, niceTicks, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
 import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
 
+/** Tick labels in the text colour: the axis line's colour (recharts' default for them) is unreadable in both themes. */
+const AXIS_TICK = { fill: 'var(--text-dim)', fontSize: 11 };
+
 export interface ChartMarker {
   id: string;
   timestamp: number;
@@ -247,8 +250,11 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
             dataKey="t"
             tickFormatter={(t: number) => formatShortTime(t, span)}
             stroke="var(--border-strong)"
+            tick={AXIS_TICK}
             tickLine={false}
             minTickGap={60}
+            // Room between the newest candle and the price labels.
+            padding={{ left: 2, right: 10 }}
           />
           <YAxis
             yAxisId="price"
@@ -257,6 +263,7 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
             ticks={priceTicks}
             tickFormatter={(v: number) => formatPrice(v, tickDecimals)}
             stroke="var(--border-strong)"
+            tick={AXIS_TICK}
             tickLine={false}
             width={86}
             allowDataOverflow

@@ -45,14 +45,15 @@ export function CoverageStrip({ first, last, gaps, present, expected }: { first:
       <div className="coverage-legend">
         <span>{formatTime(first)}</span>
         <span className="spacer" />
+        <span>{formatTime(last)} UTC</span>
+      </div>
+      <div className="coverage-legend" style={{ marginTop: 2 }}>
         {presentPct !== undefined && (
           <span data-testid="coverage-present" className="num">
             {presentPct.toFixed(1)}% present
           </span>
         )}
-        <span className="faint">red: share of each pixel missing</span>
-        <span className="spacer" />
-        <span>{formatTime(last)} UTC</span>
+        <span className="faint">red: the share of each pixel that is missing</span>
       </div>
     </div>
   );

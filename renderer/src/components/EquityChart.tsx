@@ -3,6 +3,9 @@ import { Area, AreaChart, ComposedChart, Line, ReferenceLine, ResponsiveContaine
 import type { EquityPoint } from '../../../shared/contract/domain';
 import { formatCompact, formatPercent, formatShortTime, formatTime } from '../lib/format';
 
+/** Tick labels in the text colour: the axis line's colour (recharts' default for them) is unreadable in both themes. */
+const AXIS_TICK = { fill: 'var(--text-dim)', fontSize: 11 };
+
 export interface EquitySeries {
   id: string;
   label: string;
@@ -66,6 +69,7 @@ export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; h
             domain={['dataMin', 'dataMax']}
             tickFormatter={(t: number) => formatShortTime(t, span)}
             stroke="var(--border-strong)"
+            tick={AXIS_TICK}
             tickLine={false}
             minTickGap={60}
             padding={{ left: 4, right: 40 }}
@@ -75,6 +79,7 @@ export function EquityChart({ points, height = 220 }: { points: EquityPoint[]; h
             domain={[min, max]}
             tickFormatter={(v: number) => (hasBalance ? formatCompact(v) : `${v.toFixed(1)}%`)}
             stroke="var(--border-strong)"
+            tick={AXIS_TICK}
             tickLine={false}
             width={64}
           />
@@ -104,8 +109,8 @@ export function CompareEquityChart({ series, height = 280 }: { series: EquitySer
     <div data-testid="compare-equity" style={{ height }}>
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={data} margin={{ top: 10, right: 8, bottom: 0, left: 8 }}>
-          <XAxis dataKey="timestamp" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatShortTime(t, span)} stroke="var(--border-strong)" tickLine={false} minTickGap={60} padding={{ left: 4, right: 40 }} />
-          <YAxis orientation="right" tickFormatter={(v: number) => `${v.toFixed(0)}%`} stroke="var(--border-strong)" tickLine={false} width={56} />
+          <XAxis dataKey="timestamp" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatShortTime(t, span)} stroke="var(--border-strong)" tick={AXIS_TICK} tickLine={false} minTickGap={60} padding={{ left: 4, right: 40 }} />
+          <YAxis orientation="right" tickFormatter={(v: number) => `${v.toFixed(0)}%`} stroke="var(--border-strong)" tick={AXIS_TICK} tickLine={false} width={56} />
           <ReferenceLine y={0} stroke="var(--border-strong)" strokeDasharray="4 3" />
           <Tooltip
             isAnimationActive={false}

@@ -1,4 +1,11 @@
 import { useState, type ReactElement } from 'react';
+import { formatTime } from '../lib/format';
+
+/** Epoch milliseconds between 2008 and 2100 under a name that says time: shown as a UTC date. */
+const TIME_KEY = /(At|Time|Timestamp|Date|Since|Until)$|^(at|time|timestamp|ts|date|since|until|from|to)$/;
+export function looksLikeTime(name: string, value: number): boolean {
+  return Number.isInteger(value) && value >= 1.2e12 && value <= 4.1e12 && TIME_KEY.test(name);
+}
 
 function summary(value: unknown): string {
   if (Array.isArray(value)) return `[${value.length}]`;
@@ -6,8 +13,15 @@ function summary(value: unknown): string {
   return '';
 }
 
-function Leaf({ value }: { value: unknown }): ReactElement {
+function Leaf({ name, value }: { name: string; value: unknown }): ReactElement {
   if (typeof value === 'string') return <span className="str">"{value}"</span>;
+  if (typeof value === 'number' && looksLikeTime(name, value)) {
+    return (
+      <span className="numv" title={`${value} ms since 1970`} data-epoch={value}>
+        {formatTime(value, true)} UTC
+      </span>
+    );
+  }
   // 12 significant digits hide binary float noise (0.08862964109999999 → 0.0886296411).
   if (typeof value === 'number') return <span className="numv">{Number.isInteger(value) ? value : Number(value.toPrecision(12))}</span>;
   if (typeof value === 'boolean' || value === null || value === undefined) return <span className="meta">{String(value)}</span>;
@@ -20,7 +34,7 @@ function Node({ name, value, depth, openDepth }: { name: string; value: unknown;
   if (!branch) {
     return (
       <li>
-        <span className="key">{name}</span>: <Leaf value={value} />
+        <span className="key">{name}</span>: <Leaf name={name} value={value} />
       </li>
     );
   }

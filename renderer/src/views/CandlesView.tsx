@@ -157,14 +157,19 @@ function Coverage({ series, gaps }: { series: SeriesKey; gaps: GapsState }): Rea
 
 function SeriesChart({ series, range, version, onRange }: { series: SeriesKey; range: Range; version: number; onRange(range: Range): void }): ReactElement {
   const chart = useAsync(() => call('candles.chart', { ...series, from: range.from, to: range.to }), [series.exchangeName, series.symbol, series.interval, range.from, range.to, version]);
+  // The footer counts the bars on screen, which zooming and panning change.
+  const [visible, setVisible] = useState<{ bars: number; from: number; to: number }>();
   if (chart.status === 'loading') return <Loading label="Loading chart…" />;
   if (chart.status === 'error') return <ErrorState title="Cannot load the chart" error={chart.error} onRetry={chart.reload} />;
   if (chart.data.candles.length === 0) return <Empty title="No candles in this range">Pick another range, or import or download data.</Empty>;
   return (
     <>
-      <CandleChart candles={chart.data.candles} height={440} onLoadDetail={chart.data.aggregated ? (from, to) => onRange({ from, to }) : undefined} />
+      <CandleChart candles={chart.data.candles} height={440} onVisibleChange={setVisible} onLoadDetail={chart.data.aggregated ? (from, to) => onRange({ from, to }) : undefined} />
       <div className="coverage-legend">
-        <span className="num">{formatInt(chart.data.candles.length)} bars</span>
+        <span className="num" data-testid="chart-bars">
+          {formatInt(visible?.bars ?? chart.data.candles.length)} bars
+          {visible && visible.bars < chart.data.candles.length && ` of ${formatInt(chart.data.candles.length)} · ${formatTime(visible.from)} → ${formatTime(visible.to)} UTC`}
+        </span>
         {chart.data.aggregated && <span data-testid="chart-aggregated">aggregated to {formatBucket(chart.data.bucketMs)} bars (at most 2,000 per chart; zoom the range for detail)</span>}
       </div>
     </>

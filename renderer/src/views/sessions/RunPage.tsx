@@ -99,7 +99,7 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
     if (run.kind === 'paper' && isActive(run)) return Math.max(from + step, from + Math.ceil(((run.to - from) * run.progress) / step) * step);
     return run.to;
     // progress and status are sampled when the run has news (version), not on every progress event
-  }, [run.to, run.kind, from, step, version]);
+  }, [run.to, run.kind, run.status, from, step, version]);
   // A zoomed window loaded at finer detail (zoom settles, or a trade is picked); undefined: the whole run.
   const [detail, setDetail] = useState<{ from: number; to: number }>();
   useEffect(() => {
@@ -128,6 +128,7 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
   if (chart.status === 'loading' && !chart.data) return placeholder(<Loading label="Loading candles…" />);
   if (chart.status === 'error' && !chart.data) return placeholder(<ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />);
   const candles = chart.data?.candles ?? [];
+  if (candles.length === 0 && chart.status === 'loading') return placeholder(<Loading label="Loading candles…" />);
   if (candles.length === 0) return placeholder(<Empty title="No candles for this range">Import or download {symbol} {run.interval} candles in Candles.</Empty>);
   const aggregated = chart.data?.aggregated === true;
   return (
