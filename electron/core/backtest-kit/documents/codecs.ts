@@ -17,8 +17,8 @@ import {
 import { escapeName, fromStoredFieldNames, toStoredFieldNames } from './field-names';
 import { LOG_PATHS, logLineFromDocument, logLineToDocument } from './log-entry';
 import { NOTIFICATION_PATHS, notificationFromDocument, notificationToDocument } from './notification';
-import type { MonitorFields, StoredDocument } from './schema';
-import { SIGNAL_ROW_PATHS, signalRowFromPayload, signalRowToPayload } from './signal-row';
+import { MONITOR_WRITER, type MonitorFields, type StoredDocument } from './schema';
+import { SIGNAL_ROW_PATHS, signalRowFromPayload, signalRowProblems, signalRowToPayload } from './signal-row';
 import { asRecord, defined, type Fields } from './values';
 
 type Key = Record<string, string | boolean>;
@@ -49,6 +49,8 @@ export interface DocumentCodec<V = unknown> {
   live: Fields;
   /** `$set` that removes an entry in place instead of deleting the document (Memory). */
   softRemove?: Fields;
+  /** What is wrong with a value read from `doc` (empty when nothing), for codecs whose reads are checked. */
+  readProblems?(value: V, doc: StoredDocument): string[];
 }
 
 function equality(path: string, wanted: Where): Fields {
@@ -136,6 +138,8 @@ function signalRowCodec(subsystem: Subsystem, collection: CollectionDef, monitor
       for (const field of doc.monitor?.derived ?? []) delete (row as Record<string, unknown>)[field];
       return row;
     },
+    // A bot's row is held to backtest-kit's rules, the monitor's own to ours.
+    readProblems: (row, doc) => signalRowProblems(row, doc.monitor?.writer === MONITOR_WRITER),
     path: (field) => SIGNAL_ROW_PATHS[field] ?? `payload.${field}`,
     where(field, wanted) {
       return equality(this.path(field), wanted);

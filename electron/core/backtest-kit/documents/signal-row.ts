@@ -1,4 +1,17 @@
-import type { CancelReason, CloseReason, PartialClose, Pnl, PnlExtreme, Position, SignalEntry, SignalRow, SignalStatus } from '../../../../shared/domain/signals';
+import { z } from 'zod';
+import {
+  signalRowFieldsSchema,
+  signalRowSchema,
+  type CancelReason,
+  type CloseReason,
+  type PartialClose,
+  type Pnl,
+  type PnlExtreme,
+  type Position,
+  type SignalEntry,
+  type SignalRow,
+  type SignalStatus,
+} from '../../../../shared/domain/signals';
 import { defined, num, rest, str, type Fields } from './values';
 
 /**
@@ -118,7 +131,8 @@ export function signalRowFromPayload(payload: Fields, context: { backtest: boole
     priceOpen: num(payload.priceOpen) ?? 0,
     priceTakeProfit: num(payload.priceTakeProfit) ?? 0,
     priceStopLoss: num(payload.priceStopLoss) ?? 0,
-    minuteEstimatedTime: num(payload.minuteEstimatedTime) ?? 0,
+    // backtest-kit reads a missing or null lifetime (Infinity after a trip through JSON) as Infinity.
+    minuteEstimatedTime: payload.minuteEstimatedTime == null ? Infinity : (num(payload.minuteEstimatedTime) ?? 0),
     note: str(payload.note),
     scheduledAt: num(payload.scheduledAt),
     openedAt: opened ? num(payload.pendingAt) : undefined,
@@ -148,4 +162,25 @@ export function signalRowFromPayload(payload: Fields, context: { backtest: boole
     updatedAt: num(payload.updatedAt),
     kit: Object.keys(kit).length > 0 ? kit : undefined,
   }) as SignalRow;
+}
+
+/**
+ * A row as backtest-kit itself writes it, which our refined `signalRowSchema` would refuse: a
+ * cancelled row has no `cancelReason` (its Storage spreads the signal and sets only the status),
+ * and `minuteEstimatedTime` is `Infinity` for a position without a lifetime (allowed once
+ * CC_MAX_SIGNAL_LIFETIME_MINUTES is Infinity; BSON stores it as is). Only for reading rows a bot
+ * wrote: what the monitor writes is still checked with `signalRowSchema`.
+ */
+export const botSignalRowSchema = signalRowFieldsSchema.extend({
+  minuteEstimatedTime: z.union([z.number().nonnegative(), z.literal(Infinity)]),
+});
+
+/**
+ * What is wrong with a row read from a document, field by field (empty when nothing): the
+ * monitor's own rows must meet the monitor's rules, a bot's rows backtest-kit's.
+ */
+export function signalRowProblems(row: SignalRow, writtenByMonitor: boolean): string[] {
+  const result = (writtenByMonitor ? signalRowSchema : botSignalRowSchema).safeParse(row);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }

@@ -4,7 +4,7 @@ import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type 
 import { fromStoredFieldNames } from '../../backtest-kit/documents/field-names';
 import { BaseCRUD } from '../../db/base-crud';
 import { isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
-import type { ContextKey, ListPage, ListQuery, PersistAdapter } from '../contract';
+import { CorruptEntryError, type ContextKey, type ListPage, type ListQuery, type PersistAdapter } from '../contract';
 import { LEGACY, migrationUpdate, type LegacyDoc } from '../legacy-layout';
 import { resolvePaging } from '../query';
 
@@ -79,10 +79,17 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
     return Object.fromEntries(this.def.keyParts.map((p) => [p, doc[p] as string | boolean]));
   }
 
-  /** The value of a document: backtest-kit's layout, or (not yet migrated) the previous one under `data`. */
+  /**
+   * The value of a document: backtest-kit's layout, or (not yet migrated) the previous one under
+   * `data`. Values whose codec checks reads (signal rows) that fail it are refused with the field
+   * at fault rather than handed on half-formed.
+   */
   decode(doc: StoredDocument): unknown {
     if (doc.payload === undefined && 'data' in doc) return fromStoredFieldNames(doc.data);
-    return this.codec.fromDocument(doc);
+    const value = this.codec.fromDocument(doc);
+    const problems = this.codec.readProblems?.(value, doc) ?? [];
+    if (problems.length > 0) throw new CorruptEntryError(`${this.collectionName} document ${String(doc._id)}`, problems.join('; '));
+    return value;
   }
 
   async findOneDoc(key: ContextKey): Promise<StoredDocument | null> {
