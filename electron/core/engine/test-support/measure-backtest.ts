@@ -1,0 +1,117 @@
+/**
+ * Where a multi-symbol backtest spends its time and memory, for the engine's own tuning (the
+ * benchmark figures come from `npm run bench -- backtest`):
+ *
+ *   node --expose-gc --import tsx electron/core/engine/test-support/measure-backtest.ts [speedup|memory] [work dir]
+ *
+ * speedup: the same 9 symbols × 500,000 synthetic 1m candles (SMA 10/30) one worker after another
+ *          and with one worker per core, warm caches and warm workers, three times each, with the
+ *          main thread's busy time; memory: this process doing only that run (one worker per core,
+ *          cold workers, warm cache files), its peak resident set (VmHWM) over its baseline.
+ * Built from source (tsx), so the workers load TypeScript: use it for comparisons, not as figures.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Candle } from '../../../../shared/candles';
+import type { CandleRange } from '../../db/candle-db-service';
+import { createPersistence } from '../../persist';
+import { BUILTIN_STRATEGIES } from '../../strategies';
+import type { CandleStore } from '../candle-cache';
+import { RunManager } from '../run-manager';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2020, 0, 1);
+const PER_SYMBOL = 500_000;
+const SYMBOLS = Array.from({ length: 9 }, (_, k) => `SYN/${k}`);
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A deterministic random walk per symbol, paged like the real candle store (it honours `limit`). */
+class WalkStore implements CandleStore {
+  private series(symbol: string): Candle[] {
+    const rand = random(100 + SYMBOLS.indexOf(symbol));
+    const out: Candle[] = new Array(PER_SYMBOL);
+    let price = 100;
+    for (let i = 0; i < PER_SYMBOL; i++) {
+      const open = price;
+      const close = Math.max(1, open * (1 + (rand() - 0.5) * 0.004));
+      out[i] = { timestamp: T0 + i * MIN, open, high: Math.max(open, close) * (1 + rand() * 0.001), low: Math.min(open, close) * (1 - rand() * 0.001), close, volume: rand() * 100 };
+      price = close;
+    }
+    return out;
+  }
+  async countRange(r: CandleRange): Promise<number> {
+    return Math.max(0, Math.min(PER_SYMBOL, Math.ceil(((r.to ?? Infinity) - T0) / MIN)) - Math.max(0, Math.ceil(((r.from ?? T0) - T0) / MIN)));
+  }
+  async findRange(r: CandleRange): Promise<Candle[]> {
+    const first = Math.max(0, Math.ceil(((r.from ?? T0) - T0) / MIN));
+    const end = Math.min(PER_SYMBOL, Math.ceil(((r.to ?? Infinity) - T0) / MIN), first + (r.limit ?? Infinity));
+    return this.series(r.symbol).slice(first, end);
+  }
+  async findByFilter(_f: Record<string, unknown>, o: { sort?: Record<string, 1 | -1> }): Promise<Array<{ timestamp: number }>> {
+    return [{ timestamp: o.sort?.timestamp === -1 ? T0 + (PER_SYMBOL - 1) * MIN : T0 }];
+  }
+}
+
+const statusMb = (field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+
+async function main(): Promise<void> {
+  const [what = 'speedup', dir = join(tmpdir(), 'bm-measure-backtest')] = process.argv.slice(2);
+  const persistence = await createPersistence({ mode: 'backtest', dataDir: join(dir, 'data') });
+  const common = { candles: new WalkStore(), cacheDir: join(dir, 'cache'), persistence: { live: persistence, backtest: persistence }, builtins: BUILTIN_STRATEGIES };
+  const request = {
+    kind: 'backtest' as const,
+    strategyName: 'sma-crossover',
+    params: { fast: 10, slow: 30, takeProfitPercent: 1, stopLossPercent: 1, lifetimeMinutes: 240, allowShort: true },
+    exchangeName: 'synthetic',
+    symbols: SYMBOLS,
+    interval: '1m' as const,
+    from: T0,
+    to: T0 + PER_SYMBOL * MIN,
+  };
+  const run = async (manager: RunManager): Promise<{ ms: number; mainActiveMs: number; trades: number }> => {
+    const started = performance.now();
+    const elu = performance.eventLoopUtilization();
+    const { runId } = await manager.start(request);
+    const done = await manager.waitFor(runId, 600_000);
+    if (done.status !== 'completed') throw new Error(`run ${done.status}: ${done.error ?? ''}`);
+    return { ms: performance.now() - started, mainActiveMs: performance.eventLoopUtilization(elu).active, trades: done.stats?.trades ?? 0 };
+  };
+  const cores = availableParallelism();
+  if (what === 'memory') {
+    const manager = new RunManager({ ...common, backtestWorkers: cores });
+    (globalThis as { gc?: () => void }).gc?.();
+    const baseline = statusMb('VmRSS');
+    writeFileSync('/proc/self/clear_refs', '5'); // VmHWM from here on
+    const r = await run(manager);
+    console.log(`9 × ${PER_SYMBOL} candles, ${cores} workers: ${r.ms.toFixed(0)} ms, ${r.trades} trades; RSS baseline ${baseline.toFixed(0)} MB, peak ${statusMb('VmHWM').toFixed(0)} MB`);
+    await manager.close();
+  } else {
+    const sequential = new RunManager({ ...common, backtestWorkers: 1 });
+    const perCore = new RunManager({ ...common, backtestWorkers: cores });
+    await run(sequential); // writes the cache files, warms a worker
+    await run(perCore);
+    for (let rep = 0; rep < 3; rep++) {
+      const seq = await run(sequential);
+      const par = await run(perCore);
+      console.log(
+        `sequential ${seq.ms.toFixed(0)} ms (main thread busy ${seq.mainActiveMs.toFixed(0)} ms), ${cores} workers ${par.ms.toFixed(0)} ms (main thread busy ${par.mainActiveMs.toFixed(0)} ms): ${(seq.ms / par.ms).toFixed(2)}x, ${par.trades} trades`,
+      );
+    }
+    await Promise.all([sequential.close(), perCore.close()]);
+  }
+  await persistence.close();
+}
+
+void main();
