@@ -167,6 +167,8 @@ export const sweepSummarySchema = z.object({
   walkForward: z.array(walkForwardWindowSchema).optional(),
   /** Where the trials run: this process, or a Redis queue served by worker processes. */
   executor: z.enum(['local', 'redis']),
+  /** Redis: worker processes connected to the queue when last checked. */
+  workers: z.number().int().nonnegative().optional(),
   error: z.string().optional(),
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
@@ -179,6 +181,7 @@ export const optimizeProgressEventSchema = z.object({
   etaMs: z.number().nonnegative().optional(),
   rate: z.number().nonnegative().optional(),
   best: sweepSummarySchema.shape.best,
+  workers: z.number().int().nonnegative().optional(),
   /** Trials finished since the previous event (the table appends them). */
   trials: z.array(trialSummarySchema),
 });

@@ -10,7 +10,7 @@ import { OPTIMIZE_QUEUE } from '../optimize/executors';
 import { SweepStore } from '../optimize/sweep-store';
 import { TrialEngine } from '../optimize/trial-engine';
 import type { TrialSpec } from '../optimize/trial-spec';
-import { ensureCandleFiles, summarizeTrial } from '../optimize/trial-summary';
+import { CandleFilesMemo, summarizeTrial } from '../optimize/trial-summary';
 import { BUILTIN_STRATEGIES } from '../strategies';
 import { requireOption, UsageError } from './cli-args';
 
@@ -82,18 +82,9 @@ async function main(): Promise<void> {
   const cache = new CandleCache(cacheDir, candles);
   const store = new SweepStore(db.connection);
   const engine = new TrialEngine({ strategiesDir, builtins: BUILTIN_STRATEGIES });
-  // One set of cache files per sweep range: checked against MongoDB once, then reused by every trial.
-  const files = new Map<string, Promise<Record<string, string>>>();
-  const filesFor = (spec: TrialSpec): Promise<Record<string, string>> => {
-    const key = JSON.stringify([spec.exchangeName, spec.interval, spec.cacheFrom, spec.cacheTo, spec.symbols]);
-    let f = files.get(key);
-    if (!f) {
-      f = ensureCandleFiles(cache, spec);
-      f.catch(() => files.delete(key));
-      files.set(key, f);
-    }
-    return f;
-  };
+  // The candles of a sweep range: checked against MongoDB at most once a minute, reused by every trial.
+  const checked = new CandleFilesMemo(cache);
+  const filesFor = (spec: TrialSpec): Promise<Record<string, string>> => checked.get(spec);
 
   const worker = new Worker<TrialSpec>(
     OPTIMIZE_QUEUE,

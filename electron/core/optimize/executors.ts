@@ -5,7 +5,7 @@ import type { CandleCache } from '../engine/candle-cache';
 import type { SweepStore } from './sweep-store';
 import type { TrialPool } from './trial-pool';
 import type { TrialSpec } from './trial-spec';
-import { ensureCandleFiles, summarizeTrial } from './trial-summary';
+import { CandleFilesMemo, summarizeTrial } from './trial-summary';
 
 /** Where a sweep's trials run. `run` resolves with the stored trial (never rejects for a trial's own failure). */
 export interface TrialExecutor {
@@ -17,6 +17,8 @@ export interface TrialExecutor {
   run(spec: TrialSpec): Promise<TrialSummary>;
   /** Drops the sweep's trials that have not started (a stop). */
   cancel(sweepId: string): Promise<void>;
+  /** Redis: the worker processes connected to the queue. */
+  workerCount?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,16 @@ export interface TrialExecutor {
 export class LocalTrialExecutor implements TrialExecutor {
   readonly kind = 'local' as const;
   private readonly files = new Map<string, Record<string, string>>();
+  private readonly checked: CandleFilesMemo;
 
   constructor(
     private readonly pool: TrialPool,
-    private readonly cache: CandleCache,
+    cache: CandleCache,
     private readonly store: SweepStore,
     private readonly strategiesDir?: string,
-  ) {}
+  ) {
+    this.checked = new CandleFilesMemo(cache);
+  }
 
   get capacity(): number {
     // One queued behind each running trial, so no thread waits for the next.
@@ -38,7 +43,7 @@ export class LocalTrialExecutor implements TrialExecutor {
   }
 
   async prepare(spec: TrialSpec): Promise<void> {
-    this.files.set(spec.sweepId, await ensureCandleFiles(this.cache, spec));
+    this.files.set(spec.sweepId, await this.checked.get(spec));
   }
 
   async run(spec: TrialSpec): Promise<TrialSummary> {

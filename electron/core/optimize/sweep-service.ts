@@ -71,6 +71,7 @@ export interface SweepServiceOptions {
 export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEvent] }> {
   private readonly active = new Map<string, Active>();
   private closed = false;
+  private workersCheckedAt = 0;
   private readonly log: EngineLog;
 
   constructor(private readonly options: SweepServiceOptions) {
@@ -393,6 +394,17 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
     return window;
   }
 
+  /** Redis: how many worker processes serve the queue (asked at most every 2 s, never awaited by a trial). */
+  private refreshWorkers(a: Active): void {
+    const count = this.options.executor.workerCount;
+    if (!count || Date.now() - this.workersCheckedAt < 2_000) return;
+    this.workersCheckedAt = Date.now();
+    count.call(this.options.executor).then(
+      (n) => void (a.sweep.workers = n),
+      (error: unknown) => this.log('warn', `could not count the queue's workers: ${(error as Error).message}`),
+    );
+  }
+
   private considerBest(a: Active, t: TrialSummary): void {
     if (t.phase.endsWith('-oos') || t.score === null) return;
     const b = a.sweep.best;
@@ -426,7 +438,9 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
   private emitProgress(a: Active, final: boolean): void {
     a.lastEmit = Date.now();
     const s = a.sweep;
+    this.refreshWorkers(a);
     const event: OptimizeProgressEvent = { sweepId: s.sweepId, status: s.status, done: s.done, total: s.total, best: s.best, trials: a.unsent.splice(0) };
+    if (s.workers !== undefined) event.workers = s.workers;
     if (!final && s.etaMs !== undefined) event.etaMs = s.etaMs;
     if (s.rate !== undefined) event.rate = s.rate;
     this.emit('progress', event);

@@ -44,3 +44,34 @@ export async function ensureCandleFiles(
   }
   return files;
 }
+
+/** How long a checked set of cache files is trusted before MongoDB is asked again. */
+export const CANDLE_CHECK_TTL_MS = 60_000;
+
+/**
+ * The cache files of a sweep range, checked against MongoDB (CandleCache's count and first/last
+ * query per symbol) at most once a minute: back-to-back sweeps on the same range, and every trial of
+ * a sweep, reuse the check, while candles imported later are still noticed by the next sweep.
+ */
+export class CandleFilesMemo {
+  private readonly entries = new Map<string, { at: number; files: Promise<Record<string, string>> }>();
+
+  constructor(
+    private readonly cache: CandleCache,
+    private readonly ttlMs = CANDLE_CHECK_TTL_MS,
+  ) {}
+
+  get(spec: Pick<TrialSpec, 'exchangeName' | 'symbols' | 'interval' | 'cacheFrom' | 'cacheTo'>): Promise<Record<string, string>> {
+    const key = JSON.stringify([spec.exchangeName, spec.interval, spec.cacheFrom, spec.cacheTo, spec.symbols]);
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.files;
+    const files = ensureCandleFiles(this.cache, spec);
+    const entry = { at: Date.now(), files };
+    // A failed check is not remembered: the candles may be imported before the next try.
+    files.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    this.entries.set(key, entry);
+    return files;
+  }
+}

@@ -9,7 +9,7 @@ import { downloadText } from '../../lib/export';
 import { formatDuration, formatInt, formatPercent, formatTime } from '../../lib/format';
 import { navigate } from '../../stores/route';
 import { Heatmap } from './Heatmap';
-import { paramNames, sweepJson, trialsCsv } from './sweep-data';
+import { paramNames, sweepJson, throughputByWorker, trialsCsv } from './sweep-data';
 
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
 
@@ -111,7 +111,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
     const off = hasBackend()
       ? getBackend().subscribe('optimize.progress', (e) => {
           if (e.sweepId !== sweepId) return;
-          setSweep((s) => (s ? { ...s, status: e.status, done: e.done, total: e.total, etaMs: e.etaMs, rate: e.rate, best: e.best } : s));
+          setSweep((s) => (s ? { ...s, status: e.status, done: e.done, total: e.total, etaMs: e.etaMs, rate: e.rate, best: e.best, workers: e.workers ?? s.workers } : s));
           if (e.trials.length) setTrials((t) => merge(t, e.trials));
         })
       : () => undefined;
@@ -130,6 +130,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
   }, [sweepId]);
 
   const params = useMemo(() => paramNames(trials), [trials]);
+  const byWorker = useMemo(() => throughputByWorker(trials), [trials]);
   const columns = useMemo<Column<TrialSummary>[]>(
     () => [
       { key: 'index', label: '#', numeric: true, sortValue: (t) => t.index, render: (t) => t.index },
@@ -199,8 +200,13 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
           {formatInt(sweep.done)} of {sweep.total > 0 ? formatInt(sweep.total) : '?'} trials
           {sweep.rate !== undefined ? ` · ${sweep.rate.toFixed(1)} trials/s` : ''}
           {sweep.status === 'running' && sweep.etaMs !== undefined ? ` · about ${formatDuration(sweep.etaMs)} left` : ''}
-          {` · ${sweep.executor === 'redis' ? 'on Redis workers' : 'in this app'}`}
+          {` · ${sweep.executor === 'redis' ? `on Redis workers${sweep.workers !== undefined ? ` (${sweep.workers} connected)` : ''}` : 'in this app'}`}
         </p>
+        {byWorker.length > 1 || sweep.executor === 'redis' ? (
+          <p className="faint" data-testid="sweep-workers">
+            {byWorker.map((w) => `${w.worker}: ${formatInt(w.trials)} trials, ${formatDuration(w.meanMs)} each`).join(' · ')}
+          </p>
+        ) : null}
         {sweep.error && <p className="error-text">{sweep.error}</p>}
       </Panel>
       <div className="grid-2">

@@ -102,3 +102,15 @@ export function heatColor(score: number | null, min: number, max: number): strin
   const hue = Math.round(f * 120);
   return `hsl(${hue} 65% 42%)`;
 }
+
+/** Trials each worker stored and its mean time per trial (the Redis workers' throughput). */
+export function throughputByWorker(trials: readonly TrialSummary[]): Array<{ worker: string; trials: number; meanMs: number }> {
+  const by = new Map<string, { trials: number; ms: number }>();
+  for (const t of trials) {
+    const w = by.get(t.worker) ?? { trials: 0, ms: 0 };
+    w.trials++;
+    w.ms += t.durationMs;
+    by.set(t.worker, w);
+  }
+  return [...by].map(([worker, w]) => ({ worker, trials: w.trials, meanMs: w.ms / w.trials })).sort((a, b) => a.worker.localeCompare(b.worker));
+}
