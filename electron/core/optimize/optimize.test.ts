@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrialSummary } from '../../../shared/domain/optimize';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from '../engine/run-manager';
 import { BUILTIN_STRATEGIES } from '../strategies';
 import { SweepDefinitionError } from './param-space';
+import { TRIALS_COLLECTION } from './sweep-store';
 import { EXCHANGE, gridSweep, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
 
 let fx: SweepFixture;
@@ -74,6 +76,10 @@ describe('grid sweep in process', () => {
     const best = [...trials].sort((a, b) => b.score! - a.score!)[0]!;
     expect(done.best!.trialId).toBe(best.trialId);
     expect(best.score).toBe(best.stats!.totalPnlPercent);
+    // Statistics only: 10,000 trials stay far under 200 MB of database (2 KB a trial would be 20 MB).
+    const docs = await fx.db.manager.connection.collection(TRIALS_COLLECTION).find({ sweepId: started.sweepId }).toArray();
+    const largest = Math.max(...docs.map((d) => mongo.BSON.calculateObjectSize(d)));
+    expect(largest).toBeLessThan(2_048);
 
     // The same parameters through the run engine (stored signals, the run page's statistics).
     const persistence: Persistence = await createPersistence({ mode: 'backtest', dataDir: fx.dir });
