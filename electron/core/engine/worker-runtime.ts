@@ -115,6 +115,7 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
   if (r.interval !== '1m') throw new Error(`backtest-kit strategies run on one-minute candles: choose the 1m interval (the run asked for ${r.interval})`);
   const cols = readCachedColumns(job.cacheFile);
   const events: EngineEvent[] = [];
+  const rows: SignalRow[] = [];
   const from = r.from!;
   const span = Math.max(1, r.to! - from);
   let lastPost = Date.now();
@@ -138,6 +139,7 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
     onResult: (result: TickResult) => {
       if (result.action !== 'closed' && result.action !== 'cancelled') return;
       const row = signalRowOf(result, { runId: job.runId, backtest: true });
+      rows.push(row);
       events.push({ type: 'signal', at: row.closedAt!, transition: result.action, signal: row });
     },
     onNotice: (kind, message, time) => {
@@ -152,7 +154,7 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
     },
   });
   port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
-  port.post({ type: 'done', processed: cols.length });
+  port.post({ type: 'done', processed: cols.length, stats: computeStats(rows, r.account) });
 }
 
 function makeRunner(
