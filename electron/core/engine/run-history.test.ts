@@ -144,6 +144,7 @@ describe('finished runs in memory', () => {
     expect(manager.has(ids[0]!)).toBe(false);
     const listed = await manager.listAll({ kind: 'backtest', limit: 100 });
     expect(listed.runs.map((r) => r.runId).filter((id) => ids.includes(id))).toEqual([...ids].reverse());
+    expect(await manager.stop(ids[0]!)).toEqual({ stopped: false, status: 'completed' });
     const old = await manager.detail(ids[0]!);
     expect(old.stats).toEqual(details.get(ids[0]!)!.stats);
     expect(old.signals).toEqual(details.get(ids[0]!)!.signals);

@@ -197,7 +197,13 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Stops a queued or running run; its workers are terminated. */
   async stop(runId: string): Promise<{ stopped: boolean; status: RunStatus }> {
-    const record = this.require(runId);
+    const record = this.runs.get(runId);
+    if (!record) {
+      // An earlier run, already over (its record is in the run store only).
+      const stored = await this.runStore.get(runId);
+      if (!stored) throw new RunNotFoundError(runId);
+      return { stopped: false, status: stored.summary.status };
+    }
     if (isFinal(record.summary.status)) return { stopped: false, status: record.summary.status };
     record.stopRequested = true;
     const queued = this.queue.indexOf(runId);
