@@ -172,6 +172,10 @@ test('checking a trade: a click zooms the run chart to it at full 1m detail, the
   await expect.poll(() => chart.locator('.recharts-reference-line').count()).toBeGreaterThanOrEqual(2);
   // The price axis fits the trade's window, not the whole run's range.
   expect(await span()).toBeLessThan(wholeSpan / 2);
+  // The strategy's SMA lines, drawn on the run's own candles.
+  await expect(chart).toHaveAttribute('data-lines', 'sma-fast sma-slow');
+  await expect.poll(() => chart.locator('.indicator-line path').count()).toBeGreaterThanOrEqual(2);
+  await expect(app.getByTestId('indicator-legend')).toHaveText(['SMA 10', 'SMA 30']);
 
   // j: the next trade; k: back.
   const next = (await rows.nth(3).getAttribute('data-row-id'))!;
@@ -471,4 +475,15 @@ test('cosmetics: the Candles bar count follows the zoom, State shows dates inste
   await expect(tree).toContainText('UTC');
   const numbers = await app.locator('.tree .numv').allInnerTexts();
   expect(numbers.filter((t) => /^1\d{12}$/.test(t.trim()))).toEqual([]);
+});
+
+test('the RSI strategy draws its RSI in a pane under a picked trade', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startBacktest(app, 'rsi-mean-reversion', ['ETH/BTC']);
+  await expect(app.getByTestId('indicator-pane')).toHaveCount(0);
+  await app.getByTestId('trades-table').locator('tbody tr').first().click();
+  const pane = app.getByTestId('indicator-pane');
+  await expect(pane).toBeVisible();
+  await expect(pane).toContainText('RSI 14');
+  await expect.poll(() => pane.locator('.indicator-line path').count()).toBeGreaterThanOrEqual(1);
 });

@@ -3,6 +3,7 @@ import { ComposedChart, Line, ReferenceArea, ReferenceDot, ReferenceLine, Respon
 import type { Candle } from '../../../shared/contract/domain';
 import { candleGeometry, candleIndexAt, niceTicks, panWindow, zoomWindow, type ViewWindow } from '../lib/chart';
 import { formatCompact, formatPrice, formatShortTime, formatTime } from '../lib/format';
+import type { IndicatorLine, IndicatorPane } from '../lib/indicators';
 
 /** Tick labels in the text colour: the axis line's colour (recharts' default for them) is unreadable in both themes. */
 const AXIS_TICK = { fill: 'var(--text-dim)', fontSize: 11 };
@@ -33,7 +34,13 @@ interface Row {
   low: number;
   close: number;
   volume: number;
+  /** Indicator values by line id (`ind:<id>`) and the lower pane's (`pane`), null before warm-up. */
+  [indicator: `ind:${string}`]: number | null;
+  pane?: number | null;
 }
+
+/** Height of the indicator pane under the candles (RSI). */
+const PANE_HEIGHT = 96;
 
 interface Props {
   candles: readonly Candle[];
@@ -51,6 +58,10 @@ interface Props {
   onVisibleChange?(visible: { bars: number; from: number; to: number }): void;
   /** Markers whose id starts with this are drawn larger, with a band over the trade's span. */
   selected?: { id: string; from: number; to: number };
+  /** Indicator lines over the candles, one value per candle (same order). */
+  lines?: IndicatorLine[];
+  /** An oscillator in its own pane under the candles, one value per candle. */
+  pane?: IndicatorPane;
   testId?: string;
 }
 
@@ -122,10 +133,16 @@ function CandleTooltip({ active, payload }: { active?: boolean; payload?: Readon
  * Candlesticks with volume, wheel zoom around the cursor and drag to pan. The series it gets is
  * already at most ~2,000 bars (the core aggregates longer ranges), so every bar can be an SVG node.
  */
-export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail, autoLoadDetail, onVisibleChange, selected }: Props): ReactElement {
+export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail, autoLoadDetail, onVisibleChange, selected, lines = [], pane }: Props): ReactElement {
   const rows = useMemo<Row[]>(
-    () => candles.map((c) => ({ t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume })),
-    [candles],
+    () =>
+      candles.map((c, i) => {
+        const row: Row = { t: c.timestamp, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
+        for (const l of lines) row[`ind:${l.id}`] = l.values[i] ?? null;
+        if (pane) row.pane = pane.values[i] ?? null;
+        return row;
+      }),
+    [candles, lines, pane],
   );
   const [view, setView] = useState<ViewWindow>({ start: 0, end: rows.length });
   useEffect(() => setView({ start: 0, end: rows.length }), [rows]);
@@ -174,6 +191,12 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
     for (const r of visible) {
       if (r.low < min) min = r.low;
       if (r.high > max) max = r.high;
+      for (const l of lines) {
+        const v = r[`ind:${l.id}`];
+        if (v === null || v === undefined) continue;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
     }
     // Only the TP/SL lines drawn in this window count: the axis fits what is on screen.
     for (const l of levels) {
@@ -184,7 +207,7 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
     const pad = (max - min) * 0.06 || Math.abs(max) * 0.01 || 1;
     // Extra room below keeps the lowest candles clear of the volume bars.
     return [min - pad * 4, max + pad];
-  }, [visible, levels, first, last]);
+  }, [visible, levels, first, last, lines]);
   const priceTicks = useMemo(() => niceTicks(lo, hi), [lo, hi]);
   // Ticks show as many decimals as their step needs (0.095, not 0.09500000).
   const tickStep = priceTicks.length > 1 ? priceTicks[1]! - priceTicks[0]! : 1;
@@ -229,8 +252,11 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
       onMouseUp={endDrag}
       onMouseLeave={endDrag}
       onDoubleClick={() => setView({ start: 0, end: rows.length })}
-      style={{ height, cursor: drag.current ? 'grabbing' : 'crosshair' }}
+      data-lines={lines.map((l) => l.id).join(' ')}
+      data-pane={pane ? pane.label : ''}
+      style={{ cursor: drag.current ? 'grabbing' : 'crosshair' }}
     >
+      <div style={{ height, position: 'relative' }}>
       <span className="chart-hint" style={{ left: 16, right: 'auto' }}>{zoomed ? 'Double-click to reset · ' : ''}Scroll to zoom · drag to pan</span>
       {zoomed && onLoadDetail && !autoLoadDetail && visible.length > 1 && (
         <button
@@ -278,6 +304,22 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
             return <ReferenceArea yAxisId="price" x1={a} x2={b} fill="var(--accent)" fillOpacity={0.1} stroke="var(--accent)" strokeOpacity={0.35} ifOverflow="hidden" className="selected-trade" />;
           })()}
           <CandleLayer rows={visible} maxVolume={maxVolume} />
+          {lines.map((l) => (
+            <Line
+              key={l.id}
+              yAxisId="price"
+              dataKey={`ind:${l.id}`}
+              name={l.label}
+              stroke={l.color}
+              strokeWidth={1.3}
+              strokeDasharray={l.dashed ? '4 3' : undefined}
+              dot={false}
+              activeDot={false}
+              connectNulls={false}
+              isAnimationActive={false}
+              className="indicator-line"
+            />
+          ))}
           {levels.map((l) => {
             const a = snap(l.from);
             // An open position's levels run to the newest candle on screen.
@@ -319,6 +361,24 @@ export function CandleChart({ candles, markers = [], levels = [], height = 420, 
           })}
         </ComposedChart>
       </ResponsiveContainer>
+      </div>
+      {pane && (
+        <div style={{ height: PANE_HEIGHT }} data-testid="indicator-pane">
+          <ResponsiveContainer width="100%" height="100%">
+            <ComposedChart data={visible} margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
+              <XAxis dataKey="t" hide padding={{ left: 2, right: 10 }} />
+              <YAxis orientation="right" domain={[pane.min, pane.max]} ticks={pane.levels} stroke="var(--border-strong)" tick={AXIS_TICK} tickLine={false} width={86} />
+              {pane.levels.map((v) => (
+                <ReferenceLine key={v} y={v} stroke="var(--border-strong)" strokeDasharray="3 3" />
+              ))}
+              <Line dataKey="pane" stroke="var(--accent)" strokeWidth={1.3} dot={false} activeDot={false} isAnimationActive={false} className="indicator-line" />
+              <text x={14} y={14} fill="var(--text-faint)" fontSize={11}>
+                {pane.label}
+              </text>
+            </ComposedChart>
+          </ResponsiveContainer>
+        </div>
+      )}
     </div>
   );
 }

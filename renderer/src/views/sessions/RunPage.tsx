@@ -8,6 +8,7 @@ import { Icon } from '../../components/icons';
 import { SortableTable, type Column } from '../../components/SortableTable';
 import { Empty, ErrorState, Loading, Panel, ProgressBar, StatusPill } from '../../components/states';
 import { downloadText, exportName, runJson, statsCsv, tradesCsv } from '../../lib/export';
+import { strategyIndicators } from '../../lib/indicators';
 import { formatBucket, formatDuration, formatInt, formatPercent, formatPrice, formatTime, signClass } from '../../lib/format';
 import { useAsync } from '../../lib/use-async';
 import { mergeNewestFirst, useNotifications } from '../../stores/notifications';
@@ -125,6 +126,12 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
   );
   // Every state takes the chart's height, so the trades below do not move when the candles arrive.
   const placeholder = (content: ReactElement): ReactElement => <div style={{ minHeight: CHART_BOX_HEIGHT, display: 'grid', alignItems: 'center' }}>{content}</div>;
+  const aggregatedNow = chart.data?.aggregated === true;
+  // The strategy's own indicators, only on the run's own candles: averaged bars would draw other lines.
+  const indicators = useMemo(
+    () => (chart.data && !aggregatedNow ? strategyIndicators(run.strategyName, run.params, chart.data.candles) : { lines: [] }),
+    [chart.data, aggregatedNow, run.strategyName, run.params],
+  );
   if (chart.status === 'loading' && !chart.data) return placeholder(<Loading label="Loading candles…" />);
   if (chart.status === 'error' && !chart.data) return placeholder(<ErrorState title="Cannot load candles" error={chart.error} onRetry={chart.reload} />);
   const candles = chart.data?.candles ?? [];
@@ -143,6 +150,8 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
         autoLoadDetail
         onVisibleChange={setVisible}
         selected={focus ? { id: `${focus.id}-`, from: focus.from, to: focus.to } : undefined}
+        lines={indicators.lines}
+        pane={indicators.pane}
       />
       <div className="coverage-legend">
         <span>
@@ -162,6 +171,13 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
           Losing exit
         </span>
         <span className="faint">Dashed: take-profit (green) and stop-loss (red)</span>
+        {indicators.lines.map((l) => (
+          <span key={l.id} data-testid="indicator-legend">
+            <span className="dot" style={{ background: l.color }} />
+            {l.label}
+          </span>
+        ))}
+        {aggregated && <span className="faint">indicators at full detail: zoom in or pick a trade</span>}
         <span className="spacer" />
         <span className="num" data-testid="run-chart-bars">
           {formatInt(visible?.bars ?? candles.length)} bars
