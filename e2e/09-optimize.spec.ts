@@ -36,6 +36,7 @@ test('runs a small grid sweep from the Optimize view, shows the heatmap and open
   // The heatmap: fast across, slow down, one coloured cell per grid point.
   const heatmap = page.getByTestId('heatmap');
   await expect(heatmap.getByTestId('heatmap-cell')).toHaveCount(9);
+  await expect(page.getByTestId('param-scatter').locator('.recharts-scatter-symbol')).toHaveCount(9);
   await snap(app, 'optimize-sweep');
 
   // The best trial: its cell in the heatmap holds the best score, and "Run this" opens a backtest with its parameters.

@@ -9,6 +9,7 @@ import { downloadText } from '../../lib/export';
 import { formatDuration, formatInt, formatPercent, formatTime } from '../../lib/format';
 import { navigate } from '../../stores/route';
 import { Heatmap } from './Heatmap';
+import { ParamScatter } from './ParamScatter';
 import { paramNames, sweepJson, throughputByWorker, trialsCsv } from './sweep-data';
 
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
@@ -131,6 +132,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
 
   const params = useMemo(() => paramNames(trials), [trials]);
   const byWorker = useMemo(() => throughputByWorker(trials), [trials]);
+  const searched = useMemo(() => trials.filter((t) => !t.phase.endsWith('-oos')), [trials]);
   const columns = useMemo<Column<TrialSummary>[]>(
     () => [
       { key: 'index', label: '#', numeric: true, sortValue: (t) => t.index, render: (t) => t.index },
@@ -223,8 +225,9 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
           )}
           {picked && <TrialDetail sweep={sweep} trial={picked} />}
         </Panel>
-        <Panel title="Heatmap">
-          <Heatmap trials={trials.filter((t) => !t.phase.endsWith('-oos'))} onPick={setSelected} />
+        <Panel title="Heatmap and scatter">
+          <Heatmap trials={searched} onPick={setSelected} />
+          <ParamScatter trials={searched} onPick={setSelected} />
         </Panel>
       </div>
       {sweep.walkForward && sweep.walkForward.length > 0 && (
