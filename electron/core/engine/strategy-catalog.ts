@@ -78,12 +78,13 @@ function paramsSchemaOf(defaults: Record<string, unknown>): z.ZodObject {
 export function backtestKitDefinitions(module: LoadedBacktestKitModule): StrategyDefinition[] {
   const params = paramsSchemaOf(module.defaults);
   return [...module.registrations.strategies.values()].map((schema) => {
-    const interval = (schema.interval ?? '1m') as Interval;
-    if (!(INTERVALS as readonly string[]).includes(interval)) throw new Error(`${module.file}: strategy ${schema.strategyName} has an unknown interval "${schema.interval}"`);
+    const signalInterval = (schema.interval ?? '1m') as Interval;
+    if (!(INTERVALS as readonly string[]).includes(signalInterval)) throw new Error(`${module.file}: strategy ${schema.strategyName} has an unknown interval "${schema.interval}"`);
     return {
       name: schema.strategyName,
-      description: schema.note ?? `backtest-kit strategy (${basename(module.file)})`,
-      interval,
+      description: schema.note ?? `backtest-kit strategy (${basename(module.file)}), getSignal every ${signalInterval}`,
+      // The candles its runs need: backtest-kit ticks every minute whatever getSignal's interval.
+      interval: '1m',
       params,
       backtestKit: { file: module.file, strategyName: schema.strategyName },
       candleWindow: { ...BACKTEST_KIT_CANDLE_WINDOW },
