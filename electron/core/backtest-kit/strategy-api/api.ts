@@ -179,6 +179,51 @@ export async function getPositionInvestedCost(symbol: string): Promise<number | 
   return r.pending ? r.invested(r.pending) : null;
 }
 
+/** The open position's figures, as backtest-kit's getPosition* functions give them (null without one). */
+function position<T>(fn: string, symbol: string, read: (r: BacktestRun, s: NonNullable<BacktestRun['pending']>) => T): T | null {
+  const r = run(fn);
+  sameSymbol(r, symbol, fn);
+  return r.pending ? read(r, r.pending) : null;
+}
+const minutesSince = (r: BacktestRun, t: number): number => Math.floor((r.when - t) / 60_000);
+
+export const getPositionPnlCost = async (symbol: string) => position('getPositionPnlCost', symbol, (r, s) => r.pnlOf(s, r.averagePriceAt(r.when)).pnlCost);
+export const getPositionLevels = async (symbol: string) => position('getPositionLevels', symbol, (_r, s) => (s._entry.length ? s._entry.map((e) => e.price) : [s.priceOpen]));
+export const getPositionPartials = async (symbol: string) => position('getPositionPartials', symbol, (_r, s) => (s._partial ?? []).map((p) => ({ ...p })));
+export const getPositionEntries = async (symbol: string) =>
+  position('getPositionEntries', symbol, (r, s) => (s._entry.length ? s._entry.map(({ price, cost, timestamp }) => ({ price, cost, timestamp })) : [{ price: s.priceOpen, cost: s.cost, timestamp: r.when }]));
+export const getPositionEstimateMinutes = async (symbol: string) => position('getPositionEstimateMinutes', symbol, (_r, s) => s.minuteEstimatedTime);
+export const getPositionCountdownMinutes = async (symbol: string) => position('getPositionCountdownMinutes', symbol, (r, s) => Math.max(0, s.minuteEstimatedTime - minutesSince(r, s.pendingAt)));
+export const getPositionActiveMinutes = async (symbol: string) => position('getPositionActiveMinutes', symbol, (r, s) => minutesSince(r, s.pendingAt));
+export const getPositionHighestProfitPrice = async (symbol: string) => position('getPositionHighestProfitPrice', symbol, (_r, s) => s._peak.price);
+export const getPositionHighestProfitTimestamp = async (symbol: string) => position('getPositionHighestProfitTimestamp', symbol, (_r, s) => s._peak.timestamp);
+export const getPositionHighestPnlPercentage = async (symbol: string) => position('getPositionHighestPnlPercentage', symbol, (_r, s) => s._peak.pnlPercentage);
+export const getPositionHighestPnlCost = async (symbol: string) => position('getPositionHighestPnlCost', symbol, (_r, s) => s._peak.pnlCost);
+export const getPositionHighestProfitMinutes = async (symbol: string) => position('getPositionHighestProfitMinutes', symbol, (r, s) => minutesSince(r, s._peak.timestamp));
+export const getPositionDrawdownMinutes = async (symbol: string) => position('getPositionDrawdownMinutes', symbol, (r, s) => minutesSince(r, s._peak.timestamp));
+export const getPositionHighestProfitBreakeven = async (symbol: string) =>
+  position('getPositionHighestProfitBreakeven', symbol, (r, s) => {
+    const eff = effectivePriceOpen(s);
+    const threshold = (r.config.CC_PERCENT_SLIPPAGE + r.config.CC_PERCENT_FEE) * 2 + r.config.CC_BREAKEVEN_THRESHOLD;
+    return s.position === 'long' ? s._peak.price >= eff * (1 + threshold / 100) : s._peak.price <= eff * (1 - threshold / 100);
+  });
+export const getPositionMaxDrawdownMinutes = async (symbol: string) => position('getPositionMaxDrawdownMinutes', symbol, (r, s) => minutesSince(r, s._fall.timestamp));
+export const getPositionMaxDrawdownPrice = async (symbol: string) => position('getPositionMaxDrawdownPrice', symbol, (_r, s) => s._fall.price);
+export const getPositionMaxDrawdownTimestamp = async (symbol: string) => position('getPositionMaxDrawdownTimestamp', symbol, (_r, s) => s._fall.timestamp);
+export const getPositionMaxDrawdownPnlPercentage = async (symbol: string) => position('getPositionMaxDrawdownPnlPercentage', symbol, (_r, s) => s._fall.pnlPercentage);
+export const getPositionMaxDrawdownPnlCost = async (symbol: string) => position('getPositionMaxDrawdownPnlCost', symbol, (_r, s) => s._fall.pnlCost);
+/** backtest-kit's getTotalPercentClosed answers the share still HELD (100 − closed); kept as it is. */
+export const getTotalPercentClosed = async (symbol: string) => position('getTotalPercentClosed', symbol, (r, s) => 100 - totalClosed(s, r.config).totalClosedPercent);
+export const getTotalPercentHeld = getTotalPercentClosed;
+/** backtest-kit's getTotalCostClosed answers the cost basis still open; kept as it is. */
+export const getTotalCostClosed = async (symbol: string) => position('getTotalCostClosed', symbol, (r, s) => totalClosed(s, r.config).remainingCostBasis);
+export const getRemainingCostBasis = getTotalCostClosed;
+export async function getPositionWaitingMinutes(symbol: string): Promise<number | null> {
+  const r = run('getPositionWaitingMinutes');
+  sameSymbol(r, symbol, 'getPositionWaitingMinutes');
+  return r.scheduled ? minutesSince(r, r.scheduled.scheduledAt) : null;
+}
+
 // ---- position commits --------------------------------------------------------------------------------
 
 function committing(fn: string, symbol: string): BacktestRun {
@@ -424,6 +469,30 @@ const IMPLEMENTED: Record<string, unknown> = {
     getPositionPnlPercent,
     getPositionInvestedCount,
     getPositionInvestedCost,
+    getPositionPnlCost,
+    getPositionLevels,
+    getPositionPartials,
+    getPositionEntries,
+    getPositionEstimateMinutes,
+    getPositionCountdownMinutes,
+    getPositionActiveMinutes,
+    getPositionWaitingMinutes,
+    getPositionHighestProfitPrice,
+    getPositionHighestProfitTimestamp,
+    getPositionHighestPnlPercentage,
+    getPositionHighestPnlCost,
+    getPositionHighestProfitMinutes,
+    getPositionHighestProfitBreakeven,
+    getPositionDrawdownMinutes,
+    getPositionMaxDrawdownMinutes,
+    getPositionMaxDrawdownPrice,
+    getPositionMaxDrawdownTimestamp,
+    getPositionMaxDrawdownPnlPercentage,
+    getPositionMaxDrawdownPnlCost,
+    getTotalPercentClosed,
+    getTotalPercentHeld,
+    getTotalCostClosed,
+    getRemainingCostBasis,
     commitPartialProfit,
     commitPartialLoss,
     commitPartialProfitCost,
