@@ -487,3 +487,28 @@ test('the RSI strategy draws its RSI in a pane under a picked trade', async ({ a
   await expect(pane).toContainText('RSI 14');
   await expect.poll(() => pane.locator('.indicator-line path').count()).toBeGreaterThanOrEqual(1);
 });
+
+test('compare runs side by side: statistics table and overlaid equity curves; re-run with edited parameters', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC']);
+  // Re-run with a slower fast SMA: the form opens with the run's settings.
+  await app.getByRole('button', { name: 'Re-run…' }).click();
+  const form = app.getByTestId('new-session-form');
+  await expect(form.getByLabel('Strategy')).toHaveValue('sma-crossover');
+  await expect(form.getByLabel('Fast', { exact: true })).toHaveValue('10');
+  await form.getByLabel('Fast', { exact: true }).fill('15');
+  await form.getByRole('button', { name: 'Start backtest' }).click();
+  expect(await waitFinal(app)).toBe('completed');
+  await expect(app.getByTestId('run-page')).toContainText('fast=15');
+
+  await openView(app, 'Sessions');
+  const ticks = app.getByTestId('compare-tick');
+  await ticks.nth(0).check();
+  await ticks.nth(1).check();
+  await app.getByTestId('compare-open').click();
+  const table = app.getByTestId('compare-table');
+  await expect(table.locator('thead th')).toHaveCount(3);
+  await expect(table).toContainText('fast=15');
+  await expect(table).toContainText('fast=10');
+  await expect.poll(() => app.getByTestId('compare-equity').locator('.recharts-line').count()).toBe(2);
+});

@@ -2,8 +2,10 @@ import { useState, type ReactElement } from 'react';
 import { Icon } from '../components/icons';
 import { Panel } from '../components/states';
 import { useRoute } from '../stores/route';
+import { useCompare } from '../stores/compare';
 import { useRerun } from '../stores/rerun';
 import { isActive, useRuns } from '../stores/runs';
+import { ComparePage } from './sessions/ComparePage';
 import { NewSessionForm } from './sessions/NewSessionForm';
 import { RunPage } from './sessions/RunPage';
 import { RunsList } from './sessions/RunsList';
@@ -14,7 +16,10 @@ export function SessionsView(): ReactElement {
   const active = useRuns((s) => Object.values(s.byId).filter(isActive).length);
   const rerun = useRerun((s) => s.request);
   const rerunVersion = useRerun((s) => s.version);
+  const compareIds = useCompare((s) => s.ids);
+  const compareOpen = useCompare((s) => s.open);
   if (runId) return <RunPage key={runId} runId={runId} />;
+  if (compareOpen && compareIds.length > 1) return <ComparePage />;
   return (
     <div className="page" data-testid="sessions-view">
       <div className="page-head">
@@ -40,7 +45,21 @@ export function SessionsView(): ReactElement {
             />
           </Panel>
         )}
-        <Panel title="Runs" flush>
+        <Panel
+          title="Runs"
+          flush
+          actions={
+            compareIds.length > 0 ? (
+              <button type="button" className="btn small primary" disabled={compareIds.length < 2} onClick={() => useCompare.getState().setOpen(true)} data-testid="compare-open">
+                Compare {compareIds.length} {compareIds.length === 1 ? 'run (tick another)' : 'runs'}
+              </button>
+            ) : (
+              <span className="faint" style={{ fontSize: 12 }}>
+                Tick runs to compare them
+              </span>
+            )
+          }
+        >
           <RunsList />
         </Panel>
       </div>

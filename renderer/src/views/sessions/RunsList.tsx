@@ -6,6 +6,7 @@ import { Icon } from '../../components/icons';
 import { Empty, ErrorState, Loading, ProgressBar, StatusPill } from '../../components/states';
 import { formatDuration, formatPercent, formatTime, signClass } from '../../lib/format';
 import { navigate } from '../../stores/route';
+import { useCompare } from '../../stores/compare';
 import { isActive, sortRuns, useRuns } from '../../stores/runs';
 
 const KIND_LABEL: Record<RunSummary['kind'], string> = { backtest: 'Backtest', live: 'Live', paper: 'Paper' };
@@ -42,10 +43,21 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
   const trades = run.stats?.trades ?? (active ? (tally?.trades ?? 0) : undefined);
   const ret = run.stats ? (run.stats.returnPercent ?? run.stats.totalPnlPercent) : active ? (tally?.returnPercent ?? 0) : undefined;
   const started = run.startedAt ?? run.createdAt;
+  const ticked = useCompare((s) => s.ids.includes(run.runId));
   return (
     <tr className="clickable" onClick={() => navigate({ view: 'sessions', runId: run.runId })} data-run-id={run.runId} data-testid="run-row">
       <td>
-        <StatusPill status={run.status} />
+        <div style={{ display: 'flex', alignItems: 'center', gap: 6 }}>
+          <input
+            type="checkbox"
+            aria-label={`Compare ${run.strategyName} ${run.runId.slice(0, 8)}`}
+            data-testid="compare-tick"
+            checked={ticked}
+            onClick={(e) => e.stopPropagation()}
+            onChange={() => useCompare.getState().toggle(run.runId)}
+          />
+          <StatusPill status={run.status} />
+        </div>
       </td>
       <td className="run-cell">
         <div className="run-name">{run.strategyName}</div>
