@@ -80,6 +80,12 @@ const CASES: Case[] = [
     expect: ['closed:closed', 'cancelled:user', 'closed:take_profit', 'closed:stop_loss', 'closed:time_expired'],
     check: (real) => expect((real.probe as { halved: number; givenBack: number }).halved * (real.probe as { givenBack: number }).givenBack).toBeGreaterThan(0),
   },
+  {
+    file: 'activate-by-hand.mjs',
+    ...ETH,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:timeout', 'position:long', 'position:short'],
+    check: (real) => expect((real.probe as { activations: number }).activations).toBeGreaterThan(0),
+  },
   // Other symbols, with gaps in their candles (1,493 missing minutes on DASH/BTC): the store's gap rule.
   {
     file: 'scheduled-entries.mjs',

@@ -289,6 +289,9 @@ export async function commitAverageBuy(symbol: string, cost?: number): Promise<b
 export async function commitClosePending(symbol: string, payload: { id?: string; note?: string } = {}): Promise<void> {
   committing('commitClosePending', symbol).requestClosePending(payload);
 }
+export async function commitActivateScheduled(symbol: string, payload: { id?: string; note?: string } = {}): Promise<void> {
+  committing('commitActivateScheduled', symbol).requestActivateScheduled(payload);
+}
 export async function commitCancelScheduled(symbol: string, payload: { id?: string; note?: string } = {}): Promise<void> {
   committing('commitCancelScheduled', symbol).requestCancelScheduled(payload);
 }
@@ -505,6 +508,7 @@ const IMPLEMENTED: Record<string, unknown> = {
     commitAverageBuy,
     commitClosePending,
     commitCancelScheduled,
+    commitActivateScheduled,
     getSessionData,
     setSessionData,
     getSignalState,

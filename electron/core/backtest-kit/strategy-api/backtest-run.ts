@@ -80,6 +80,8 @@ export class BacktestRun {
   closedSignal: SignalRow | null = null;
   /** Set by commitCancelScheduled: cancels at the next candle. */
   cancelledSignal: SignalRow | null = null;
+  /** Set by commitActivateScheduled: opens at the next candle, at its priceOpen. */
+  activatedSignal: SignalRow | null = null;
   readonly sessionData = new Map<string, unknown>();
   readonly signalState = new Map<string, unknown>();
   readonly memory = new Map<string, Map<string, { value: unknown; description: string }>>();
@@ -304,6 +306,17 @@ export class BacktestRun {
       const avg = feed.vwap(k - (n - 1), k);
       if (t > frameEnd) return this.cancelScheduled(signal, avg, t, 'timeout');
       if (this.cancelledSignal) return this.cancelScheduled(this.cancelledSignal, avg, t, 'user');
+      if (this.activatedSignal) {
+        // Activated by hand (commitActivateScheduled): opens now at its priceOpen, risk permitting.
+        const activated = this.activatedSignal;
+        this.activatedSignal = null;
+        if (!(await this.riskCheck(activated, avg, t, true))) {
+          this.riskRemove();
+          await this.emit({ action: 'cancelled', signal: this.publicOf('scheduled', activated, avg), currentPrice: avg, closeTimestamp: t, ...this.names(), backtest: true, reason: 'user', createdAt: t });
+          return { closeTimestamp: t };
+        }
+        return this.activate(activated, t, frameEnd);
+      }
       if (t - signal.scheduledAt >= wait) return this.cancelScheduled(signal, avg, t, 'timeout');
       const low = feed.lowAt(k);
       const high = feed.highAt(k);
@@ -316,21 +329,26 @@ export class BacktestRun {
           await this.emit(result);
           return { closeTimestamp: t };
         }
-        signal.pendingAt = t;
-        signal._isScheduled = false;
-        signal._peak = { price: signal.priceOpen, timestamp: t, pnlPercentage: 0, pnlCost: 0, pnlEntries: 0, priceClose: 0, priceOpen: 0 };
-        signal._fall = excursionAt(signal, signal.priceOpen, t, this.config);
-        this.scheduled = null;
-        this.pending = signal;
-        this.lastPendingId = signal.id;
-        this.riskAdd(signal, t);
-        await this.callback('onOpen', t, signal, 'pending', signal.priceOpen);
-        await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: t });
-        return this.processPending(signal, t + MINUTE_MS, frameEnd);
+        return this.activate(signal, t, frameEnd);
       }
       const ping = this.strategy.callbacks?.onSchedulePing;
       if (ping) await this.callUser(t, () => ping(this.symbol, this.publicOf('scheduled', signal, avg), avg, new Date(t), true));
     }
+  }
+
+  /** A scheduled signal becomes the open position at candle `t`; it is checked from the next candle on. */
+  private async activate(signal: SignalRow, t: number, frameEnd: number): Promise<Outcome> {
+    signal.pendingAt = t;
+    signal._isScheduled = false;
+    signal._peak = { price: signal.priceOpen, timestamp: t, pnlPercentage: 0, pnlCost: 0, pnlEntries: 0, priceClose: 0, priceOpen: 0 };
+    signal._fall = excursionAt(signal, signal.priceOpen, t, this.config);
+    this.scheduled = null;
+    this.pending = signal;
+    this.lastPendingId = signal.id;
+    this.riskAdd(signal, t);
+    await this.callback('onOpen', t, signal, 'pending', signal.priceOpen);
+    await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: t });
+    return this.processPending(signal, t + MINUTE_MS, frameEnd);
   }
 
   private async cancelScheduled(signal: SignalRow, price: number, at: number, reason: 'timeout' | 'price_reject' | 'user'): Promise<Outcome> {
@@ -582,6 +600,12 @@ export class BacktestRun {
     if (!this.pending) return;
     this.closedSignal = Object.assign({}, this.pending, { closeId: payload.id, closeNote: payload.note });
     this.pending = null;
+  }
+
+  requestActivateScheduled(payload: { id?: string; note?: string }): void {
+    if (!this.scheduled) return;
+    this.activatedSignal = Object.assign({}, this.scheduled, { activateId: payload.id, activateNote: payload.note });
+    this.scheduled = null;
   }
 
   requestCancelScheduled(payload: { id?: string; note?: string }): void {
