@@ -86,6 +86,12 @@ const CASES: Case[] = [
     expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:timeout', 'position:long', 'position:short'],
     check: (real) => expect((real.probe as { activations: number }).activations).toBeGreaterThan(0),
   },
+  {
+    file: 'listeners.mjs',
+    ...ETH,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:user', 'position:long', 'position:short'],
+    check: (real) => expect((real.probe as { trailed: number; idle: number }).trailed * (real.probe as { idle: number }).idle).toBeGreaterThan(0),
+  },
   // Other symbols, with gaps in their candles (1,493 missing minutes on DASH/BTC): the store's gap rule.
   {
     file: 'scheduled-entries.mjs',

@@ -407,6 +407,12 @@ export const listenRiskOnce = (filter: AnyFn, fn: AnyFn) => subscribe('risk', fn
 export const listenPartialProfitAvailable = (fn: AnyFn) => subscribe('partialProfitAvailable', fn, false);
 export const listenPartialLossAvailable = (fn: AnyFn) => subscribe('partialLossAvailable', fn, false);
 export const listenBreakevenAvailable = (fn: AnyFn) => subscribe('breakevenAvailable', fn, false);
+export const listenActivePing = (fn: AnyFn) => subscribe('activePing', fn, false);
+export const listenActivePingOnce = (filter: AnyFn, fn: AnyFn) => subscribe('activePing', fn, true, filter);
+export const listenSchedulePing = (fn: AnyFn) => subscribe('schedulePing', fn, false);
+export const listenSchedulePingOnce = (filter: AnyFn, fn: AnyFn) => subscribe('schedulePing', fn, true, filter);
+export const listenIdlePing = (fn: AnyFn) => subscribe('idlePing', fn, false);
+export const listenIdlePingOnce = (filter: AnyFn, fn: AnyFn) => subscribe('idlePing', fn, true, filter);
 
 // ---- running: the engine drives the run, so a module's own run calls do nothing ---------------------------
 
@@ -530,6 +536,12 @@ const IMPLEMENTED: Record<string, unknown> = {
     listenPartialProfitAvailable,
     listenPartialLossAvailable,
     listenBreakevenAvailable,
+    listenActivePing,
+    listenActivePingOnce,
+    listenSchedulePing,
+    listenSchedulePingOnce,
+    listenIdlePing,
+    listenIdlePingOnce,
     Backtest,
     Live,
     State,

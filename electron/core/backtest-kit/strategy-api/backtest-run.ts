@@ -203,6 +203,7 @@ export class BacktestRun {
   }
 
   private async idle(when: number, currentPrice: number): Promise<void> {
+    if (this.hasListeners('idlePing')) await this.emitListeners('idlePing', { ...this.names(), currentPrice, backtest: true, timestamp: when, when: new Date(when) }, when);
     const cb = this.strategy.callbacks?.onIdle;
     if (cb) await this.callUser(when, () => cb(this.symbol, currentPrice, new Date(when), true));
     if (this.hasListeners('signal') || this.hasListeners('signalBacktest') || this.strategy.callbacks?.onTick) {
@@ -331,6 +332,9 @@ export class BacktestRun {
         }
         return this.activate(signal, t, frameEnd);
       }
+      if (this.hasListeners('schedulePing')) {
+        await this.emitListeners('schedulePing', { ...this.names(), currentPrice: avg, data: this.publicOf('scheduled', signal, avg), backtest: true, timestamp: t, when: new Date(t) }, t);
+      }
       const ping = this.strategy.callbacks?.onSchedulePing;
       if (ping) await this.callUser(t, () => ping(this.symbol, this.publicOf('scheduled', signal, avg), avg, new Date(t), true));
     }
@@ -371,7 +375,7 @@ export class BacktestRun {
     const lifeMs = signal.minuteEstimatedTime * MINUTE_MS;
     const callbacks = this.strategy.callbacks;
     const monitored = !!(callbacks?.onActivePing || callbacks?.onPartialProfit || callbacks?.onPartialLoss || callbacks?.onBreakeven || callbacks?.onWrite)
-      || this.hasListeners('partialProfitAvailable') || this.hasListeners('partialLossAvailable') || this.hasListeners('breakevenAvailable');
+      || this.hasListeners('partialProfitAvailable') || this.hasListeners('partialLossAvailable') || this.hasListeners('breakevenAvailable') || this.hasListeners('activePing');
     for (let t = start; ; t += MINUTE_MS) {
       const k = feed.indexOf(t);
       const avg = feed.vwap(k - (n - 1), k);
@@ -415,6 +419,9 @@ export class BacktestRun {
     const distance = long ? avg - eff : eff - avg;
     const publicSignal = () => this.publicOf('pending', signal, avg);
     const ping = async () => {
+      if (this.hasListeners('activePing')) {
+        await this.emitListeners('activePing', { ...this.names(), currentPrice: avg, data: publicSignal(), backtest: true, timestamp: t, when: new Date(t) }, t);
+      }
       if (callbacks.onActivePing) {
         const cb = callbacks.onActivePing;
         await this.callUser(t, () => cb(this.symbol, publicSignal(), avg, new Date(t), true));
@@ -442,7 +449,7 @@ export class BacktestRun {
     if (!reached) return;
     this.breakevenReached.add(signal.id);
     const data = this.publicOf('pending', signal, avg);
-    await this.emitListeners('breakevenAvailable', { ...this.names(), data, currentPrice: avg, backtest: true, timestamp: t });
+    await this.emitListeners('breakevenAvailable', { ...this.names(), data, currentPrice: avg, backtest: true, timestamp: t }, t);
     const cb = this.strategy.callbacks?.onBreakeven;
     if (cb) await this.callUser(t, () => cb(this.symbol, data, avg, new Date(t), true));
   }
@@ -458,7 +465,7 @@ export class BacktestRun {
     for (const level of LEVELS) {
       if (Math.abs(progress) >= level && !reached.has(level)) {
         reached.add(level);
-        await this.emitListeners(listenerKind, { ...this.names(), data, currentPrice: avg, level, backtest: true, timestamp: t });
+        await this.emitListeners(listenerKind, { ...this.names(), data, currentPrice: avg, level, backtest: true, timestamp: t }, t);
       }
     }
     if (cb) await this.callUser(t, () => cb(this.symbol, data, progress, avg, new Date(t), true));
@@ -664,7 +671,7 @@ export class BacktestRun {
           backtest: true,
         };
         this.options.onNotice?.('risk', `${riskName} rejected a ${String(signal.position)} signal: ${rejection.note}`, timestamp);
-        await this.emitListeners('risk', event);
+        await this.emitListeners('risk', event, timestamp);
         const onRejected = schema.callbacks?.onRejected;
         if (onRejected) await this.callUser(timestamp, () => onRejected(this.symbol, params));
         return false;
@@ -788,12 +795,13 @@ export class BacktestRun {
     return false;
   }
 
-  private async emitListeners(kind: ListenerKind, event: unknown): Promise<void> {
+  /** Calls the `kind` listeners with `event`, strategy code seeing moment `at`. */
+  private async emitListeners(kind: ListenerKind, event: unknown, at = this.when): Promise<void> {
     for (const l of [...this.listeners]) {
       if (l.kind !== kind) continue;
       if (l.filter && !l.filter(event)) continue;
       if (l.once) this.listeners.splice(this.listeners.indexOf(l), 1);
-      await this.callUser(this.when, () => l.fn(event));
+      await this.callUser(at, () => l.fn(event));
     }
   }
 
@@ -801,7 +809,7 @@ export class BacktestRun {
     const onTick = this.strategy.callbacks?.onTick;
     if (onTick) await this.callUser(result.createdAt, () => onTick(this.symbol, result, result.currentPrice, new Date(result.createdAt), true));
     if (result.action !== 'idle') await this.options.onResult?.(result);
-    await this.emitListeners('signalBacktest', result);
-    await this.emitListeners('signal', result);
+    await this.emitListeners('signalBacktest', result, result.createdAt);
+    await this.emitListeners('signal', result, result.createdAt);
   }
 }

@@ -78,7 +78,10 @@ export type ListenerKind =
   | 'risk'
   | 'partialProfitAvailable'
   | 'partialLossAvailable'
-  | 'breakevenAvailable';
+  | 'breakevenAvailable'
+  | 'activePing'
+  | 'schedulePing'
+  | 'idlePing';
 
 export interface Listener {
   kind: ListenerKind;
