@@ -25,17 +25,18 @@ function RunState({ runId }: { runId: string }): ReactElement {
   if (state.status === 'loading' && !state.data) return <Loading label="Loading run state…" />;
   if (state.status === 'error' && !state.data) return <ErrorState title="Cannot read the run's state" error={state.error} onRetry={state.reload} />;
   const s = state.data!;
-  const sections: Array<[string, string, unknown[]]> = [
+  // State and Memory come one page at a time (the first 1,000 entries); the totals say how many there are.
+  const sections: Array<[string, string, unknown[], number?]> = [
     ['Session', 'per strategy, exchange, frame and symbol', s.session],
-    ['State', 'per signal and bucket', s.state],
-    ['Memory', 'per signal, bucket and memory id', s.memory],
+    ['State', 'per signal and bucket', s.state, s.stateTotal],
+    ['Memory', 'per signal, bucket and memory id', s.memory, s.memoryTotal],
     ['Recent', 'the latest signal per symbol', s.recent],
     ['Storage', 'signal rows', s.storage],
   ];
   return (
     <div className="grid-2" data-testid="state-tree" data-version={version}>
-      {sections.map(([name, holds, rows]) => (
-        <Panel key={name} title={`${name} (${rows.length})`} actions={<span className="faint">{holds}</span>} testId={`state-${name.toLowerCase()}`}>
+      {sections.map(([name, holds, rows, total]) => (
+        <Panel key={name} title={total !== undefined && total > rows.length ? `${name} (first ${rows.length} of ${total})` : `${name} (${rows.length})`} actions={<span className="faint">{holds}</span>} testId={`state-${name.toLowerCase()}`}>
           {rows.length === 0 ? (
             <span className="faint">Empty — the strategy has written nothing here yet.</span>
           ) : (
