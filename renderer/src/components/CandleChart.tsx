@@ -39,6 +39,9 @@ interface Row {
   pane?: number | null;
 }
 
+/** A stable default: a fresh [] per render would recompute the rows and reset the zoom every render. */
+const NO_LINES: IndicatorLine[] = [];
+
 /** Height of the indicator pane under the candles (RSI). */
 const PANE_HEIGHT = 96;
 
@@ -133,7 +136,7 @@ function CandleTooltip({ active, payload }: { active?: boolean; payload?: Readon
  * Candlesticks with volume, wheel zoom around the cursor and drag to pan. The series it gets is
  * already at most ~2,000 bars (the core aggregates longer ranges), so every bar can be an SVG node.
  */
-export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail, autoLoadDetail, onVisibleChange, selected, lines = [], pane }: Props): ReactElement {
+export function CandleChart({ candles, markers = [], levels = [], height = 420, testId = 'candle-chart', onLoadDetail, autoLoadDetail, onVisibleChange, selected, lines = NO_LINES, pane }: Props): ReactElement {
   const rows = useMemo<Row[]>(
     () =>
       candles.map((c, i) => {
