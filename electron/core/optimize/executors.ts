@@ -104,7 +104,11 @@ export class RedisTrialExecutor implements TrialExecutor {
     this.queue.setMaxListeners(capacity + 16);
   }
 
-  async prepare(): Promise<void> {
+  async prepare(spec: TrialSpec): Promise<void> {
+    // A (re)started sweep: a stop before this no longer applies.
+    const stop = new AbortController();
+    setMaxListeners(this.capacity + 16, stop.signal);
+    this.stops.set(spec.sweepId, stop);
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
   }
 
@@ -112,7 +116,10 @@ export class RedisTrialExecutor implements TrialExecutor {
     let ids = this.pending.get(spec.sweepId);
     if (!ids) this.pending.set(spec.sweepId, (ids = new Set()));
     ids.add(spec.trialId);
+    // The sweep's stop signal as it was when this trial was dispatched (a resume replaces it).
+    const stop = this.stops.get(spec.sweepId);
     try {
+      if (!stop) throw new Error(`sweep ${spec.sweepId} was not prepared`);
       const job = await this.queue.add('trial', spec, {
         jobId: spec.trialId,
         attempts: 3,
@@ -120,12 +127,12 @@ export class RedisTrialExecutor implements TrialExecutor {
         removeOnComplete: { age: KEEP_FINISHED_S },
         removeOnFail: { age: KEEP_FINISHED_S },
       });
-      let stop = this.stops.get(spec.sweepId);
-      if (!stop) {
-        this.stops.set(spec.sweepId, (stop = new AbortController()));
-        setMaxListeners(this.capacity + 16, stop.signal);
-      }
       const stopped = stop.signal;
+      if (stopped.aborted) {
+        // The stop's removal may have come before this job reached Redis: take it off now.
+        await this.queue.remove(spec.trialId).catch(() => 0);
+        throw new TrialCancelledError(spec.trialId);
+      }
       try {
         await Promise.race([
           job.waitUntilFinished(this.events),
@@ -136,7 +143,8 @@ export class RedisTrialExecutor implements TrialExecutor {
           }),
         ]);
       } catch (error) {
-        if (error instanceof TrialCancelledError) throw error;
+        // Stopped while it was being queued: the job may have been removed under it ("missing"), which is no failure.
+        if (error instanceof TrialCancelledError || stopped.aborted) throw new TrialCancelledError(spec.trialId);
         const message = error instanceof Error ? error.message : String(error);
         await this.store.recordTrial(summarizeTrial(spec, { stats: null, error: `the trial failed on the workers: ${message}` }, 0, 'redis'));
       }
@@ -150,7 +158,6 @@ export class RedisTrialExecutor implements TrialExecutor {
 
   async cancel(sweepId: string): Promise<void> {
     this.stops.get(sweepId)?.abort();
-    this.stops.delete(sweepId);
     // remove() leaves a job a worker holds (locked) alone: that one finishes and is stored.
     await Promise.all([...(this.pending.get(sweepId) ?? [])].map((id) => this.queue.remove(id).catch(() => 0)));
   }

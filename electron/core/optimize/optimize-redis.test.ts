@@ -99,6 +99,28 @@ describe('sweeps on Redis with worker processes', () => {
     expect(new Set(remote.map((t) => t.worker)).size).toBeGreaterThan(1);
   });
 
+  it('a stop takes the waiting trials off the queue; resume queues what is missing and completes', { timeout: 300_000 }, async () => {
+    const service = redisService();
+    const executor = (service as unknown as { options: { executor: RedisTrialExecutor } }).options.executor;
+    // No worker yet: every trial waits in Redis.
+    const { sweepId } = await service.start(gridSweep(fx.range));
+    const deadline = Date.now() + 60_000;
+    while ((await executor.queue.getWaitingCount()) < 18) {
+      if (Date.now() > deadline) throw new Error('the trials were not queued');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const stopped = await service.stop(sweepId);
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.done).toBe(0);
+    expect(await executor.queue.getWaitingCount()).toBe(0);
+    startWorker(20);
+    await waitForWorkers(executor, 1);
+    await service.resume(sweepId);
+    const done = await service.waitFor(sweepId);
+    expect(done.status).toBe('completed');
+    expect((await service.trials(sweepId)).items.map((t) => t.index)).toEqual([...Array(18).keys()]);
+  });
+
   it('a worker killed with SIGKILL mid-sweep loses nothing: every trial completes exactly once', { timeout: 300_000 }, async () => {
     const sweep = gridSweep(fx.range, {
       strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: 15, step: 1 }, slow: { min: 20, max: 40, step: 10 }, takeProfitPercent: { choices: [0.5, 1] } } }],
