@@ -512,3 +512,41 @@ test('compare runs side by side: statistics table and overlaid equity curves; re
   await expect(table).toContainText('fast=10');
   await expect.poll(() => app.getByTestId('compare-equity').locator('.recharts-line').count()).toBe(2);
 });
+
+test('keyboard: a ? sheet lists the shortcuts, Ctrl+K opens a palette for pages, runs and symbols, digits go to pages', async ({ app }) => {
+  await ensureAll(app, [
+    ['ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC'],
+    ['DASH_BTC-1m.json', 'DASH/BTC'],
+  ]);
+  await app.locator('body').press('?');
+  const sheet = app.getByTestId('shortcuts-sheet');
+  await expect(sheet).toBeVisible();
+  await expect(sheet).toContainText('Command palette');
+  await app.keyboard.press('Escape');
+  await expect(sheet).toHaveCount(0);
+
+  // A digit goes to the page in the sidebar's order.
+  const candlesIndex = (await app.getByRole('navigation', { name: 'Main' }).getByRole('button').allInnerTexts()).findIndex((t) => t.includes('Candles'));
+  await app.locator('body').press(String(candlesIndex + 1));
+  await expect(app.getByTestId('candles-view')).toBeVisible();
+
+  // The palette: a symbol.
+  await app.keyboard.press('Control+k');
+  const palette = app.getByTestId('command-palette');
+  await expect(palette).toBeVisible();
+  await palette.getByLabel('Command', { exact: true }).fill('candles dash');
+  await expect(palette.getByRole('option').first()).toContainText('Candles: DASH/BTC');
+  await app.keyboard.press('Enter');
+  await expect(palette).toHaveCount(0);
+  await expect(app.getByTestId('candles-view').getByLabel('Symbol', { exact: true })).toHaveValue('DASH/BTC');
+
+  // A page, then a new session.
+  await app.keyboard.press('Control+k');
+  await palette.getByLabel('Command', { exact: true }).fill('go to storage');
+  await app.keyboard.press('Enter');
+  await expect(app.getByTestId('storage-view')).toBeVisible();
+  await app.keyboard.press('Control+k');
+  await palette.getByLabel('Command', { exact: true }).fill('new session');
+  await app.keyboard.press('Enter');
+  await expect(app.getByTestId('new-session-form')).toBeVisible();
+});

@@ -1,5 +1,6 @@
 import type { ReactElement } from 'react';
 import { Banner } from './components/Banner';
+import { Shortcuts } from './components/Shortcuts';
 import { Sidebar } from './components/Sidebar';
 import { useRoute } from './stores/route';
 import { BotsView } from './views/bots/BotsView';
@@ -46,6 +47,7 @@ export function App(): ReactElement {
       <main className="main">
         <CurrentView />
       </main>
+      <Shortcuts />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { INTERVAL_MS, type Interval } from '../../../shared/candles';
 import { call } from '../api/client';
 import { CandleChart } from '../components/CandleChart';
 import { CoverageStrip } from '../components/CoverageStrip';
+import { useCandlePick } from '../components/Shortcuts';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { formatBucket, formatCompact, formatInt, formatPrice, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../lib/format';
@@ -184,6 +185,11 @@ export function CandlesView(): ReactElement {
   const [panel, setPanel] = useState<'none' | 'import' | 'download'>('none');
 
   const series = useMemo(() => (list.data?.series ?? []).filter((s) => s.count > 0), [list.data]);
+  // A series picked in the command palette.
+  const picked = useCandlePick((s) => s.pick);
+  useEffect(() => {
+    if (picked) setKey(picked);
+  }, [picked]);
   const current = series.find((s) => key && s.exchangeName === key.exchangeName && s.symbol === key.symbol && s.interval === key.interval) ?? series[0];
 
   // Select the whole stored range of a series when it is picked.
