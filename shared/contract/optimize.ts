@@ -19,7 +19,7 @@ export const optimizeTrialsRequest = z
     sweepId,
     phase: z.string().max(40).optional(),
     sort: z.enum(['index', 'score', 'finishedAt']).default('index'),
-    limit: z.number().int().positive().max(100_000).default(10_000),
+    limit: z.number().int().positive().max(20_000).default(10_000),
     offset: z.number().int().nonnegative().default(0),
   })
   .strict();

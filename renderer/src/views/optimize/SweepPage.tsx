@@ -116,7 +116,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
           if (e.trials.length) setTrials((t) => merge(t, e.trials));
         })
       : () => undefined;
-    Promise.all([call('optimize.get', { sweepId }), call('optimize.trials', { sweepId, sort: 'index', limit: 100_000 })]).then(
+    Promise.all([call('optimize.get', { sweepId }), call('optimize.trials', { sweepId, sort: 'index', limit: 20_000 })]).then(
       ([s, page]) => {
         if (!alive) return;
         setSweep(s);
