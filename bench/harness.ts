@@ -18,6 +18,19 @@ export interface BenchContext {
   log(message: string): void;
 }
 
+/**
+ * Thrown by a benchmark when some of its measurements failed (a timeout, an error state): the run
+ * fails, and the figures that were measured are still reported.
+ */
+export class BenchFailure extends Error {
+  constructor(
+    message: string,
+    readonly results: BenchResult[],
+  ) {
+    super(message);
+  }
+}
+
 /** A benchmark module in bench/*.bench.ts default-exports one of these. */
 export type Benchmark = (ctx: BenchContext) => Promise<BenchResult[]>;
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startWireServer } from '../electron/core/db/wire-server';
-import { databaseUriFor, type Benchmark, type BenchResult } from './harness';
+import { BenchFailure, databaseUriFor, type Benchmark, type BenchResult } from './harness';
 
 /**
  * `npm run bench [-- <filter>]`: runs every bench/*.bench.ts against one database server, side by
@@ -43,6 +43,10 @@ async function main(): Promise<void> {
       } catch (error) {
         failures++;
         console.error(`  ${file} failed: ${error instanceof Error ? error.stack : String(error)}`);
+        if (error instanceof BenchFailure) {
+          for (const r of error.results) console.log(`  ${r.name} = ${r.value} ${r.unit} (measured before the failure)`);
+          results.push(...error.results);
+        }
       } finally {
         rmSync(workDir, { recursive: true, force: true });
       }
