@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +196,28 @@ describe('searches, walk-forward and walker', () => {
     expect(trials.map((t) => t.strategyName)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout']);
     for (const t of trials) expect(t.score).toBeCloseTo(t.stats!.totalPnlPercent - 0.5 * t.stats!.maxDrawdownPercent, 9);
     expect(done.best!.score).toBe(Math.max(...trials.map((t) => t.score!)));
+  });
+});
+
+describe('backtest-kit strategy files', () => {
+  it('sweeps a backtest-kit file\'s exported params, the best trial equal to a normal backtest of the file', { timeout: 300_000 }, async () => {
+    // The differential suite's strategy files; run in a plain Node process, where their `backtest-kit` import gets our API.
+    const dir = join(process.cwd(), 'test/differential/strategies');
+    // A day in, so the strategy's look-back has candles from the first tick on.
+    const range = { from: fx.range.from + 86_400_000, to: fx.range.to };
+    const definition = gridSweep(range, { strategies: [{ strategyName: 'sma-market', params: { fast: { choices: [5, 10] }, slow: { choices: [20, 30] } } }] });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/optimize/test-support/bk-sweep-child.ts'), fx.db.uri, fx.dir, dir, JSON.stringify(definition)], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { status: string; error?: string; bestTrialId: string; trials: TrialSummary[]; run: { status: string; stats: TrialSummary['stats'] } };
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('completed');
+    expect(result.trials).toHaveLength(4);
+    expect(result.trials.every((t) => t.error === undefined && t.stats!.trades > 0)).toBe(true);
+    const best = result.trials.find((t) => t.trialId === result.bestTrialId)!;
+    expect(result.run.status).toBe('completed');
+    expect(best.stats!.trades).toBe(result.run.stats!.trades);
+    expect(best.stats!.totalPnlPercent).toBeCloseTo(result.run.stats!.totalPnlPercent, 9);
   });
 });
