@@ -454,7 +454,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const stats = (s.stats = detail.stats);
     if (status === 'completed') {
       s.progress = 1;
-      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, total PnL ${stats.totalPnlPercent.toFixed(2)}%`));
+      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)} (sum of trade PnL ${signedPercent(stats.totalPnlPercent)})`));
     }
     await this.livePersistence.saveFinal(record, storedResultOf(detail));
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
@@ -522,4 +522,9 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       (error: unknown) => worker.postMessage({ type: 'rpc-result', id: m.id, error: errorText(error) } satisfies ToWorker),
     );
   }
+}
+
+/** "+1.23%" / "-85.52%": the compounded return leads, the sum of trade PnL (which can pass -100%) follows under its own name. */
+function signedPercent(v: number): string {
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}%`;
 }
