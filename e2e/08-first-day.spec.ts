@@ -140,6 +140,13 @@ test('a two-symbol run has statistics per symbol and a symbol filter on its trad
     ['XLM_BTC-1m.json', 'XLM/BTC'],
   ]);
   await startBacktest(app, 'sma-crossover', ['ETH/BTC', 'XLM/BTC']);
+  // A trade of the second symbol: the chart switches to it and zooms to the trade.
+  await app.getByTestId('trades-table').getByRole('columnheader', { name: /Symbol/ }).click();
+  const xlmRow = app.getByTestId('trades-table').locator('tbody tr').first();
+  await expect(xlmRow.locator('td').first()).toHaveText('XLM/BTC');
+  await xlmRow.click();
+  await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-focus', (await xlmRow.getAttribute('data-row-id'))!);
+  await expect(app.getByTestId('run-chart-panel')).toHaveAttribute('data-aggregated', 'false');
   const bySymbol = app.getByTestId('symbol-stats');
   await expect(bySymbol.locator('tbody tr')).toHaveCount(2);
   await expect(bySymbol.locator('tr[data-symbol="XLM/BTC"]')).toBeVisible();

@@ -103,10 +103,10 @@ function RunChart({ run, symbol, version, focus, onClearFocus }: { run: RunDetai
   }, [run.to, run.kind, run.status, from, step, version]);
   // A zoomed window loaded at finer detail (zoom settles, or a trade is picked); undefined: the whole run.
   const [detail, setDetail] = useState<{ from: number; to: number }>();
+  // One effect for both: a trade of another symbol changes the symbol and the focus in one render.
   useEffect(() => {
-    if (focus) setDetail({ from: focus.windowFrom, to: focus.windowTo });
-  }, [focus?.id, focus?.windowFrom, focus?.windowTo]);
-  useEffect(() => setDetail(undefined), [symbol]);
+    setDetail(focus ? { from: focus.windowFrom, to: focus.windowTo } : undefined);
+  }, [symbol, focus?.id, focus?.windowFrom, focus?.windowTo]);
   const range = detail ?? { from, to };
   const live = isActive(run);
   const chart = useAsync(
