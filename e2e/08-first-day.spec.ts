@@ -557,3 +557,13 @@ test('keyboard: a ? sheet lists the shortcuts, Ctrl+K opens a palette for pages,
   await app.keyboard.press('Enter');
   await expect(app.getByTestId('new-session-form')).toBeVisible();
 });
+
+test('the log tells a run’s story: started and how it ended', async ({ app }) => {
+  await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
+  await startBacktest(app, 'sma-crossover', ['ETH/BTC']);
+  const runId = await app.evaluate(() => decodeURIComponent(location.hash.split('/')[2]!.split('?')[0]!));
+  await openView(app, 'Logs');
+  const view = app.getByTestId('logs-view');
+  await expect(view).toContainText(`run ${runId} started: backtest sma-crossover on ETH/BTC 1m`);
+  await expect(view).toContainText(new RegExp(`run ${runId} completed after [\\d.]+ s: .*trades, return`));
+});

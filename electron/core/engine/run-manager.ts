@@ -344,6 +344,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   private async launch(record: RunRecord): Promise<void> {
     await this.notifier.notify(record, runNotification(record, 'run.started', `Run started`, `${record.request.strategyName} on ${record.request.symbols.join(', ')}`));
+    this.log('info', `run ${record.summary.runId} started: ${describeRun(record)}`);
     await this.livePersistence.checkpoint(record);
     if (record.request.kind === 'backtest') await this.launchBacktest(record);
     else await this.launchLive(record);
@@ -457,6 +458,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)} (sum of trade PnL ${signedPercent(stats.totalPnlPercent)})`));
     }
     await this.livePersistence.saveFinal(record, storedResultOf(detail));
+    // Failures are logged as errors with their reason where they happen; this line closes every run's story.
+    this.log(status === 'failed' ? 'warn' : 'info', `run ${s.runId} ${status} after ${Math.round((s.endedAt - (s.startedAt ?? s.createdAt)) / 100) / 10} s: ${describeRun(record)}; ${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)}`);
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
     if (s.error) event.error = s.error;
     this.emitRun(s.runId, event);
@@ -527,4 +530,10 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 /** "+1.23%" / "-85.52%": the compounded return leads, the sum of trade PnL (which can pass -100%) follows under its own name. */
 function signedPercent(v: number): string {
   return `${v > 0 ? '+' : ''}${v.toFixed(2)}%`;
+}
+
+/** "backtest sma-crossover on ETH/BTC 1m (binance, 2018-01-20T04:53..2018-01-30T04:51)" for the log. */
+function describeRun(record: RunRecord): string {
+  const r = record.request;
+  return `${r.kind} ${r.strategyName} on ${r.symbols.join(', ')} ${r.interval} (${r.exchangeName}, ${record.summary.frameName})`;
 }
