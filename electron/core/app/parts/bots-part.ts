@@ -2,6 +2,7 @@ import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
 import { BotMonitor } from '../../bots';
 import type { BotsPort, Emit } from '../ports';
+import { coalescedTask } from '../coalesced-task';
 
 export interface BotsPartOptions {
   emit: Emit;
@@ -28,27 +29,13 @@ export interface BotsPart {
  * events (and so OS notifications) and tells the Bots view what changed (`bots.changed`).
  */
 export function createBotsPart(options: BotsPartOptions): BotsPart {
-  let recount: Promise<void> | undefined;
-  let recountAgain = false;
   // One recount at a time; a burst of bot notifications ends with one more recount, not one per notification.
-  const publishUnread = (): void => {
-    if (!options.unreadCount) return;
-    if (recount) {
-      recountAgain = true;
-      return;
-    }
-    recount = options
-      .unreadCount()
-      .then((count) => options.emit('notifications.unread', { count }))
-      .catch((error: unknown) => options.log('warn', `unread count after bot notifications failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        recount = undefined;
-        if (recountAgain) {
-          recountAgain = false;
-          publishUnread();
-        }
-      });
-  };
+  const publishUnread = coalescedTask(
+    async () => {
+      if (options.unreadCount) options.emit('notifications.unread', { count: await options.unreadCount() });
+    },
+    (error: unknown) => options.log('warn', `unread count after bot notifications failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   const monitor = new BotMonitor({
     onNotifications(notifications) {

@@ -14,6 +14,7 @@ import { LIST_LIMIT_MAX } from '../../persist/contract';
 import { isOutageError } from '../../persist/outage-errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
+import { coalescedTask } from '../coalesced-task';
 
 export interface EnginePartOptions {
   dataDir: string;
@@ -84,6 +85,12 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return bound.live;
   };
 
+  // A recount is a database count: a burst of run notifications costs two of them, not one each.
+  const publishUnread = coalescedTask(
+    async () => options.emit('notifications.unread', { count: await unreadCount() }),
+    (error: unknown) => options.log('warn', `could not recount unread notifications: ${text(error)}`),
+  );
+
   const forward = (event: RunEvent): void => {
     if (event.type === 'progress') {
       const { type: _type, ...progress } = event;
@@ -96,13 +103,6 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       publishUnread();
     }
   };
-
-  function publishUnread(): void {
-    unreadCount().then(
-      (count) => options.emit('notifications.unread', { count }),
-      (error: unknown) => options.log('warn', `could not recount unread notifications: ${text(error)}`),
-    );
-  }
 
   /**
    * Reads every inbox (live and backtest), skipping the live one while MongoDB is unreachable so
