@@ -4,7 +4,7 @@ import { expect, openView, snap, SHARED_CANDLES, test } from './support/app';
 
 test('the navigation lists the views in order, dark theme by default', async ({ app }) => {
   const labels = await app.getByRole('navigation', { name: 'Main' }).getByRole('button').allInnerTexts();
-  expect(labels.map((l) => l.replace(/\d+/g, '').trim())).toEqual(['Sessions', 'Bots', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings']);
+  expect(labels.map((l) => l.replace(/\d+/g, '').trim())).toEqual(['Sessions', 'Optimize', 'Bots', 'Candles', 'Notifications', 'State', 'Storage', 'Logs', 'Settings']);
   await expect(app.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
 

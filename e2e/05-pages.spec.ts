@@ -23,6 +23,7 @@ test('every page renders with content, no error state and no console error or fa
   expect(iconResponse.headers()['content-type']).toContain('image/svg+xml');
   for (const [label, testId] of [
     ['Sessions', 'sessions-view'],
+    ['Optimize', 'optimize-view'],
     ['Bots', 'bots-view'],
     ['Candles', 'candles-view'],
     ['Notifications', 'notifications-view'],
