@@ -558,7 +558,7 @@ test('keyboard: a ? sheet lists the shortcuts, Ctrl+K opens a palette for pages,
   await expect(app.getByTestId('new-session-form')).toBeVisible();
 });
 
-test('the log tells a run’s story: started and how it ended', async ({ app }) => {
+test('the log tells a run’s story (started, how it ended) and the import of its candles', async ({ app }) => {
   await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
   await startBacktest(app, 'sma-crossover', ['ETH/BTC']);
   const runId = await app.evaluate(() => decodeURIComponent(location.hash.split('/')[2]!.split('?')[0]!));
@@ -566,4 +566,6 @@ test('the log tells a run’s story: started and how it ended', async ({ app }) 
   const view = app.getByTestId('logs-view');
   await expect(view).toContainText(`run ${runId} started: backtest sma-crossover on ETH/BTC 1m`);
   await expect(view).toContainText(new RegExp(`run ${runId} completed after [\\d.]+ s: .*trades, return`));
+  // And what happened to the data: the import of the candles the run read.
+  await expect(view).toContainText('import of ETHBTC-1m-2018-01.binance.csv as binance ETH/BTC 1m stored: 14397 rows read');
 });

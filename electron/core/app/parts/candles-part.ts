@@ -29,7 +29,7 @@ export interface CandlesPartOptions {
   exchangeApiUrl?: string;
   /** Where the chart's columnar copies of viewed series are kept across restarts (market/candle-overview). */
   chartCacheDir?: string;
-  log?: (level: 'warn', message: string) => void;
+  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** Emits at most one progress event per series every 250 ms. */
@@ -133,6 +133,11 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
             progress({ ...key, operation: 'import', fraction: p.totalBytes ? Math.min(1, p.bytesRead / p.totalBytes) : 0, count: p.rows, message: p.phase }),
         });
         progress({ ...key, operation: 'import', fraction: 1, count: report.rows, message: report.ok ? 'done' : 'refused' }, true);
+        // The Logs view tells what happened to the data: every import, stored or refused.
+        log?.(
+          report.ok ? 'info' : 'warn',
+          `import of ${fileName} as ${key.exchangeName} ${key.symbol} ${key.interval} ${report.ok ? 'stored' : 'refused'}: ${report.rows} rows read, ${report.inserted} new, ${report.existing} already stored, ${report.skipped} skipped, ${report.issueCount} issues (${report.durationMs} ms)`,
+        );
         return {
           exchangeName: report.key.exchangeName,
           symbol: report.key.symbol,
@@ -150,6 +155,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
           durationMs: report.durationMs,
         };
       } catch (error) {
+        log?.('warn', `import of ${fileName} failed: ${error instanceof Error ? error.message.replaceAll(file, fileName) : String(error)}`);
         if (error instanceof ContractFailure) throw error;
         if (signal?.aborted) throw new ContractFailure('unavailable', `the import of ${fileName} was cancelled`);
         // Importer errors name the file, the line and the field; never a cell's value or a host path.
@@ -184,6 +190,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
             progress({ ...key, operation: 'download', fraction: p.fraction, count: p.fetched, ...(p.retry ? { message: `retry ${p.retry.attempt}: ${p.retry.reason}` } : {}) }),
         });
         progress({ ...key, operation: 'download', fraction: 1, count: report.fetched, message: 'done' }, true);
+        log?.('info', `download of ${exchangeName} ${symbol} ${interval} done: ${report.fetched} fetched in ${report.pages} pages, ${report.inserted} new, ${report.rejected} rejected (${report.durationMs} ms)`);
         return {
           from: report.from,
           to: report.to,
@@ -195,6 +202,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
           durationMs: report.durationMs,
         };
       } catch (error) {
+        log?.('warn', `download of ${exchangeName} ${symbol} ${interval} failed: ${error instanceof Error ? error.message : String(error)}`);
         if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the download of ${symbol} ${interval} was cancelled; what was fetched is stored and the next download resumes after it`);
         throw new ContractFailure('unavailable', `download from ${exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
