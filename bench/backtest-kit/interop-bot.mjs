@@ -3,6 +3,8 @@
  * tests in test/interop. Run from this folder so its node_modules resolve:
  *
  *   node interop-bot.mjs write <candles.json>    backtest over the shared candles, then a short live run
+ *                                                (a rally position that reaches a partial-profit level and
+ *                                                breakeven, then one tick of an opened and a scheduled signal)
  *   node interop-bot.mjs read <request.json>     reads through backtest-kit's own API, prints JSON
  *                                                (and re-persists the live notifications, as a bot does)
  *
@@ -23,7 +25,8 @@ const mongo = await import('@backtest-kit/mongo');
 const {
   addExchangeSchema, addFrameSchema, addRiskSchema, addStrategySchema, Backtest, Live, listenError, listenSignalLive, listenDoneLive,
   Storage, Notification, Recent, State, Memory, Session, NotificationLive, NotificationBacktest, StorageBacktest,
-  RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log,
+  RecentBacktest, StateBacktest, MemoryBacktest, SessionBacktest, Log, Cache, Interval,
+  listenPartialProfitAvailable, listenBreakevenAvailable,
 } = bk;
 
 const errors = [];
@@ -84,6 +87,13 @@ const SCHEDULED_SYMBOL = 'ADABTC-WAIT';
 const RISK = 'interop-risk';
 const BUCKET = 'interop-bucket';
 const MEMORY_BUCKET = 'interop-memory';
+/**
+ * A third live symbol whose price rises 2% a minute from just before the live run: its position
+ * reaches a partial-profit level and the breakeven threshold on its second tick (partial-items,
+ * breakeven-items; backtest-kit persists those only live).
+ */
+const RALLY_SYMBOL = 'ADABTC-RALLY';
+const RALLY_STEP = 0.02;
 
 function finish(result) {
   console.log(JSON.stringify({ ...result, errors }));
@@ -145,12 +155,22 @@ function candleAt(t) {
   return { timestamp: t, open, high, low, close, volume };
 }
 
+/** Set when the live part starts: the rally's price is flat before this minute and rises after it. */
+let rallyFrom = Number.POSITIVE_INFINITY;
+const rallyPrice = (t) => rows[0][4] * (1 + RALLY_STEP * Math.max(0, (t - rallyFrom) / MIN));
+function rallyCandleAt(t) {
+  const open = rallyPrice(t - MIN);
+  const close = rallyPrice(t);
+  return { timestamp: t, open, high: close, low: open, close, volume: 1 };
+}
+
 addExchangeSchema({
   exchangeName: EXCHANGE,
-  getCandles: async (_symbol, interval, since, limit) => {
+  getCandles: async (symbol, interval, since, limit) => {
     if (interval !== '1m') throw new Error(`interop exchange serves 1m candles only, asked ${interval}`);
     const start = Math.floor(since.getTime() / MIN) * MIN;
-    return Array.from({ length: limit }, (_, i) => candleAt(start + i * MIN));
+    const at = symbol === RALLY_SYMBOL ? rallyCandleAt : candleAt;
+    return Array.from({ length: limit }, (_, i) => at(start + i * MIN));
   },
   formatPrice: async (_s, p) => p.toFixed(10),
   formatQuantity: async (_s, q) => q.toFixed(8),
@@ -177,11 +197,33 @@ async function rememberOpen(symbol, data, currentPrice, when, backtest) {
 // Positions count against a risk profile: live, backtest-kit persists them in risk-items.
 addRiskSchema({ riskName: RISK, validations: [] });
 
-addStrategySchema({
-  strategyName: STRATEGY,
-  interval: '1m',
-  riskName: RISK,
-  getSignal: async (symbol, _when, currentPrice) => symbol === SCHEDULED_SYMBOL ? {
+/**
+ * backtest-kit's persistent Cache.file (measure-items) and Interval.file (interval-items), called
+ * from getSignal (they need its method and execution context). Every value they computed is
+ * reported, so the test can tell the stored documents from what the bot produced.
+ */
+const measured = [];
+const fired = [];
+const measure = Cache.file(async (symbol, price) => {
+  const value = { symbol, price, note: 'interop measure' };
+  measured.push(value);
+  return value;
+}, { interval: '1h', name: 'interop-measure' });
+const fireOnce = Interval.file(async (symbol, price) => {
+  const value = { symbol, price, note: 'interop interval' };
+  fired.push(value);
+  return value;
+}, { interval: '1h', name: 'interop-interval' });
+
+async function signalFor(symbol, currentPrice) {
+  if (symbol === SYMBOL) {
+    await measure(symbol, currentPrice);
+    await fireOnce(symbol, currentPrice);
+  }
+  if (symbol === RALLY_SYMBOL) {
+    return { position: 'long', priceTakeProfit: currentPrice * 1.05, priceStopLoss: currentPrice * 0.95, minuteEstimatedTime: 45, note: 'interop rally' };
+  }
+  return symbol === SCHEDULED_SYMBOL ? {
     position: 'long',
     priceOpen: currentPrice * 0.98,
     priceTakeProfit: currentPrice * 0.98 * 1.01,
@@ -194,7 +236,14 @@ addStrategySchema({
     priceStopLoss: currentPrice * (opened % 2 === 0 ? 0.992 : 1.008),
     minuteEstimatedTime: 45,
     note: 'interop',
-  }),
+  });
+}
+
+addStrategySchema({
+  strategyName: STRATEGY,
+  interval: '1m',
+  riskName: RISK,
+  getSignal: async (symbol, _when, currentPrice) => signalFor(symbol, currentPrice),
   callbacks: {
     onOpen: (symbol, data, currentPrice, when, backtest) => {
       pending.push(rememberOpen(symbol, data, currentPrice, when, backtest).catch((e) => errors.push(`onOpen: ${e?.stack ?? e}`)));
@@ -208,7 +257,6 @@ for await (const event of Backtest.run(SYMBOL, { strategyName: STRATEGY, exchang
 }
 await Promise.all(pending);
 
-// Live: one tick opens a position at the replayed price (and schedules one on the second symbol); then both runs stop.
 const firstLive = (symbol, action) =>
   new Promise((resolve) => {
     const stop = listenSignalLive((event) => {
@@ -218,20 +266,62 @@ const firstLive = (symbol, action) =>
       }
     });
   });
+const once = (listen, symbol) =>
+  new Promise((resolve) => {
+    const stop = listen((event) => {
+      if (event?.symbol === symbol && event.backtest === false) {
+        stop();
+        resolve(event);
+      }
+    });
+  });
+const within = (promise, ms) => Promise.race([promise, new Promise((resolve) => setTimeout(() => resolve('timeout'), ms))]);
+const liveTimeoutMs = Number(process.env.INTEROP_LIVE_TIMEOUT_MS ?? 60_000);
+
+/** Polls the bot's own database until a document of `collection` for `filter` is there (the persist write follows the event). */
+async function persisted(collection, filter, ms = 10_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if ((await mongoose.connection.collection(collection).countDocuments(filter)) > 0) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+// Live, first the rally: its first tick opens a long position; the next minute's tick (live ticks
+// wait for the next 1m candle) finds the price up ~2%: past the breakeven threshold (fees and
+// slippage twice + CC_BREAKEVEN_THRESHOLD = 0.6%) and past 10% of the way to take profit.
+rallyFrom = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
+const rallyOpened = firstLive(RALLY_SYMBOL, 'opened');
+const rallyPartial = once(listenPartialProfitAvailable, RALLY_SYMBOL);
+const rallyBreakeven = once(listenBreakevenAvailable, RALLY_SYMBOL);
+Live.background(RALLY_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+const rallySignalId = await within(rallyOpened, liveTimeoutMs);
+const [partialEvent, breakevenEvent] = await Promise.all([within(rallyPartial, 75_000 + liveTimeoutMs), within(rallyBreakeven, 75_000 + liveTimeoutMs)]);
+const partialLevel = partialEvent === 'timeout' ? 'timeout' : partialEvent.level;
+const rallyPersisted = {
+  partial: await persisted('partial-items', { symbol: RALLY_SYMBOL, signalId: rallySignalId }),
+  breakeven: breakevenEvent !== 'timeout' && (await persisted('breakeven-items', { symbol: RALLY_SYMBOL, signalId: rallySignalId })),
+};
+
+// Then one tick opens a position at the replayed price (and schedules one on the second symbol),
+// just after the rally's tick, so neither sees a second tick before every run stops.
 const liveOpened = firstLive(SYMBOL, 'opened');
 const liveScheduled = firstLive(SCHEDULED_SYMBOL, 'scheduled');
 let liveDoneCount = 0;
 const liveDone = new Promise((resolve) => listenDoneLive(() => ++liveDoneCount === 2 && resolve(undefined)));
 Live.background(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
 Live.background(SCHEDULED_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
-const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.INTEROP_LIVE_TIMEOUT_MS ?? 60_000)));
-const [liveSignalId, scheduledSignalId] = await Promise.all([Promise.race([liveOpened, timeout]), Promise.race([liveScheduled, timeout])]);
+const [liveSignalId, scheduledSignalId] = await Promise.all([within(liveOpened, liveTimeoutMs), within(liveScheduled, liveTimeoutMs)]);
 await Promise.all(pending);
 await Live.stop(SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
 await Live.stop(SCHEDULED_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
+await Live.stop(RALLY_SYMBOL, { strategyName: STRATEGY, exchangeName: EXCHANGE });
 await Promise.race([liveDone, new Promise((r) => setTimeout(r, 5_000))]);
 await Promise.all(pending);
 // Let the fire-and-forget persistence of the last tick (storage, notifications) land.
 await new Promise((r) => setTimeout(r, 1_500));
 
-finish({ symbol: SYMBOL, scheduledSymbol: SCHEDULED_SYMBOL, riskName: RISK, strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME, backtestClosed: backtestEvents, opened, liveSignalId, scheduledSignalId });
+finish({ symbol: SYMBOL, scheduledSymbol: SCHEDULED_SYMBOL, riskName: RISK, strategyName: STRATEGY, exchangeName: EXCHANGE, frameName: FRAME, backtestClosed: backtestEvents, opened, liveSignalId, scheduledSignalId,
+  rallySymbol: RALLY_SYMBOL, rallySignalId, partialLevel, breakevenReached: breakevenEvent !== 'timeout', rallyPersisted, measured, fired,
+});

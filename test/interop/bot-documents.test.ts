@@ -5,7 +5,17 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../shared/domain/notifications';
 import type { SignalRow } from '../../shared/domain/signals';
-import { BACKTEST_KIT_COLLECTIONS, readKitDocuments, signalRowFromPayload, signalRowToPayload } from '../../electron/core/backtest-kit/documents';
+import {
+  BACKTEST_KIT_COLLECTIONS,
+  BREAKEVEN_ITEMS,
+  INTERVAL_ITEMS,
+  MEASURE_ITEMS,
+  PARTIAL_ITEMS,
+  readKitDocuments,
+  signalRowFromPayload,
+  signalRowToPayload,
+} from '../../electron/core/backtest-kit/documents';
+import { BotReader } from '../../electron/core/bots';
 import { CandleDbService } from '../../electron/core/db/candle-db-service';
 import { ConnectionManager } from '../../electron/core/db/connection-manager';
 import { createPersistence, parsePersistConfig, type Persistence } from '../../electron/core/persist';
@@ -27,8 +37,20 @@ interface WriteResult {
   scheduledSignalId?: string;
   scheduledSymbol: string;
   riskName: string;
+  /** The live position whose price rallies: it reaches partial-profit levels and breakeven. */
+  rallySymbol: string;
+  rallySignalId?: string;
+  partialLevel: number | 'timeout';
+  breakevenReached: boolean;
+  rallyPersisted: { partial: boolean; breakeven: boolean };
+  /** Every value backtest-kit's Cache.file (measure-items) and Interval.file (interval-items) computed. */
+  measured: { symbol: string; price: number; note: string }[];
+  fired: { symbol: string; price: number; note: string }[];
   errors: string[];
 }
+
+const HOUR = 3_600_000;
+const byJson = <T>(items: T[]): T[] => [...items].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 /**
  * A real backtest-kit 19.5.0 bot with @backtest-kit/mongo 19.5.0 (bench/backtest-kit) runs a
@@ -72,7 +94,13 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     expect(bot.backtestClosed).toBeGreaterThan(3);
     expect(bot.liveSignalId).toMatch(/^[0-9a-f-]{36}$/);
     expect(bot.scheduledSignalId).toMatch(/^[0-9a-f-]{36}$/);
-    for (const collection of ['candle-items', 'signal-items', 'schedule-items', 'risk-items', 'strategy-items', 'storage-items', 'notification-items', 'log-items', 'recent-items', 'state-items', 'session-items', 'memory-items']) {
+    expect(bot.rallySignalId).toMatch(/^[0-9a-f-]{36}$/);
+    expect({ partialLevel: bot.partialLevel, breakevenReached: bot.breakevenReached, persisted: bot.rallyPersisted }).toEqual({
+      partialLevel: 10,
+      breakevenReached: true,
+      persisted: { partial: true, breakeven: true },
+    });
+    for (const collection of ['candle-items', 'signal-items', 'schedule-items', 'risk-items', 'strategy-items', 'storage-items', 'notification-items', 'log-items', 'recent-items', 'state-items', 'session-items', 'memory-items', 'partial-items', 'breakeven-items', 'measure-items', 'interval-items']) {
       expect(await conn.collection(collection).countDocuments(), collection).toBeGreaterThan(0);
     }
   });
@@ -194,6 +222,67 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     expect(memories.length).toBe(bot.opened);
     for (const doc of memories) {
       expect(await persistence.memory.get({ signalId: String(doc.signalId), bucketName: String(doc.bucketName), memoryId: String(doc.memoryId) })).toEqual((doc.payload as { data: unknown }).data);
+    }
+  });
+
+  it('partial-items and breakeven-items: the levels a live position reached, through the bots reader and the document layer', async () => {
+    const reader = new BotReader(conn.db!);
+    for (const [def, detailField] of [[PARTIAL_ITEMS, 'partials'], [BREAKEVEN_ITEMS, 'breakevens']] as const) {
+      const docs = await raw(def.name);
+      expect(docs.map((d) => d.signalId), def.name).toContain(bot.rallySignalId);
+      for (const doc of docs) {
+        const key = { symbol: String(doc.symbol), strategyName: String(doc.strategyName), exchangeName: String(doc.exchangeName), signalId: String(doc.signalId) };
+        // The Bots view: the live bot of that (strategy, exchange, symbol) lists the document's levels.
+        const detail = await reader.get({ strategyName: key.strategyName, exchangeName: key.exchangeName, symbol: key.symbol, frameName: '', mode: 'live' });
+        expect(detail, `${def.name} ${key.symbol}`).toBeDefined();
+        const shown = detail![detailField].filter((l) => l.signalId === key.signalId);
+        expect(shown, `${def.name} ${key.signalId}`).toEqual([{ signalId: key.signalId, value: doc.payload, when: doc.when, updatedAt: (doc.updatedDate as Date).getTime() }]);
+        // The document layer: key, payload, when and both dates as stored.
+        const read = await readKitDocuments(conn, def, key);
+        expect(read).toEqual([
+          { collection: def.name, key, value: doc.payload, when: doc.when, createDate: (doc.createDate as Date).getTime(), updatedDate: (doc.updatedDate as Date).getTime() },
+        ]);
+      }
+    }
+    // What backtest-kit stored for the rally: IPartialData / IBreakevenData keyed by signal id.
+    const [partial] = await readKitDocuments(conn, PARTIAL_ITEMS, { signalId: bot.rallySignalId });
+    expect(partial!.key).toEqual({ symbol: bot.rallySymbol, strategyName: bot.strategyName, exchangeName: bot.exchangeName, signalId: bot.rallySignalId });
+    const levels = (partial!.value as Record<string, { profitLevels: number[]; lossLevels: number[] }>)[bot.rallySignalId!];
+    expect(levels?.profitLevels).toContain(10);
+    expect(levels?.lossLevels).toEqual([]);
+    const [breakeven] = await readKitDocuments(conn, BREAKEVEN_ITEMS, { signalId: bot.rallySignalId });
+    expect(breakeven!.value).toEqual({ [bot.rallySignalId!]: { reached: true } });
+  });
+
+  it('measure-items and interval-items: every value Cache.file and Interval.file persisted, through the document layer', async () => {
+    for (const [def, computed, name] of [[MEASURE_ITEMS, bot.measured, 'interop-measure'], [INTERVAL_ITEMS, bot.fired, 'interop-interval']] as const) {
+      const docs = await raw(def.name);
+      const read = await readKitDocuments(conn, def, {}, 10_000);
+      expect(computed.length, def.name).toBeGreaterThan(0);
+      expect(read.length, def.name).toBe(docs.length);
+      // One document per value computed (a cache hit computes nothing and writes nothing).
+      expect(byJson(read.map((d) => (d.value as { data: unknown }).data)), def.name).toEqual(byJson(computed));
+      const byKey = new Map(read.map((d) => [JSON.stringify(d.key), d]));
+      for (const doc of docs) {
+        const got = byKey.get(JSON.stringify({ bucket: doc.bucket, entryKey: doc.entryKey }))!;
+        expect(got, `${def.name} ${String(doc.entryKey)}`).toBeDefined();
+        expect(got.key.bucket).toMatch(new RegExp(`^${name}_1h_\\d+$`));
+        expect(got.removed).toBe(false);
+        expect(got.createDate).toBe((doc.createDate as Date).getTime());
+        expect(got.updatedDate).toBe((doc.updatedDate as Date).getTime());
+        const value = got.value as { id: string; data: { symbol: string }; removed: boolean; when?: Date };
+        expect(value).toEqual(doc.payload);
+        expect({ id: value.id, removed: value.removed }).toEqual({ id: doc.entryKey, removed: false });
+        if (def.name === 'interval-items') {
+          // Interval.file stores the tick's time in the payload (a Date) and as the top-level `when`; the key is its hour.
+          expect(value.when).toBeInstanceOf(Date);
+          expect(got.when).toBe(value.when!.getTime());
+          expect(got.key.entryKey).toBe(`${value.data.symbol}_${Math.floor(got.when! / HOUR) * HOUR}`);
+        } else {
+          expect(got.key.entryKey).toMatch(new RegExp(`^${value.data.symbol}_\\d+$`));
+          expect(Number(String(got.key.entryKey).split('_').at(-1)) % HOUR).toBe(0);
+        }
+      }
     }
   });
 
