@@ -389,7 +389,7 @@ test('the coverage strip draws gaps to scale: 86% present looks like 86%', async
   // The red ink across the strip, pixel by pixel: the most opaque gap mark covering each pixel.
   const ink = await strip.evaluate((el) => {
     const box = el.getBoundingClientRect();
-    const marks = [...el.querySelectorAll<SVGElement | HTMLElement>('[data-testid="coverage-gap"]')].map((m) => {
+    const marks = Array.from(el.querySelectorAll<SVGElement | HTMLElement>('[data-testid="coverage-gap"]')).map((m) => {
       const r = m.getBoundingClientRect();
       const style = getComputedStyle(m);
       const opacity = Number(m.getAttribute('fill-opacity') ?? style.fillOpacity ?? 1) * Number(style.opacity || 1);

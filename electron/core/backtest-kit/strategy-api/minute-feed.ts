@@ -1,3 +1,5 @@
+import type { Candle } from '../../../../shared/candles';
+
 /** One-minute candles as parallel columns (the engine's CandleColumns has this shape). */
 export interface CandleColumnsLike {
   length: number;
@@ -25,14 +27,8 @@ export const INTERVAL_MINUTES: Record<string, number> = {
   '1d': 1440,
 };
 
-export interface CandleData {
-  timestamp: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** backtest-kit's candle shape is ours (shared/candles). */
+export type CandleData = Candle;
 
 export class MissingCandlesError extends Error {
   constructor(message: string) {

@@ -20,27 +20,18 @@ import { createPersistence } from '../../persist';
 import { BUILTIN_STRATEGIES } from '../../strategies';
 import type { CandleStore } from '../candle-cache';
 import { RunManager } from '../run-manager';
+import { mulberry32 } from '../../../../bench/random';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2020, 0, 1);
 const PER_SYMBOL = 500_000;
 const SYMBOLS = Array.from({ length: 9 }, (_, k) => `SYN/${k}`);
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A deterministic random walk per symbol, paged like the real candle store (it honours `limit`). */
 class WalkStore implements CandleStore {
   private series(symbol: string): Candle[] {
-    const rand = random(100 + SYMBOLS.indexOf(symbol));
+    const rand = mulberry32(100 + SYMBOLS.indexOf(symbol));
     const out: Candle[] = new Array(PER_SYMBOL);
     let price = 100;
     for (let i = 0; i < PER_SYMBOL; i++) {
