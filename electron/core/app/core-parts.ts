@@ -17,8 +17,10 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     unreadCount: async () => (await engine.notifications?.unreadCount({}))?.count ?? 0,
     log: (level, message) => ctx.log.write(level, message, 'bots'),
   });
+  const exchangeApiUrl = process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined;
   const engine = await createEnginePart({
     dataDir: ctx.config.dataDir,
+    exchangeApiUrl,
     strategiesDir: ctx.strategiesDir,
     emit: bots.tapEmit(ctx.emit),
     log: (level, message) => ctx.log.write(level, message, 'engine'),
@@ -29,7 +31,7 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     importDirs: ctx.config.importDirs,
     maxImportBytes: ctx.config.maxImportBytes,
     emit: ctx.emit,
-    exchangeApiUrl: process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined,
+    exchangeApiUrl,
     chartCacheDir: join(ctx.config.dataDir, 'chart-cache'),
     log: (level, message) => ctx.log.write(level, message, 'candles'),
   });

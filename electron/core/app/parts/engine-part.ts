@@ -21,6 +21,8 @@ export interface EnginePartOptions {
   strategiesDir?: () => string | undefined;
   emit: Emit;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** REST base URL live runs poll instead of the exchange's own (a proxy, a mirror, the fake exchange in tests). */
+  exchangeApiUrl?: string;
 }
 
 interface Bound {
@@ -191,6 +193,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       persistence: { live, backtest },
       runStore,
       log: options.log,
+      ...(options.exchangeApiUrl ? { exchangeApiUrl: options.exchangeApiUrl } : {}),
     });
     runManager.on('event', forward);
     bound = { manager, live, runs: runManager, runStore };
