@@ -59,6 +59,8 @@ export interface SweepServiceOptions {
   /** The same catalog runs use: both strategy formats, the user folder included. */
   catalog: StrategyCatalog;
   log?: EngineLog;
+  /** Least time between two progress events (default 250 ms); tests that stop a sweep midway use 0. */
+  progressEveryMs?: number;
 }
 
 /**
@@ -425,7 +427,7 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
       if (Number.isFinite(eta)) a.sweep.etaMs = eta;
     }
     a.sweep.updatedAt = now;
-    if (now - a.lastEmit >= PROGRESS_EVERY_MS) this.emitProgress(a, false);
+    if (now - a.lastEmit >= (this.options.progressEveryMs ?? PROGRESS_EVERY_MS)) this.emitProgress(a, false);
     if (now - a.lastSave >= SAVE_EVERY_MS) {
       a.lastSave = now;
       const snapshot = { ...a.sweep, elapsedMs: a.sweep.elapsedMs + (now - a.sessionStart) };

@@ -54,7 +54,8 @@ export async function openSweepFixture(suite: string): Promise<SweepFixture> {
     dir,
     localService(threads = 2) {
       const executor = new LocalTrialExecutor(new TrialPool(undefined, threads), new CandleCache(join(dir, 'cache'), candles), store);
-      const service = new SweepService({ store, executor, catalog });
+      // Every trial reports progress, so a test can stop a sweep after exactly N trials on a fast machine too.
+      const service = new SweepService({ store, executor, catalog, progressEveryMs: 0 });
       services.push(service);
       return service;
     },
