@@ -221,4 +221,19 @@ describe('the overview on disk', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('holds the whole series when its first view and its checks come with a zoomed window', async () => {
+    const overview = new CandleOverview(store, { checkEveryMs: 0 });
+    const first = dash[0]!.timestamp;
+    const mid = dash[Math.floor(dash.length / 2)]!.timestamp;
+    // First view: one hour in the middle (as a run page zoomed to a trade asks).
+    const zoomed = await downsample(store, { ...key, from: mid, to: mid + 60 * M }, overview);
+    expect(zoomed.candles.length).toBeGreaterThan(0);
+    // A check triggered by another zoomed view must compare the whole series, not that window.
+    await downsample(store, { ...key, from: mid, to: mid + 60 * M }, overview);
+    await new Promise((r) => setTimeout(r, 200));
+    const elsewhere = await downsample(store, { ...key, from: first, to: first + 600 * M }, overview);
+    expectSame(elsewhere.candles, bruteForce(dash, first, first + 600 * M, elsewhere.origin, elsewhere.bucketMs));
+    expect((await overview.columns(key)).length).toBe(dash.length);
+  });
 });

@@ -158,7 +158,10 @@ export class CandleOverview {
   }
 
   /** The series' columns, read from MongoDB first if they are not held. */
-  async columns(key: CandleKey): Promise<CandleColumns> {
+  async columns(request: CandleKey): Promise<CandleColumns> {
+    // The whole series, whatever window the caller asked for: a chart request carries from/to, and
+    // building or checking with them would hold (or compare against) that window alone.
+    const key: CandleKey = { exchangeName: request.exchangeName, symbol: request.symbol, interval: request.interval };
     const id = seriesId(key);
     const entry = this.entries.get(id);
     if (entry) {
