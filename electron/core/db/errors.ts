@@ -54,6 +54,9 @@ export function isNetworkOrTimeoutError(error: unknown): boolean {
   if (/MongoNetwork|MongoServerSelection|MongooseServerSelection|PoolClosed|MongoTopologyClosed|MongoNotConnected/.test(name)) return true;
   // 64: WriteConcernFailed (wtimeout), 50: MaxTimeMSExpired, 89: NetworkTimeout, 91: ShutdownInProgress
   if (e.code === 64 || e.code === 50 || e.code === 89 || e.code === 91 || e.codeName === 'WriteConcernFailed') return true;
+  // Socket errors the driver can pass on unwrapped when the server goes away mid-write
+  // (Node's EPIPE says "This socket has been ended by the other party", without the code in the text).
+  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ERR_SOCKET_CLOSED|ERR_STREAM_DESTROYED)$/.test(e.code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /ECONNREFUSED|ECONNRESET|EPIPE|timed out|Client must be connected|connection .* closed|buffering timed out/i.test(message);
+  return /ECONNREFUSED|ECONNRESET|EPIPE|timed out|Client must be connected|connection .* closed|buffering timed out|socket has been ended|socket hang up/i.test(message);
 }
