@@ -6,7 +6,8 @@ import { Worker, type Job } from 'bullmq';
 import { ConnectionManager } from '../db/connection-manager';
 import { CandleDbService } from '../db/candle-db-service';
 import { CandleCache } from '../engine/candle-cache';
-import { OPTIMIZE_QUEUE } from '../optimize/executors';
+import { maskSecretsIn } from '../db/connection-string';
+import { OPTIMIZE_QUEUE, redactedRedisUrl } from '../optimize/executors';
 import { SweepStore } from '../optimize/sweep-store';
 import { TrialEngine } from '../optimize/trial-engine';
 import type { TrialSpec } from '../optimize/trial-spec';
@@ -49,16 +50,6 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   return n;
 }
 
-/** The URL without its password, for logs. */
-function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: OPTIONS, strict: true });
@@ -109,7 +100,7 @@ async function main(): Promise<void> {
   worker.on('failed', (job, error) => console.error(`[worker ${name}] trial ${job?.id ?? '?'} failed: ${error.message}`));
   worker.on('error', (error) => console.error(`[worker ${name}] ${error.message}`));
   await worker.waitUntilReady();
-  console.log(`[worker ${name}] taking optimize trials from ${redacted(redisUrl)} (concurrency ${concurrency}, candle cache ${cacheDir})`);
+  console.log(`[worker ${name}] taking optimize trials from ${redactedRedisUrl(redisUrl)} (concurrency ${concurrency}, candle cache ${cacheDir})`);
 
   const shutdown = async (signal: string): Promise<void> => {
     console.log(`[worker ${name}] ${signal}: finishing the current trials, then stopping`);
@@ -126,6 +117,7 @@ main().catch((error: unknown) => {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  console.error(`worker: ${error instanceof Error ? error.message : String(error)}`);
+  // Driver errors can echo the connection string: never print its password.
+  console.error(`worker: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`);
   process.exit(1);
 });

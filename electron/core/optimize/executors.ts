@@ -8,6 +8,17 @@ import type { TrialSpec } from './trial-spec';
 import { CandleFilesMemo, summarizeTrial } from './trial-summary';
 
 /** Where a sweep's trials run. `run` resolves with the stored trial (never rejects for a trial's own failure). */
+/** A Redis URL without its password, for logs (the app's and every worker's). */
+export function redactedRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 export interface TrialExecutor {
   readonly kind: 'local' | 'redis';
   /** Trials the sweep keeps in flight. */

@@ -4,7 +4,7 @@ import type { ConnectionManager } from '../../db/connection-manager';
 import { CandleCache } from '../../engine/candle-cache';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { CandleStore } from '../../market/candle-store';
-import { LocalTrialExecutor, RedisTrialExecutor, type TrialExecutor } from '../../optimize/executors';
+import { LocalTrialExecutor, redactedRedisUrl, RedisTrialExecutor, type TrialExecutor } from '../../optimize/executors';
 import { SweepDefinitionError } from '../../optimize/param-space';
 import { SweepConflictError, SweepNotFoundError, SweepService } from '../../optimize/sweep-service';
 import { SweepStore } from '../../optimize/sweep-store';
@@ -31,15 +31,6 @@ export interface OptimizePart {
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /**
  * Optimize (electron/core/optimize) on the app's database: `optimize.*` channels and the
@@ -82,7 +73,7 @@ export function createOptimizePart(options: OptimizePartOptions): OptimizePart {
     let executor: TrialExecutor;
     if (options.redisUrl) {
       executor = new RedisTrialExecutor({ url: options.redisUrl, maxRetriesPerRequest: null }, store);
-      options.log('info', `optimize trials go to the Redis queue at ${redacted(options.redisUrl)}; start workers with npm run worker`);
+      options.log('info', `optimize trials go to the Redis queue at ${redactedRedisUrl(options.redisUrl)}; start workers with npm run worker`);
     } else {
       const cache = new CandleCache(join(options.dataDir, 'candle-cache'), new CandleStore(manager.connection));
       executor = new LocalTrialExecutor(new TrialPool(undefined, options.threads), cache, store, options.strategiesDir?.());
