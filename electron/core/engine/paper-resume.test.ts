@@ -9,19 +9,7 @@ import { RunManager } from './run-manager';
 import { BUILTIN_STRATEGIES } from '../strategies';
 import { RunDbService } from './run-store';
 import { readSharedCandles } from './test-support/real-candles';
-
-// A user strategy in the factory form (needs no imports) that uses Session and State.
-const STRATEGY = `
-export default ({ z, defineStrategy }) => defineStrategy({
-  name: 'paper-demo', interval: '1m',
-  params: z.object({ every: z.number().int().min(1).default(7) }),
-  async getSignal(ctx) {
-    if (ctx.index % ctx.params.every !== 0) return null;
-    await ctx.session.set({ lastSignalAt: ctx.time });
-    await ctx.state.set(ctx.signalId, 'entry', { price: ctx.price, index: ctx.index });
-    return { position: 'long', priceTakeProfit: ctx.price * 1.002, priceStopLoss: ctx.price * 0.998, minuteEstimatedTime: 5 };
-  },
-});`;
+import { PAPER_DEMO_STRATEGY as STRATEGY } from './test-support/paper-demo-strategy';
 
 const CANDLES = 400;
 let db: TestDb;

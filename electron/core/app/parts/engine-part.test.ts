@@ -12,19 +12,7 @@ import { readSharedCandles } from '../../engine/test-support/real-candles';
 import { createAppCore, type AppCore } from '../app-core';
 import { portAnswers } from '../database-hub';
 import { buildCoreParts } from '../core-parts';
-
-// A user strategy in the factory form (no imports) that writes Session and State per signal.
-const STRATEGY = `
-export default ({ z, defineStrategy }) => defineStrategy({
-  name: 'paper-demo', interval: '1m',
-  params: z.object({ every: z.number().int().min(1).default(7) }),
-  async getSignal(ctx) {
-    if (ctx.index % ctx.params.every !== 0) return null;
-    await ctx.session.set({ lastSignalAt: ctx.time });
-    await ctx.state.set(ctx.signalId, 'entry', { price: ctx.price, index: ctx.index });
-    return { position: 'long', priceTakeProfit: ctx.price * 1.002, priceStopLoss: ctx.price * 0.998, minuteEstimatedTime: 5 };
-  },
-});`;
+import { PAPER_DEMO_STRATEGY as STRATEGY } from '../../engine/test-support/paper-demo-strategy';
 
 const CANDLES = 400;
 const rows = readSharedCandles('ETH_BTC-1m.json').slice(0, CANDLES);
