@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { INTERVAL_MS, type Candle, type CandleKey, type Interval } from '../../../shared/candles';
 import { downsample, resample } from './candle-history';
-import { CandleStore, type CandleBucket } from './candle-store';
+import { CandleStore } from './candle-store';
 import { loadSharedCandles } from './test-data';
+import { bruteForceBuckets, expectSameBuckets } from './test-support/bucket-reference';
 
 const dash = loadSharedCandles('DASH_BTC-1m.json'); // the gappiest real series
 const ltc = loadSharedCandles('LTC_BTC-5m.json');
@@ -25,35 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.dispose();
 });
-
-/** The obvious way: walk every candle in memory and fold it into its bucket. */
-function bruteForceBuckets(candles: Candle[], from: number, to: number, origin: number, width: number): CandleBucket[] {
-  const out = new Map<number, CandleBucket>();
-  for (const c of candles) {
-    if (c.timestamp < from || c.timestamp >= to) continue;
-    const start = origin + Math.floor((c.timestamp - origin) / width) * width;
-    const b = out.get(start);
-    if (!b) out.set(start, { ...c, timestamp: start, count: 1 });
-    else {
-      b.high = Math.max(b.high, c.high);
-      b.low = Math.min(b.low, c.low);
-      b.close = c.close;
-      b.volume += c.volume;
-      b.count++;
-    }
-  }
-  return [...out.values()].sort((a, b) => a.timestamp - b.timestamp);
-}
-
-function expectSameBuckets(actual: CandleBucket[], expected: CandleBucket[]): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = expected[i]!;
-    expect({ ...a, volume: 0 }).toEqual({ ...e, volume: 0 });
-    // Summation order may differ between the database and the reference.
-    expect(a.volume).toBeCloseTo(e.volume, 6);
-  });
-}
 
 describe('downsampling', () => {
   const first = dash[0]!.timestamp;

@@ -4,8 +4,9 @@ import type { Candle, CandleKey } from '../../../shared/candles';
 import { CandleColumns } from './candle-columns';
 import { downsample } from './candle-history';
 import { CandleOverview } from './candle-overview';
-import { CandleStore, type CandleBucket } from './candle-store';
+import { CandleStore } from './candle-store';
 import { loadSharedCandles } from './test-data';
+import { bruteForceBuckets, expectSameBuckets } from './test-support/bucket-reference';
 
 const dash = loadSharedCandles('DASH_BTC-1m.json'); // the gappiest real series
 const key: CandleKey = { exchangeName: 'binance', symbol: 'DASH/BTC', interval: '1m' };
@@ -25,34 +26,6 @@ afterAll(async () => {
   await db.dispose();
 });
 
-/** The obvious way: walk every candle and fold it into its bucket (the reference). */
-function bruteForce(candles: readonly Candle[], from: number, to: number, origin: number, width: number): CandleBucket[] {
-  const out = new Map<number, CandleBucket>();
-  for (const c of [...candles].sort((a, b) => a.timestamp - b.timestamp)) {
-    if (c.timestamp < from || c.timestamp >= to) continue;
-    const start = origin + Math.floor((c.timestamp - origin) / width) * width;
-    const b = out.get(start);
-    if (!b) out.set(start, { ...c, timestamp: start, count: 1 });
-    else {
-      b.high = Math.max(b.high, c.high);
-      b.low = Math.min(b.low, c.low);
-      b.close = c.close;
-      b.volume += c.volume;
-      b.count++;
-    }
-  }
-  return [...out.values()].sort((a, b) => a.timestamp - b.timestamp);
-}
-
-function expectSame(actual: CandleBucket[], expected: CandleBucket[]): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = expected[i]!;
-    expect({ ...a, volume: 0 }).toEqual({ ...e, volume: 0 });
-    expect(a.volume).toBeCloseTo(e.volume, 6);
-  });
-}
-
 describe('the columnar chart overview', () => {
   const first = dash[0]!.timestamp;
   const end = dash[dash.length - 1]!.timestamp + M;
@@ -69,11 +42,11 @@ describe('the columnar chart overview', () => {
       for (const maxPoints of [2000, 333, 37, 1]) {
         const cached = await downsample(store, { ...key, from, to, maxPoints }, overview);
         const f = from ?? first;
-        const reference = bruteForce(dash, f, to ?? end, Math.floor(f / M) * M, cached.bucketMs);
-        expectSame(cached.candles, reference);
+        const reference = bruteForceBuckets(dash, f, to ?? end, Math.floor(f / M) * M, cached.bucketMs);
+        expectSameBuckets(cached.candles, reference);
         const byDatabase = await downsample(store, { ...key, from, to, maxPoints }, null);
         expect(cached.bucketMs).toBe(byDatabase.bucketMs);
-        expectSame(cached.candles, byDatabase.candles);
+        expectSameBuckets(cached.candles, byDatabase.candles);
       }
     }
     expect(overview.has(key)).toBe(true);
@@ -99,8 +72,8 @@ describe('the columnar chart overview', () => {
       const expected = [...dash];
       for (let i = 0; i < changed.length; i++) expected[100 + i] = changed[i]!;
       const result = await downsample(store, { ...own, maxPoints: 500 }, overview);
-      expectSame(result.candles, bruteForce(expected, first, end, first, result.bucketMs));
-      expectSame(result.candles, (await downsample(store, { ...own, maxPoints: 500 }, null)).candles);
+      expectSameBuckets(result.candles, bruteForceBuckets(expected, first, end, first, result.bucketMs));
+      expectSameBuckets(result.candles, (await downsample(store, { ...own, maxPoints: 500 }, null)).candles);
       expect(reads, 'MongoDB scans after the first read').toBe(0);
     } finally {
       store.stream = streamed;
@@ -121,7 +94,7 @@ describe('the columnar chart overview', () => {
     };
     try {
       const result = await downsample(store, { ...fresh, maxPoints: 700 }, overview);
-      expectSame(result.candles, bruteForce(dash, first, end, first, result.bucketMs));
+      expectSameBuckets(result.candles, bruteForceBuckets(dash, first, end, first, result.bucketMs));
       expect(reads, 'MongoDB scans for a series this store wrote in full').toBe(0);
       // Not everything was written through this store: the count differs, so the series is read.
       const mixed: CandleKey = { ...key, symbol: 'MIXED/BTC' };
@@ -192,7 +165,7 @@ describe('the overview on disk', () => {
       };
       try {
         const result = await downsample(store, { ...saved, maxPoints: 200 }, again);
-        expectSame(result.candles, bruteForce(dash.slice(0, 3000), dash[0]!.timestamp, dash[2999]!.timestamp + M, dash[0]!.timestamp, result.bucketMs));
+        expectSameBuckets(result.candles, bruteForceBuckets(dash.slice(0, 3000), dash[0]!.timestamp, dash[2999]!.timestamp + M, dash[0]!.timestamp, result.bucketMs));
         expect(reads, 'MongoDB scans for a series saved on disk').toBe(0);
       } finally {
         store.stream = streamed;
@@ -233,7 +206,7 @@ describe('the overview on disk', () => {
     await downsample(store, { ...key, from: mid, to: mid + 60 * M }, overview);
     await new Promise((r) => setTimeout(r, 200));
     const elsewhere = await downsample(store, { ...key, from: first, to: first + 600 * M }, overview);
-    expectSame(elsewhere.candles, bruteForce(dash, first, first + 600 * M, elsewhere.origin, elsewhere.bucketMs));
+    expectSameBuckets(elsewhere.candles, bruteForceBuckets(dash, first, first + 600 * M, elsewhere.origin, elsewhere.bucketMs));
     expect((await overview.columns(key)).length).toBe(dash.length);
   });
 });
