@@ -461,6 +461,17 @@ test('first-day screenshots, dark and light', async ({ app }) => {
   await openView(app, 'Notifications');
   await app.waitForTimeout(1000);
   await shoot('notifications');
+  for (const [label, testId, name] of [
+    ['Optimize', 'optimize-view', 'page-optimize'],
+    ['Bots', 'bots-view', 'page-bots'],
+    ['Logs', 'logs-view', 'page-logs'],
+    ['Settings', 'settings-view', 'page-settings'],
+  ] as const) {
+    await openView(app, label);
+    await expect(app.getByTestId(testId)).toBeVisible();
+    await app.waitForTimeout(500);
+    await shoot(name);
+  }
 });
 
 test('cosmetics: the Candles bar count follows the zoom, State shows dates instead of epoch milliseconds, the trades title says which trades the statistics count', async ({ app }) => {
