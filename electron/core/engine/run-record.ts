@@ -148,6 +148,8 @@ export function pendingAtCursors(record: RunRecord): Record<string, SignalRow> {
     delete asOf.cancelReason;
     delete asOf.priceClose;
     delete asOf.pnlPercent;
+    delete asOf.peakProfit;
+    delete asOf.maxDrawdown;
     asOf.status = asOf.openedAt !== undefined && asOf.openedAt <= cursorClose ? 'opened' : 'scheduled';
     if (asOf.status === 'scheduled') delete asOf.openedAt;
     out[row.symbol] = asOf;

@@ -139,3 +139,57 @@ describe('signal lifecycle', () => {
     expect(() => track(candles([[100, 100, 100, 100]]), long({ minuteEstimatedTime: -1 }))).toThrow(/minuteEstimatedTime/);
   });
 });
+
+describe('peak profit and max drawdown (backtest-kit\'s avgPeakPnl / avgFallPnl inputs)', () => {
+  const COSTS = { feePercent: 0.1, slippagePercent: 0.1 };
+
+  it('marks each candle close the position stays open through, then the exit price', () => {
+    // Closes 103 (best mark), 97 (worst mark), 101, then take-profit at 110: the exit is the peak.
+    const r = track(candles([[100, 100, 100, 100], [100, 104, 99, 103], [103, 103, 96, 97], [97, 102, 97, 101], [101, 111, 100, 108]]), long(), { costs: COSTS });
+    const f = r.final;
+    expect(f.closeReason).toBe('take_profit');
+    expect(f.peakProfit).toMatchObject({ price: 110, timestamp: T0 + 5 * MIN });
+    expect(f.peakProfit!.pnlPercentage).toBeCloseTo(pnlPercent('long', 100, 110, COSTS), 12);
+    expect(f.maxDrawdown).toMatchObject({ price: 97, timestamp: T0 + 3 * MIN });
+    expect(f.maxDrawdown!.pnlPercentage).toBeCloseTo(pnlPercent('long', 100, 97, COSTS), 12);
+  });
+
+  it('a trade that never shows a real profit keeps a zero peak; a stop-loss exit is its fall', () => {
+    // Close 100.1 is above the entry but below the costs (PnL < 0): not a peak.
+    const r = track(candles([[100, 100, 100, 100], [100, 100.2, 99.9, 100.1], [100.1, 100.1, 94, 95]]), long(), { costs: COSTS });
+    expect(r.final.closeReason).toBe('stop_loss');
+    expect(r.final.peakProfit).toEqual({ pnlPercentage: 0, price: 100, timestamp: T0 + MIN });
+    expect(r.final.maxDrawdown).toMatchObject({ price: 95, timestamp: T0 + 3 * MIN });
+    expect(r.final.maxDrawdown!.pnlPercentage).toBeCloseTo(pnlPercent('long', 100, 95, COSTS), 12);
+  });
+
+  it('the fall starts at the entry: its costs are the first loss', () => {
+    // Closes only above the entry, then take-profit: the worst moment is the entry itself.
+    const r = track(candles([[100, 100, 100, 100], [100, 103, 100, 102], [102, 111, 101, 109]]), long(), { costs: COSTS });
+    expect(r.final.maxDrawdown).toMatchObject({ price: 100, timestamp: T0 + MIN });
+    expect(r.final.maxDrawdown!.pnlPercentage).toBeCloseTo(pnlPercent('long', 100, 100, COSTS), 12);
+    expect(r.final.maxDrawdown!.pnlPercentage).toBeLessThan(0);
+  });
+
+  it('short: a falling price is the peak, a rising one the fall', () => {
+    const r = track(
+      candles([[100, 100, 100, 100], [100, 101, 96, 97], [97, 104, 97, 103], [103, 104, 89, 92]]),
+      { position: 'short', priceTakeProfit: 90, priceStopLoss: 105, minuteEstimatedTime: 60 },
+      { costs: NO_COSTS },
+    );
+    expect(r.final.closeReason).toBe('take_profit');
+    expect(r.final.peakProfit).toMatchObject({ price: 90 });
+    expect(r.final.maxDrawdown).toMatchObject({ price: 103, timestamp: T0 + 3 * MIN });
+    expect(r.final.maxDrawdown!.pnlPercentage).toBeCloseTo(pnlPercent('short', 100, 103, NO_COSTS), 12);
+  });
+
+  it('a scheduled signal measures from its activation; cancelled ones record nothing', () => {
+    const opened = track(candles([[100, 100, 100, 100], [100, 100, 97, 98], [98, 99, 96, 96.5], [96.5, 111, 96, 108]]), long({ priceOpen: 98 }));
+    expect(opened.final.openedAt).toBe(T0 + 2 * MIN);
+    expect(opened.final.maxDrawdown).toMatchObject({ price: 96.5, timestamp: T0 + 3 * MIN });
+    const cancelled = track(candles([[100, 100, 100, 100], [100, 100, 94, 95]]), long({ priceOpen: 98 }));
+    expect(cancelled.final.status).toBe('cancelled');
+    expect(cancelled.final.peakProfit).toBeUndefined();
+    expect(cancelled.final.maxDrawdown).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import type { CancelReason, CloseReason, CostModel, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { PnlExtreme } from '../../../shared/domain/signals';
 import type { CandleColumns } from './columnar';
 import { pnlPercent } from './pnl';
 import { strategySignalSchema, type StrategySignal } from './strategy';
@@ -24,6 +25,10 @@ import { strategySignalSchema, type StrategySignal } from './strategy';
  * - Lifetime counts wall time, not candles: if a gap jumps past `openedAt + minuteEstimatedTime`, the
  *   position closes (`time_expired`) at the first open after the gap; a scheduled signal past its
  *   timeout is cancelled there too.
+ * - Peak profit and max drawdown (a closed row's `peakProfit` / `maxDrawdown`) follow backtest-kit:
+ *   one mark per candle the position stays open through (its close: our one price per candle, where
+ *   backtest-kit marks its VWAP), plus the exit price; the fall starts at the entry's own PnL (fees
+ *   and slippage, so below 0), the peak at 0 and only a real profit (PnL > 0) raises it.
  */
 
 export interface SignalIdentity {
@@ -75,10 +80,19 @@ function looksValid(v: StrategySignal): boolean {
   return true;
 }
 
+/** Best and worst mark of an open position, as prices (PnL is monotonic in price, so it is computed once, at the close). */
+interface Excursion {
+  bestPrice: number;
+  bestAt: number;
+  worstPrice: number;
+  worstAt: number;
+}
+
 export class SignalTracker {
   /** The pending signal (scheduled or opened), if any. Only one per symbol at a time. */
   current: SignalRow | null = null;
   private announcedActive = false;
+  private excursion: Excursion | null = null;
 
   constructor(
     private readonly identity: SignalIdentity,
@@ -90,6 +104,12 @@ export class SignalTracker {
   restore(row: SignalRow, announcedActive: boolean): void {
     this.current = { ...row };
     this.announcedActive = announcedActive;
+    // The marks before the checkpoint are not stored: a resumed position measures from its entry again.
+    if (row.status === 'opened') this.startExcursion(row.priceOpen, row.openedAt!);
+  }
+
+  private startExcursion(price: number, at: number): void {
+    this.excursion = { bestPrice: price, bestAt: at, worstPrice: price, worstAt: at };
   }
 
   /**
@@ -140,6 +160,7 @@ export class SignalTracker {
     this.announcedActive = false;
     if (reached) {
       row.openedAt = time;
+      this.startExcursion(entry, time);
       this.listener('opened', { ...row });
     } else {
       row.scheduledAt = time;
@@ -176,6 +197,7 @@ export class SignalTracker {
       row.status = 'opened';
       row.openedAt = closeTime;
       this.announcedActive = false;
+      this.startExcursion(row.priceOpen, closeTime);
       this.listener('opened', { ...row });
       return;
     }
@@ -200,7 +222,37 @@ export class SignalTracker {
     if (long ? high >= row.priceTakeProfit : low <= row.priceTakeProfit) {
       return this.finishClosed(row, 'take_profit', row.priceTakeProfit, closeTime);
     }
-    if (closeTime >= expiresAt) this.finishClosed(row, 'time_expired', cols.close[k]!, closeTime);
+    if (closeTime >= expiresAt) return this.finishClosed(row, 'time_expired', cols.close[k]!, closeTime);
+    this.mark(long, cols.close[k]!, closeTime);
+  }
+
+  /** A candle the position stays open through: its close is the position's mark. */
+  private mark(long: boolean, price: number, at: number): void {
+    const x = this.excursion;
+    if (!x) return;
+    if (long ? price > x.bestPrice : price < x.bestPrice) {
+      x.bestPrice = price;
+      x.bestAt = at;
+    } else if (long ? price < x.worstPrice : price > x.worstPrice) {
+      x.worstPrice = price;
+      x.worstAt = at;
+    }
+  }
+
+  /** The row's peakProfit / maxDrawdown, the exit price counted as the last mark (as backtest-kit does). */
+  private recordExcursion(row: SignalRow, priceClose: number, at: number): void {
+    const x = this.excursion ?? { bestPrice: row.priceOpen, bestAt: row.openedAt!, worstPrice: row.priceOpen, worstAt: row.openedAt! };
+    const point = (price: number, timestamp: number): PnlExtreme => ({ pnlPercentage: pnlPercent(row.position, row.priceOpen, price, this.config.costs), price, timestamp });
+    const exit = point(priceClose, at);
+    // The fall starts at the entry (its PnL is the costs, below 0); the peak at a zero snapshot.
+    let fall = point(x.worstPrice, x.worstAt);
+    let peak = point(x.bestPrice, x.bestAt);
+    if (!(peak.pnlPercentage > 0)) peak = { pnlPercentage: 0, price: row.priceOpen, timestamp: row.openedAt! };
+    if (exit.pnlPercentage < fall.pnlPercentage) fall = exit;
+    if (exit.pnlPercentage > 0 && exit.pnlPercentage > peak.pnlPercentage) peak = exit;
+    row.peakProfit = peak;
+    row.maxDrawdown = fall;
+    this.excursion = null;
   }
 
   private finishClosed(row: SignalRow, reason: CloseReason, priceClose: number, at: number): void {
@@ -209,6 +261,7 @@ export class SignalTracker {
     row.priceClose = priceClose;
     row.closedAt = at;
     row.pnlPercent = pnlPercent(row.position, row.priceOpen, priceClose, this.config.costs);
+    this.recordExcursion(row, priceClose, at);
     this.current = null;
     this.listener('closed', { ...row });
   }
@@ -218,6 +271,7 @@ export class SignalTracker {
     row.cancelReason = reason;
     row.closedAt = at;
     this.current = null;
+    this.excursion = null;
     this.listener('cancelled', { ...row });
   }
 }
