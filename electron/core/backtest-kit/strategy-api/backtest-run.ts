@@ -1,9 +1,14 @@
 import { applyConfig, defaultConfig, type GlobalConfig } from './config';
-import { isFatalStrategyError, StrategyCodeError } from './errors';
+import { StrategyCodeError } from './errors';
 import { MINUTE_MS, INTERVAL_MINUTES, type MinuteFeed } from './minute-feed';
-import { effectivePriceOpen, liquidationPrice, profitLoss, progressPercent, totalClosed, totalInvested } from './position-math';
-import { excursionAt, SCHEDULED_PENDING_MOCK, toPublicSignal, ZERO_PNL, type SignalRow } from './public-signal';
-import type { AnyFn, ExchangeSchema, Listener, ListenerKind, Registrations, RiskSchema, StrategySchema } from './registry';
+import { commitAverageBuy, commitBreakeven, commitPartialClose, commitTrailingStop, commitTrailingTake } from './position-commits';
+import { liquidationPrice, profitLoss, totalInvested } from './position-math';
+import { PositionMonitor, recordCloseExcursion, trackExcursion } from './position-monitor';
+import { excursionAt, toPublicSignal, type SignalRow } from './public-signal';
+import type { ExchangeSchema, Listener, Registrations, StrategySchema } from './registry';
+import { RiskGate } from './risk-gate';
+import { RunListeners } from './run-listeners';
+import { signalFromDto } from './signal-from-dto';
 import { validatePending, validateScheduled } from './signal-validation';
 
 /**
@@ -22,6 +27,10 @@ import { validatePending, validateScheduled } from './signal-validation';
  *   take-profit. Closes happen at the exact level; expiry at the VWAP. A candle past the frame's end
  *   closes (`time_expired`) or cancels (`timeout`) what is left.
  * - After a signal ends, the frame resumes at its first tick after the closing candle.
+ *
+ * Its parts live beside it: signal-from-dto (what getSignal's answer becomes), risk-gate (risk
+ * profiles), position-monitor (per-candle callbacks of an open position), position-commits (the
+ * commit* functions' effects), run-listeners (listen* subscriptions).
  */
 
 export type TickResult = Record<string, unknown> & { action: string; createdAt: number };
@@ -48,15 +57,6 @@ export interface BacktestRunOptions {
   /** Something worth telling the user that does not end the run (a risk rejection). */
   onNotice?(kind: 'error' | 'risk', message: string, time: number): void;
 }
-
-interface PartialLevels {
-  profit: Set<number>;
-  loss: Set<number>;
-}
-
-const PARTIAL_CAP_TOLERANCE_FACTOR = 1 + 1e-9;
-const PARTIAL_FULL_CLOSE_EPSILON = 1e-9;
-const LEVELS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 
 type Outcome = { closeTimestamp: number } | null;
 
@@ -87,10 +87,9 @@ export class BacktestRun {
   readonly memory = new Map<string, Map<string, { value: unknown; description: string }>>();
   private lastSignalTimestamp: number | null = null;
   private lastPendingId: string | null = null;
-  private readonly riskPositions = new Map<string, Map<string, Record<string, unknown>>>();
-  private readonly partialLevels = new Map<string, PartialLevels>();
-  private readonly breakevenReached = new Set<string>();
-  private readonly listeners: Listener[];
+  private readonly listeners: RunListeners;
+  private readonly risk: RiskGate;
+  private readonly monitor: PositionMonitor;
   /** State / Memory adapters switched on (by the module, or during the run). */
   readonly enabled: Set<'state' | 'memory'>;
   private readonly strategyMs: number;
@@ -102,12 +101,31 @@ export class BacktestRun {
     const strategy = options.registrations.strategies.get(options.strategyName);
     if (!strategy) throw new Error(`the module registers no strategy named "${options.strategyName}"`);
     this.strategy = strategy;
-    for (const riskName of this.riskNames()) {
-      if (!options.registrations.risks.has(riskName)) throw new Error(`strategy ${strategy.strategyName} uses risk "${riskName}", which the module does not register (addRiskSchema)`);
-    }
     this.symbol = options.symbol;
     this.feed = options.feed;
-    this.listeners = [...options.registrations.listeners];
+    const callAt = (when: number, fn: () => unknown): Promise<void> => this.callUser(when, fn);
+    this.listeners = new RunListeners(options.registrations.listeners, callAt);
+    this.risk = new RiskGate({
+      ...this.names(),
+      config: this.config,
+      strategy,
+      risks: options.registrations.risks,
+      listeners: this.listeners,
+      callAt,
+      setWhen: (when) => {
+        this.when = when;
+      },
+      onNotice: options.onNotice,
+    });
+    this.monitor = new PositionMonitor({
+      symbol: this.symbol,
+      names: this.names(),
+      config: this.config,
+      callbacks: strategy.callbacks ?? {},
+      listeners: this.listeners,
+      callAt,
+      publicSignal: (signal, price) => this.publicOf('pending', signal, price),
+    });
     this.enabled = new Set(options.registrations.enabled);
     const minutes = INTERVAL_MINUTES[strategy.interval ?? '1m'];
     if (!minutes) throw new Error(`strategy ${strategy.strategyName}: unknown interval "${strategy.interval}"`);
@@ -134,11 +152,7 @@ export class BacktestRun {
   }
 
   addListener(listener: Listener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   /** VWAP of the candles before `when` (backtest-kit's getAveragePrice at that moment). */
@@ -172,7 +186,7 @@ export class BacktestRun {
           when = Math.max(when + stepMs, first + skip * stepMs);
         } else when += stepMs;
       }
-      await this.emitListeners('doneBacktest', { backtest: true, symbol: this.symbol, strategyName: this.strategyName, exchangeName: this.exchangeName, frameName: this.frameName });
+      await this.listeners.emit('doneBacktest', { backtest: true, symbol: this.symbol, strategyName: this.strategyName, exchangeName: this.exchangeName, frameName: this.frameName }, this.when);
     } finally {
       active = null;
     }
@@ -196,17 +210,17 @@ export class BacktestRun {
     }
     this.pending = signal;
     this.lastPendingId = signal.id;
-    this.riskAdd(signal, when);
+    this.risk.add(signal, when);
     await this.callback('onOpen', when, signal, 'pending', signal.priceOpen);
     await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: when });
     return this.processPending(signal, when, frameEnd);
   }
 
   private async idle(when: number, currentPrice: number): Promise<void> {
-    if (this.hasListeners('idlePing')) await this.emitListeners('idlePing', { ...this.names(), currentPrice, backtest: true, timestamp: when, when: new Date(when) }, when);
+    if (this.listeners.has('idlePing')) await this.listeners.emit('idlePing', { ...this.names(), currentPrice, backtest: true, timestamp: when, when: new Date(when) }, when);
     const cb = this.strategy.callbacks?.onIdle;
     if (cb) await this.callUser(when, () => cb(this.symbol, currentPrice, new Date(when), true));
-    if (this.hasListeners('signal') || this.hasListeners('signalBacktest') || this.strategy.callbacks?.onTick) {
+    if (this.listeners.has('signal') || this.listeners.has('signalBacktest') || this.strategy.callbacks?.onTick) {
       await this.emit({ action: 'idle', signal: null, currentPrice, ...this.names(), backtest: true, createdAt: when });
     }
   }
@@ -225,12 +239,12 @@ export class BacktestRun {
       if (!dto) return null;
       if (dto.symbol && dto.symbol !== this.symbol) throw new Error(`Symbol mismatch: expected ${this.symbol}, got ${String(dto.symbol)}`);
       if (dto.id && dto.id === this.lastPendingId) return null;
-      if (!(await this.riskCheck(dto, currentPrice, when, true))) {
+      if (!(await this.risk.check(dto, currentPrice, when, true))) {
         this.lastSignalTimestamp = null;
         return null;
       }
-      reserved = this.riskNames().length > 0;
-      const row = this.rowFromDto(dto, currentPrice, when);
+      reserved = this.risk.inUse;
+      const row = signalFromDto(dto, currentPrice, when, { ...this.names(), config: this.config, signalId: this.options.signalId });
       if (row._isScheduled) validateScheduled(row, currentPrice, this.config);
       else validatePending(row, currentPrice, this.config);
       return row;
@@ -238,61 +252,9 @@ export class BacktestRun {
       // backtest-kit 19.5.0 means to report this and go on, but its error handler itself fails (the
       // functools-kit it runs with calls the handler without its `self`), so the backtest dies:
       // the run fails here too, naming the cause.
-      if (reserved) this.riskRemove();
+      if (reserved) this.risk.remove();
       throw new StrategyCodeError(`getSignal at ${new Date(when).toISOString()}`, error);
     }
-  }
-
-  private rowFromDto(dto: Record<string, unknown>, currentPrice: number, when: number): SignalRow {
-    const c = this.config;
-    const position = dto.position as SignalRow['position'];
-    const cost = (dto.cost as number) || c.CC_POSITION_ENTRY_COST;
-    const entryCost = (dto.cost as number | undefined) ?? c.CC_POSITION_ENTRY_COST;
-    const base = {
-      ...structuredClone(dto),
-      id: (dto.id as string) || this.options.signalId(when),
-      cost,
-      position,
-      note: (dto.note as string) || '',
-      priceTakeProfit: dto.priceTakeProfit as number,
-      priceStopLoss: dto.priceStopLoss as number,
-      minuteEstimatedTime: (dto.minuteEstimatedTime as number | undefined) ?? c.CC_MAX_SIGNAL_LIFETIME_MINUTES,
-      multiplier: (dto.multiplier as number | undefined) ?? c.CC_SIGNAL_LEVERAGE_MULTIPLIER,
-      isolated: (dto.isolated as boolean | undefined) ?? c.CC_SIGNAL_ISOLATED_MARGIN,
-      symbol: this.symbol,
-      exchangeName: this.exchangeName,
-      strategyName: this.strategyName,
-      frameName: this.frameName,
-      scheduledAt: when,
-      timestamp: when,
-    };
-    const zero = (price: number) => ({ price, timestamp: when, pnlPercentage: 0, pnlCost: 0, priceClose: 0, priceOpen: 0, pnlEntries: 0 });
-    const requested = dto.priceOpen as number | undefined;
-    if (requested !== undefined) {
-      const reached = (position === 'long' && currentPrice <= requested) || (position === 'short' && currentPrice >= requested);
-      const row: SignalRow = {
-        ...base,
-        priceOpen: requested,
-        pendingAt: reached ? when : SCHEDULED_PENDING_MOCK,
-        _isScheduled: !reached,
-        _entry: [{ price: requested, cost: entryCost, timestamp: when }],
-        _peak: zero(requested),
-        _fall: zero(requested),
-      };
-      if (reached) row._fall = excursionAt(row, requested, when, c);
-      return row;
-    }
-    const row: SignalRow = {
-      ...base,
-      priceOpen: currentPrice,
-      pendingAt: when,
-      _isScheduled: false,
-      _entry: [{ price: currentPrice, cost: entryCost, timestamp: when }],
-      _peak: zero(currentPrice),
-      _fall: zero(currentPrice),
-    };
-    row._fall = excursionAt(row, currentPrice, when, c);
-    return row;
   }
 
   // ---- scheduled signals -----------------------------------------------------------------------
@@ -311,8 +273,8 @@ export class BacktestRun {
         // Activated by hand (commitActivateScheduled): opens now at its priceOpen, risk permitting.
         const activated = this.activatedSignal;
         this.activatedSignal = null;
-        if (!(await this.riskCheck(activated, avg, t, true))) {
-          this.riskRemove();
+        if (!(await this.risk.check(activated, avg, t, true))) {
+          this.risk.remove();
           await this.emit({ action: 'cancelled', signal: this.publicOf('scheduled', activated, avg), currentPrice: avg, closeTimestamp: t, ...this.names(), backtest: true, reason: 'user', createdAt: t });
           return { closeTimestamp: t };
         }
@@ -323,17 +285,17 @@ export class BacktestRun {
       const high = feed.highAt(k);
       if (long ? low <= signal.priceStopLoss : high >= signal.priceStopLoss) return this.cancelScheduled(signal, avg, t, 'price_reject');
       if (long ? low <= signal.priceOpen : high >= signal.priceOpen) {
-        if (!(await this.riskCheck(signal, signal.priceOpen, t, true))) {
+        if (!(await this.risk.check(signal, signal.priceOpen, t, true))) {
           this.scheduled = null;
-          this.riskRemove();
+          this.risk.remove();
           const result = { action: 'cancelled', signal: this.publicOf('scheduled', signal, avg), currentPrice: avg, closeTimestamp: t, ...this.names(), backtest: true, reason: 'user', createdAt: t };
           await this.emit(result);
           return { closeTimestamp: t };
         }
         return this.activate(signal, t, frameEnd);
       }
-      if (this.hasListeners('schedulePing')) {
-        await this.emitListeners('schedulePing', { ...this.names(), currentPrice: avg, data: this.publicOf('scheduled', signal, avg), backtest: true, timestamp: t, when: new Date(t) }, t);
+      if (this.listeners.has('schedulePing')) {
+        await this.listeners.emit('schedulePing', { ...this.names(), currentPrice: avg, data: this.publicOf('scheduled', signal, avg), backtest: true, timestamp: t, when: new Date(t) }, t);
       }
       const ping = this.strategy.callbacks?.onSchedulePing;
       if (ping) await this.callUser(t, () => ping(this.symbol, this.publicOf('scheduled', signal, avg), avg, new Date(t), true));
@@ -349,7 +311,7 @@ export class BacktestRun {
     this.scheduled = null;
     this.pending = signal;
     this.lastPendingId = signal.id;
-    this.riskAdd(signal, t);
+    this.risk.add(signal, t);
     await this.callback('onOpen', t, signal, 'pending', signal.priceOpen);
     await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: t });
     return this.processPending(signal, t + MINUTE_MS, frameEnd);
@@ -358,7 +320,7 @@ export class BacktestRun {
   private async cancelScheduled(signal: SignalRow, price: number, at: number, reason: 'timeout' | 'price_reject' | 'user'): Promise<Outcome> {
     this.scheduled = null;
     this.cancelledSignal = null;
-    this.riskRemove();
+    this.risk.remove();
     await this.callback('onCancel', at, signal, 'scheduled', price);
     const result: TickResult = { action: 'cancelled', signal: this.publicOf('scheduled', signal, price), currentPrice: price, closeTimestamp: at, ...this.names(), backtest: true, reason, createdAt: at };
     if (signal.cancelId !== undefined) result.cancelId = signal.cancelId;
@@ -373,9 +335,7 @@ export class BacktestRun {
     const n = this.avgCount;
     const long = signal.position === 'long';
     const lifeMs = signal.minuteEstimatedTime * MINUTE_MS;
-    const callbacks = this.strategy.callbacks;
-    const monitored = !!(callbacks?.onActivePing || callbacks?.onPartialProfit || callbacks?.onPartialLoss || callbacks?.onBreakeven || callbacks?.onWrite)
-      || this.hasListeners('partialProfitAvailable') || this.hasListeners('partialLossAvailable') || this.hasListeners('breakevenAvailable') || this.hasListeners('activePing');
+    const watched = this.monitor.watched;
     for (let t = start; ; t += MINUTE_MS) {
       const k = feed.indexOf(t);
       const avg = feed.vwap(k - (n - 1), k);
@@ -396,95 +356,19 @@ export class BacktestRun {
         const price = reason === 'take_profit' ? take : reason === 'stop_loss' ? stop : reason === 'liquidation' ? liquidation! : avg;
         return this.closePending(signal, price, reason, t);
       }
-      this.trackExcursion(signal, avg, t, long);
-      if (monitored) await this.monitor(signal, avg, t, long);
+      trackExcursion(signal, avg, t, this.config);
+      if (watched) await this.monitor.candle(signal, avg, t);
     }
-  }
-
-  /** Peak profit and deepest drawdown of the open position (the public signal's peakProfit / maxDrawdown). */
-  private trackExcursion(signal: SignalRow, avg: number, t: number, long: boolean): void {
-    const distance = long ? avg - effectivePriceOpen(signal) : effectivePriceOpen(signal) - avg;
-    if (distance > 0 && (long ? avg > signal._peak.price : avg < signal._peak.price)) {
-      const point = excursionAt(signal, avg, t, this.config);
-      if (point.pnlPercentage > 0) signal._peak = point;
-    } else if (distance < 0 && (long ? avg < signal._fall.price : avg > signal._fall.price)) {
-      signal._fall = excursionAt(signal, avg, t, this.config);
-    }
-  }
-
-  /** The per-candle callbacks of an open position, in backtest-kit's order. */
-  private async monitor(signal: SignalRow, avg: number, t: number, long: boolean): Promise<void> {
-    const callbacks = this.strategy.callbacks ?? {};
-    const eff = effectivePriceOpen(signal);
-    const distance = long ? avg - eff : eff - avg;
-    const publicSignal = () => this.publicOf('pending', signal, avg);
-    const ping = async () => {
-      if (this.hasListeners('activePing')) {
-        await this.emitListeners('activePing', { ...this.names(), currentPrice: avg, data: publicSignal(), backtest: true, timestamp: t, when: new Date(t) }, t);
-      }
-      if (callbacks.onActivePing) {
-        const cb = callbacks.onActivePing;
-        await this.callUser(t, () => cb(this.symbol, publicSignal(), avg, new Date(t), true));
-      }
-    };
-    if (distance > 0) {
-      const take = signal._trailingPriceTakeProfit ?? signal.priceTakeProfit;
-      const progress = progressPercent(distance, long ? take - eff : eff - take);
-      await ping();
-      await this.breakevenCheck(signal, avg, t);
-      await this.partialCallbacks('profit', signal, avg, progress, t);
-    } else if (distance < 0) {
-      const stop = signal._trailingPriceStopLoss ?? signal.priceStopLoss;
-      const progress = progressPercent(Math.abs(distance), long ? eff - stop : stop - eff);
-      await ping();
-      await this.partialCallbacks('loss', signal, avg, progress, t);
-    } else await ping();
-  }
-
-  private async breakevenCheck(signal: SignalRow, avg: number, t: number): Promise<void> {
-    if (this.breakevenReached.has(signal.id)) return;
-    const threshold = (this.config.CC_PERCENT_SLIPPAGE + this.config.CC_PERCENT_FEE) * 2 + this.config.CC_BREAKEVEN_THRESHOLD;
-    const eff = effectivePriceOpen(signal);
-    const reached = signal.position === 'long' ? avg >= eff * (1 + threshold / 100) : avg <= eff * (1 - threshold / 100);
-    if (!reached) return;
-    this.breakevenReached.add(signal.id);
-    const data = this.publicOf('pending', signal, avg);
-    await this.emitListeners('breakevenAvailable', { ...this.names(), data, currentPrice: avg, backtest: true, timestamp: t }, t);
-    const cb = this.strategy.callbacks?.onBreakeven;
-    if (cb) await this.callUser(t, () => cb(this.symbol, data, avg, new Date(t), true));
-  }
-
-  private async partialCallbacks(kind: 'profit' | 'loss', signal: SignalRow, avg: number, progress: number, t: number): Promise<void> {
-    const listenerKind: ListenerKind = kind === 'profit' ? 'partialProfitAvailable' : 'partialLossAvailable';
-    const cb = kind === 'profit' ? this.strategy.callbacks?.onPartialProfit : this.strategy.callbacks?.onPartialLoss;
-    if (!cb && !this.hasListeners(listenerKind)) return;
-    const data = this.publicOf('pending', signal, avg);
-    let levels = this.partialLevels.get(signal.id);
-    if (!levels) this.partialLevels.set(signal.id, (levels = { profit: new Set(), loss: new Set() }));
-    const reached = kind === 'profit' ? levels.profit : levels.loss;
-    for (const level of LEVELS) {
-      if (Math.abs(progress) >= level && !reached.has(level)) {
-        reached.add(level);
-        await this.emitListeners(listenerKind, { ...this.names(), data, currentPrice: avg, level, backtest: true, timestamp: t }, t);
-      }
-    }
-    if (cb) await this.callUser(t, () => cb(this.symbol, data, progress, avg, new Date(t), true));
   }
 
   private async closePending(signal: SignalRow, price: number, reason: string, at: number): Promise<Outcome> {
-    if (reason !== 'closed') {
-      // The close price is a point of the trade's excursion too.
-      const point = excursionAt(signal, price, at, this.config);
-      if (point.pnlPercentage < signal._fall.pnlPercentage) signal._fall = { ...point };
-      if (point.pnlPercentage > 0 && point.pnlPercentage > signal._peak.pnlPercentage) signal._peak = { ...point };
-    }
+    if (reason !== 'closed') recordCloseExcursion(signal, price, at, this.config);
     this.pending = null;
     this.closedSignal = null;
     const publicSignal = this.publicOf('pending', signal, price);
     await this.callback('onClose', at, signal, 'pending', price);
-    this.partialLevels.delete(signal.id);
-    this.breakevenReached.delete(signal.id);
-    this.riskRemove();
+    this.monitor.forget(signal.id);
+    this.risk.remove();
     const result: TickResult = {
       action: 'closed',
       signal: publicSignal,
@@ -506,101 +390,28 @@ export class BacktestRun {
   partialClose(kind: 'profit' | 'loss', percentToClose: number, currentPrice: number): boolean {
     const signal = this.pending;
     if (!signal) return false;
-    if (typeof percentToClose !== 'number' || !isFinite(percentToClose) || percentToClose <= 0 || percentToClose > 100) return false;
-    if (typeof currentPrice !== 'number' || !isFinite(currentPrice) || currentPrice <= 0) return false;
-    const long = signal.position === 'long';
-    const eff = effectivePriceOpen(signal);
-    if (!this.config.CC_ENABLE_PPPL_EVERYWHERE) {
-      if (kind === 'profit' && (long ? currentPrice <= eff : currentPrice >= eff)) return false;
-      if (kind === 'loss' && (long ? currentPrice >= eff : currentPrice <= eff)) return false;
-    }
-    if (kind === 'profit') {
-      const take = signal._trailingPriceTakeProfit ?? signal.priceTakeProfit;
-      if (long ? currentPrice >= take : currentPrice <= take) return false;
-    } else {
-      const stop = signal._trailingPriceStopLoss ?? signal.priceStopLoss;
-      if (long ? currentPrice <= stop : currentPrice >= stop) return false;
-    }
-    const { totalClosedPercent, remainingCostBasis } = totalClosed(signal, this.config);
-    const invested = (signal._entry ?? []).reduce((s, e) => s + e.cost, 0) || (signal.cost ?? this.config.CC_POSITION_ENTRY_COST);
-    const dollars = (percentToClose / 100) * remainingCostBasis;
-    if ((totalClosedPercent / 100) * invested + dollars > invested * PARTIAL_CAP_TOLERANCE_FACTOR) return false;
-    signal._partial ??= [];
-    signal._partial.push({ type: kind, percent: percentToClose, currentPrice, costBasisAtClose: remainingCostBasis, entryCountAtClose: signal._entry ? signal._entry.length : 1, timestamp: this.when });
-    const after = totalClosed(signal, this.config).remainingCostBasis;
-    if (after <= invested * PARTIAL_FULL_CLOSE_EPSILON) {
+    const outcome = commitPartialClose(signal, kind, percentToClose, currentPrice, this.when, this.config);
+    if (outcome === 'closed-all') {
       this.closedSignal = Object.assign({}, signal, { closeId: undefined, closeNote: 'full_partial_close' });
       this.pending = null;
     }
-    return true;
+    return outcome !== 'refused';
   }
 
   trailingStop(percentShift: number, currentPrice: number): boolean {
-    const signal = this.pending;
-    if (!signal || !this.validShift(percentShift, currentPrice)) return false;
-    const long = signal.position === 'long';
-    const eff = effectivePriceOpen(signal);
-    const distance = Math.abs(((eff - signal.priceStopLoss) / eff) * 100) + percentShift;
-    const next = long ? eff * (1 - distance / 100) : eff * (1 + distance / 100);
-    if (long ? currentPrice < next : currentPrice > next) return false;
-    const take = signal._trailingPriceTakeProfit ?? signal.priceTakeProfit;
-    if (long ? next >= take : next <= take) return false;
-    const current = signal._trailingPriceStopLoss;
-    if (current !== undefined && !this.config.CC_ENABLE_TRAILING_EVERYWHERE && (long ? next <= current : next >= current)) return false;
-    signal._trailingPriceStopLoss = next;
-    return true;
+    return !!this.pending && commitTrailingStop(this.pending, percentShift, currentPrice, this.config);
   }
 
   trailingTake(percentShift: number, currentPrice: number): boolean {
-    const signal = this.pending;
-    if (!signal || !this.validShift(percentShift, currentPrice)) return false;
-    const long = signal.position === 'long';
-    const eff = effectivePriceOpen(signal);
-    const distance = Math.abs(((signal.priceTakeProfit - eff) / eff) * 100) + percentShift;
-    const next = long ? eff * (1 + distance / 100) : eff * (1 - distance / 100);
-    if (long ? currentPrice > next : currentPrice < next) return false;
-    const stop = signal._trailingPriceStopLoss ?? signal.priceStopLoss;
-    if (long ? next <= stop : next >= stop) return false;
-    const current = signal._trailingPriceTakeProfit;
-    if (current !== undefined && !this.config.CC_ENABLE_TRAILING_EVERYWHERE && (long ? next >= current : next <= current)) return false;
-    signal._trailingPriceTakeProfit = next;
-    return true;
-  }
-
-  private validShift(percentShift: number, currentPrice: number): boolean {
-    if (typeof percentShift !== 'number' || !isFinite(percentShift) || percentShift < -100 || percentShift > 100 || percentShift === 0) return false;
-    return typeof currentPrice === 'number' && isFinite(currentPrice) && currentPrice > 0;
+    return !!this.pending && commitTrailingTake(this.pending, percentShift, currentPrice, this.config);
   }
 
   breakeven(currentPrice: number): boolean {
-    const signal = this.pending;
-    if (!signal || typeof currentPrice !== 'number' || !isFinite(currentPrice) || currentPrice <= 0) return false;
-    const long = signal.position === 'long';
-    const price = effectivePriceOpen(signal);
-    const take = signal._trailingPriceTakeProfit ?? signal.priceTakeProfit;
-    if (long ? price >= take : price <= take) return false;
-    const threshold = (this.config.CC_PERCENT_SLIPPAGE + this.config.CC_PERCENT_FEE) * 2 + this.config.CC_BREAKEVEN_THRESHOLD;
-    const reached = long ? currentPrice >= price * (1 + threshold / 100) : currentPrice <= price * (1 - threshold / 100);
-    const trailing = signal._trailingPriceStopLoss;
-    if (trailing !== undefined) {
-      if (long ? trailing > price : trailing < price) return true; // already protecting profit
-      if (!reached || (long ? price <= trailing : price >= trailing)) return false;
-    } else if (!reached || (long ? signal.priceStopLoss >= price : signal.priceStopLoss <= price)) return false;
-    if (long ? currentPrice < price : currentPrice > price) return false;
-    signal._trailingPriceStopLoss = price;
-    return true;
+    return !!this.pending && commitBreakeven(this.pending, currentPrice, this.config);
   }
 
   averageBuy(currentPrice: number, cost: number): boolean {
-    const signal = this.pending;
-    if (!signal || typeof currentPrice !== 'number' || !isFinite(currentPrice) || currentPrice <= 0) return false;
-    if (!signal._entry || signal._entry.length === 0) signal._entry = [{ price: signal.priceOpen, cost: signal.cost ?? this.config.CC_POSITION_ENTRY_COST, timestamp: this.when }];
-    if (!this.config.CC_ENABLE_DCA_EVERYWHERE) {
-      if (signal.position === 'long' && currentPrice >= Math.min(...signal._entry.map((e) => e.price))) return false;
-      if (signal.position === 'short' && currentPrice <= Math.max(...signal._entry.map((e) => e.price))) return false;
-    }
-    signal._entry.push({ price: currentPrice, cost, timestamp: this.when });
-    return true;
+    return !!this.pending && commitAverageBuy(this.pending, currentPrice, cost, this.when, this.config);
   }
 
   requestClosePending(payload: { id?: string; note?: string }): void {
@@ -633,143 +444,6 @@ export class BacktestRun {
     return totalInvested(signal, this.config);
   }
 
-  // ---- risk ---------------------------------------------------------------------------------------
-
-  private riskNames(): string[] {
-    const s = this.strategy;
-    return [...(s.riskName ? [s.riskName] : []), ...(s.riskList ?? [])];
-  }
-
-  private riskKey(): string {
-    return `${this.strategyName}_${this.exchangeName}_${this.symbol}`;
-  }
-
-  /** Runs the strategy's risk validations; the first rejection wins and is reported (risk.rejection). */
-  private async riskCheck(signal: Record<string, unknown>, currentPrice: number, timestamp: number, reserve: boolean): Promise<boolean> {
-    const names = this.riskNames();
-    if (names.length === 0) return true;
-    for (const riskName of names) {
-      const schema = this.options.registrations.risks.get(riskName)!;
-      const positions = this.positionsOf(riskName);
-      const currentSignal = this.riskSignal(signal, currentPrice, timestamp);
-      const params = { symbol: this.symbol, strategyName: this.strategyName, exchangeName: this.exchangeName, frameName: this.frameName, riskName, currentPrice, timestamp, currentSignal };
-      const payload = { ...params, activePositionCount: positions.size, activePositions: [...positions.values()] };
-      const rejection = await this.runValidations(schema, payload, timestamp);
-      if (rejection) {
-        const event = {
-          symbol: this.symbol,
-          currentSignal,
-          strategyName: this.strategyName,
-          exchangeName: this.exchangeName,
-          currentPrice,
-          activePositionCount: positions.size,
-          rejectionId: rejection.id,
-          rejectionNote: rejection.note,
-          frameName: this.frameName,
-          timestamp,
-          when: new Date(timestamp),
-          backtest: true,
-        };
-        this.options.onNotice?.('risk', `${riskName} rejected a ${String(signal.position)} signal: ${rejection.note}`, timestamp);
-        await this.emitListeners('risk', event, timestamp);
-        const onRejected = schema.callbacks?.onRejected;
-        if (onRejected) await this.callUser(timestamp, () => onRejected(this.symbol, params));
-        return false;
-      }
-      if (reserve) {
-        positions.set(this.riskKey(), {
-          strategyName: this.strategyName,
-          exchangeName: this.exchangeName,
-          frameName: this.frameName,
-          symbol: this.symbol,
-          position: signal.position,
-          priceOpen: (signal.priceOpen as number | undefined) ?? currentPrice,
-          priceStopLoss: signal.priceStopLoss,
-          priceTakeProfit: signal.priceTakeProfit,
-          minuteEstimatedTime: (signal.minuteEstimatedTime as number | undefined) ?? this.config.CC_MAX_SIGNAL_LIFETIME_MINUTES,
-          openTimestamp: timestamp,
-        });
-      }
-      const onAllowed = schema.callbacks?.onAllowed;
-      if (onAllowed) await this.callUser(timestamp, () => onAllowed(this.symbol, params));
-    }
-    return true;
-  }
-
-  private async runValidations(schema: RiskSchema, payload: Record<string, unknown>, timestamp: number): Promise<{ id: string | null; note: string } | null> {
-    for (const validation of schema.validations ?? []) {
-      const fn: AnyFn = typeof validation === 'function' ? validation : validation.validate;
-      let rejection: unknown;
-      try {
-        this.when = timestamp;
-        rejection = await fn(payload);
-      } catch (error) {
-        if (isFatalStrategyError(error)) throw error;
-        rejection = error instanceof Error ? error.message : String(error);
-      }
-      if (!rejection) continue;
-      if (typeof rejection === 'string') return { id: null, note: rejection };
-      if (typeof rejection === 'object') {
-        const r = rejection as { id?: unknown; note?: unknown };
-        return { id: (r.id as string) || null, note: (r.note as string) || 'Validation rejected the signal' };
-      }
-    }
-    return null;
-  }
-
-  private riskSignal(signal: Record<string, unknown>, currentPrice: number, timestamp: number): Record<string, unknown> {
-    const s = signal as Partial<SignalRow> & Record<string, unknown>;
-    const priceOpen = (s.priceOpen as number | undefined) ?? currentPrice;
-    const scheduledPnl = s._isScheduled !== false;
-    const pnl = scheduledPnl ? { ...ZERO_PNL } : profitLoss({ ...(s as SignalRow), priceOpen }, currentPrice, this.config);
-    return {
-      ...structuredClone(s),
-      cost: (s.cost as number) || this.config.CC_POSITION_ENTRY_COST,
-      multiplier: s.multiplier ?? this.config.CC_SIGNAL_LEVERAGE_MULTIPLIER,
-      isolated: s.isolated ?? this.config.CC_SIGNAL_ISOLATED_MARGIN,
-      timestamp: s.timestamp ?? timestamp,
-      totalEntries: 1,
-      totalPartials: 0,
-      priceOpen,
-      priceStopLoss: s._trailingPriceStopLoss ?? s.priceStopLoss,
-      priceTakeProfit: s._trailingPriceTakeProfit ?? s.priceTakeProfit,
-      originalPriceStopLoss: s.priceStopLoss,
-      originalPriceTakeProfit: s.priceTakeProfit,
-      originalPriceOpen: priceOpen,
-      partialExecuted: Array.isArray(s._partial) ? totalClosed(s as SignalRow, this.config).totalClosedPercent : 0,
-      pnl,
-      maxDrawdown: pnl,
-      peakProfit: pnl,
-    };
-  }
-
-  private positionsOf(riskName: string): Map<string, Record<string, unknown>> {
-    let map = this.riskPositions.get(riskName);
-    if (!map) this.riskPositions.set(riskName, (map = new Map()));
-    return map;
-  }
-
-  private riskAdd(signal: SignalRow, timestamp: number): void {
-    for (const riskName of this.riskNames()) {
-      this.positionsOf(riskName).set(this.riskKey(), {
-        strategyName: this.strategyName,
-        exchangeName: this.exchangeName,
-        frameName: this.frameName,
-        symbol: this.symbol,
-        position: signal.position,
-        priceOpen: signal.priceOpen,
-        priceStopLoss: signal.priceStopLoss,
-        priceTakeProfit: signal.priceTakeProfit,
-        minuteEstimatedTime: signal.minuteEstimatedTime,
-        openTimestamp: timestamp,
-      });
-    }
-  }
-
-  private riskRemove(): void {
-    for (const riskName of this.riskNames()) this.positionsOf(riskName).delete(this.riskKey());
-  }
-
   // ---- user code and events -----------------------------------------------------------------------
 
   /** Runs strategy code at moment `when`; an error in it ends the run (see StrategyCodeError). */
@@ -790,26 +464,11 @@ export class BacktestRun {
     if (cb) await this.callUser(when, () => cb(this.symbol, this.publicOf(kind, signal, price), price, new Date(when), true));
   }
 
-  private hasListeners(kind: ListenerKind): boolean {
-    for (const l of this.listeners) if (l.kind === kind) return true;
-    return false;
-  }
-
-  /** Calls the `kind` listeners with `event`, strategy code seeing moment `at`. */
-  private async emitListeners(kind: ListenerKind, event: unknown, at = this.when): Promise<void> {
-    for (const l of [...this.listeners]) {
-      if (l.kind !== kind) continue;
-      if (l.filter && !l.filter(event)) continue;
-      if (l.once) this.listeners.splice(this.listeners.indexOf(l), 1);
-      await this.callUser(at, () => l.fn(event));
-    }
-  }
-
   private async emit(result: TickResult): Promise<void> {
     const onTick = this.strategy.callbacks?.onTick;
     if (onTick) await this.callUser(result.createdAt, () => onTick(this.symbol, result, result.currentPrice, new Date(result.createdAt), true));
     if (result.action !== 'idle') await this.options.onResult?.(result);
-    await this.emitListeners('signalBacktest', result, result.createdAt);
-    await this.emitListeners('signal', result, result.createdAt);
+    await this.listeners.emit('signalBacktest', result, result.createdAt);
+    await this.listeners.emit('signal', result, result.createdAt);
   }
 }
