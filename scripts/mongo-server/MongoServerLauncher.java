@@ -8,7 +8,11 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.channel.Channel;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +26,9 @@ import org.h2.mvstore.MVStore;
 /**
  * Runs mongo-java-server on a chosen loopback port, in memory or on an H2 file, and prints one
  * "READY mongodb://host:port/" line once it accepts connections, so a parent process can wait for it.
+ * With --auth-stdin it reads a user name and a password (one line each) from stdin first and
+ * requires SCRAM-SHA-256 authentication (AuthenticatingBackend); stdin keeps them out of the
+ * command line and the environment, which other processes can list.
  */
 public final class MongoServerLauncher {
     /**
@@ -137,24 +144,51 @@ public final class MongoServerLauncher {
         }
     }
 
+    /** One line of stdin, read byte by byte so nothing after it is consumed (--watch-stdin reads on). */
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b == -1) throw new IllegalArgumentException("--auth-stdin: stdin ended before the user name and password lines");
+            if (line.size() >= 1024) throw new IllegalArgumentException("--auth-stdin: line longer than 1024 bytes");
+            line.write(b);
+        }
+        String text = line.toString(StandardCharsets.UTF_8);
+        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    /**
+     * The user name is a plain identifier; the password printable ASCII, for which the SASLprep the
+     * client applies changes nothing (ScramSha256 does none). Messages never echo the password.
+     */
+    private static ScramSha256 readCredentials() throws IOException {
+        String user = readLine(System.in);
+        String password = readLine(System.in);
+        if (!user.matches("[A-Za-z0-9._-]{1,64}")) throw new IllegalArgumentException("--auth-stdin: the user name must be 1-64 letters, digits, '.', '_' or '-'");
+        if (!password.matches("[\\x20-\\x7e]{8,256}")) throw new IllegalArgumentException("--auth-stdin: the password must be 8-256 printable ASCII characters");
+        return new ScramSha256(user, password);
+    }
+
     public static void main(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 27017;
         String data = null;
         boolean watchStdin = false;
         boolean fsync = true;
+        boolean authStdin = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port": port = Integer.parseInt(args[++i]); break;
                 case "--host": host = args[++i]; break;
                 case "--data": data = args[++i]; break;
                 case "--watch-stdin": watchStdin = true; break;
+                case "--auth-stdin": authStdin = true; break;
                 // Commit each write to the OS before answering but skip the fsync: survives a killed
                 // server, not a power cut. Only for measuring what the fsync costs.
                 case "--no-fsync": fsync = false; break;
                 default: throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
         }
+        ScramSha256 scram = authStdin ? readCredentials() : null;
         MongoBackend backend;
         if (data != null) {
             File dir = new File(data);
@@ -183,14 +217,15 @@ public final class MongoServerLauncher {
             @Override public List<Integer> getVersionArray() { return List.of(4, 4, 0); }
             @Override public int getWireVersion() { return 9; }
         });
-        MongoServer server = new MongoServer(backend);
+        MongoServer server = new MongoServer(scram != null ? new AuthenticatingBackend(backend, scram) : backend);
         server.bind(host, port);
         InetSocketAddress address = server.getLocalAddress();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.shutdownNow();
             backend.close();
         }));
-        System.out.println("READY mongodb://" + host + ":" + address.getPort() + "/ mongo-java-server 1.47.0 (" + (data != null ? "h2:" + data + (fsync ? ", durable" : ", commit per write, no fsync") : "in-memory") + ")");
+        System.out.println("READY mongodb://" + host + ":" + address.getPort() + "/ mongo-java-server 1.47.0 (" + (data != null ? "h2:" + data + (fsync ? ", durable" : ", commit per write, no fsync") : "in-memory")
+            + (scram != null ? ", SCRAM-SHA-256 user " + scram.user() : ", no authentication") + ")");
         System.out.flush();
         if (watchStdin) {
             // A parent that dies without killing us closes our stdin: exit instead of lingering.

@@ -3,9 +3,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import mongoose from 'mongoose';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { loadConfig } from './config';
-import { DatabaseHub, portAnswers } from './database-hub';
+import { DatabaseHub, EMBEDDED_PASSWORD_SECRET, EMBEDDED_USER, portAnswers } from './database-hub';
+import { MemorySecretStore } from './secret-store';
 import { freePort } from '../../../test/support/ports';
 import { freshDatabaseUri } from '../../../test/support/test-db';
 
@@ -39,6 +41,68 @@ describe('database selection', () => {
       const status = await hub.start();
       expect(status).toMatchObject({ source: 'embedded', status: 'connected' });
       expect(status.label).toContain(join(dataDir, 'mongo'));
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('starts the embedded server with a password kept in the secret store, works through it, and never shows the password', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: true }, {});
+    const secrets = new MemorySecretStore();
+    const logged: string[] = [];
+    const log = (level: string, message: string): void => void logged.push(`${level} ${message}`);
+    const hub = new DatabaseHub({ config, secrets, log });
+    let password: string | undefined;
+    let port: number;
+    try {
+      const status = await hub.start();
+      expect(status).toMatchObject({ source: 'embedded', status: 'connected' });
+      password = secrets.get(EMBEDDED_PASSWORD_SECRET);
+      expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The app reads and writes through its authenticated connection.
+      const things = hub.connection!.connection.db!.collection('auth_things');
+      await things.insertOne({ name: 'through the password' });
+      expect(await things.countDocuments({ name: 'through the password' })).toBe(1);
+      port = Number(new URL(`http://${hub.connection!.config.hosts[0]}`).port);
+      // Any other local process that finds the port is refused.
+      const stranger = await mongoose.createConnection(`mongodb://127.0.0.1:${port}/backtest-kit`, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+      try {
+        await expect(stranger.db!.collection('auth_things').find({}).toArray()).rejects.toMatchObject({ code: 13 });
+      } finally {
+        await stranger.close();
+      }
+      const shown = JSON.stringify(hub.status());
+      expect(shown).toContain(`${EMBEDDED_USER}:****@127.0.0.1:${port}`);
+      expect(shown).not.toContain(password!);
+    } finally {
+      await hub.close();
+    }
+    expect(logged.join('\n')).toContain('using embedded');
+    expect(logged.join('\n')).not.toContain(password!);
+
+    // Next start on the same data dir: the same password, from the store.
+    const again = new DatabaseHub({ config, secrets, log });
+    try {
+      expect(await again.start()).toMatchObject({ source: 'embedded', status: 'connected' });
+      expect(secrets.get(EMBEDDED_PASSWORD_SECRET)).toBe(password);
+      expect(await again.connection!.connection.db!.collection('auth_things').countDocuments({})).toBe(1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('without a secret store the embedded server still gets a (per-run) password', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: true }, {});
+    const hub = new DatabaseHub({ config });
+    try {
+      expect(await hub.start()).toMatchObject({ source: 'embedded', status: 'connected', maskedUri: expect.stringContaining(`${EMBEDDED_USER}:****@`) });
+      const port = Number(new URL(`http://${hub.connection!.config.hosts[0]}`).port);
+      const stranger = await mongoose.createConnection(`mongodb://127.0.0.1:${port}/backtest-kit`, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+      try {
+        await expect(stranger.db!.collection('auth_things').insertOne({ sneaked: true })).rejects.toMatchObject({ code: 13 });
+      } finally {
+        await stranger.close();
+      }
     } finally {
       await hub.close();
     }

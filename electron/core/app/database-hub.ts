@@ -1,14 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { DatabaseSource, DatabaseStatus } from '../../../shared/contract/channels';
 import { ConnectionManager, type DbState } from '../db/connection-manager';
 import { ContractFailure } from '../../../shared/contract/result';
 import { InvalidConnectionStringError, maskConnectionString, maskSecretsIn, parseConnectionString } from '../db/connection-string';
-import { startWireServer, WIRE_SERVER_NAME, type RunningWireServer } from '../db/wire-server';
+import ConnectionString from 'mongodb-connection-string-url';
+import { checkCredentials, startWireServer, WIRE_SERVER_NAME, type RunningWireServer, type WireServerCredentials } from '../db/wire-server';
 import { legacyLayoutCounts, type LegacyLayoutCounts } from '../persist/migration';
 import { COMPOSE_HINT, type AppConfig } from './config';
+import type { SecretStore } from './secret-store';
 
 export const LOCALHOST_URI = 'mongodb://localhost:27017/backtest-kit?wtimeoutMS=15000';
+
+/** The embedded server's one user (SCRAM-SHA-256, authSource=admin). */
+export const EMBEDDED_USER = 'backtest-monitor';
+/** The secret-store entry that holds the embedded server's password. */
+export const EMBEDDED_PASSWORD_SECRET = 'embeddedDatabasePassword';
 
 export interface DatabaseHubOptions {
   config: AppConfig;
@@ -25,6 +33,11 @@ export interface DatabaseHubOptions {
   testsPerMinute?: number;
   /** How a connected database is checked for documents in the previous layout (tests replace it). */
   layoutCheck?: (connection: ConnectionManager['connection']) => Promise<LegacyLayoutCounts>;
+  /**
+   * Keeps the embedded server's password, made once per data dir (the store lives there). Without
+   * one (the command-line tools) the embedded server gets a new random password at every start.
+   */
+  secrets?: SecretStore;
 }
 
 /** A database that needed migrating is looked at again at most this often (the user migrates from a terminal). */
@@ -57,6 +70,24 @@ export function publicFailure(error: unknown, timeoutMs: number): string {
     return 'the server refused the user name or password';
   }
   return noServerAnswer(timeoutMs);
+}
+
+function isValidPassword(password: string): boolean {
+  try {
+    checkCredentials({ username: EMBEDDED_USER, password });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a (valid) connection string names a user. */
+function hasUserName(uri: string): boolean {
+  try {
+    return new ConnectionString(uri.trim()).username !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** At most `limit` uses per `windowMs`; a burst beyond gets a plain "too many" error. */
@@ -118,6 +149,8 @@ export class DatabaseHub {
   private readonly testLimiter: RateLimiter;
   /** The previous-layout check of the current database: running, or its last answer. */
   private layout: { manager: ConnectionManager; result?: LegacyLayoutCounts; checkedAt: number; running?: Promise<void> } | undefined;
+  /** The embedded server's password for this process (read or made once). */
+  private embeddedPassword: string | undefined;
 
   constructor(private readonly options: DatabaseHubOptions) {
     this.testLimiter = new RateLimiter(options.testsPerMinute ?? 10, 60_000, 'connection tests');
@@ -264,12 +297,35 @@ export class DatabaseHub {
     return this.source === 'embedded' && this.manager !== undefined;
   }
 
+  /**
+   * Any local process can reach the embedded server's loopback port, so it requires a password:
+   * random, made once and kept in the secret store (OS keychain in the desktop app, a 0600 file
+   * headless). A store that could not be read is not written over; the password then lasts this run.
+   */
+  private embeddedCredentials(): WireServerCredentials {
+    const secrets = this.options.secrets;
+    if (this.embeddedPassword === undefined) {
+      const stored = secrets?.get(EMBEDDED_PASSWORD_SECRET);
+      if (stored !== undefined && isValidPassword(stored)) {
+        this.embeddedPassword = stored;
+      } else {
+        this.embeddedPassword = randomBytes(32).toString('base64url');
+        if (secrets && !secrets.loadProblem) {
+          try {
+            secrets.set(EMBEDDED_PASSWORD_SECRET, this.embeddedPassword);
+          } catch (error) {
+            this.log('warn', `the embedded database's password could not be saved in ${secrets.description} (${error instanceof Error ? error.message : String(error)}); a new one is made at the next start`);
+          }
+        }
+      }
+    }
+    return { username: EMBEDDED_USER, password: this.embeddedPassword };
+  }
+
   private async startEmbedded(): Promise<string> {
     const dataDir = join(this.options.config.dataDir, 'mongo');
-    this.embedded = await startWireServer({ port: 0, dataDir, watchStdin: true });
-    const url = new URL(this.embedded.uri);
-    url.pathname = '/backtest-kit';
-    return url.toString();
+    this.embedded = await startWireServer({ port: 0, dataDir, watchStdin: true, credentials: this.embeddedCredentials() });
+    return this.embedded.connectionString('backtest-kit');
   }
 
   private async stopEmbedded(): Promise<void> {
@@ -496,10 +552,14 @@ export class DatabaseHub {
       if (failure && !this.manager) this.scheduleRetry();
       return failure;
     }
-    // The embedded server's own address is the embedded database: keep it running, call it that.
+    // The embedded server's own address is the embedded database: keep it running, call it that,
+    // and log in with its password (which no client is ever shown) unless the string brings its own.
     const toEmbedded = this.embedded !== undefined && this.pointsAtEmbedded(target.connectionString);
     const wasEmbedded = this.source === 'embedded';
-    const failure = await this.use(toEmbedded ? 'embedded' : 'custom', target.connectionString);
+    const uri = toEmbedded && !hasUserName(target.connectionString)
+      ? this.embedded!.connectionString(parseConnectionString(target.connectionString).database)
+      : target.connectionString;
+    const failure = await this.use(toEmbedded ? 'embedded' : 'custom', uri);
     if (!failure && wasEmbedded && !toEmbedded) await this.stopEmbedded();
     if (failure && !this.manager) this.scheduleRetry();
     if (failure) {

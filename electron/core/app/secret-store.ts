@@ -11,6 +11,8 @@ export interface SecretStore {
   readonly description: string;
   /** True when the values are encrypted by the OS keychain. */
   readonly encrypted: boolean;
+  /** Set when the stored secrets could not be read: writing would replace them, so optional writes are skipped. */
+  readonly loadProblem?: string | undefined;
   get(name: string): string | undefined;
   set(name: string, value: string | undefined): void;
 }

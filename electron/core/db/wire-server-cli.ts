@@ -1,13 +1,20 @@
-import { provisionWireServer, startWireServer, WIRE_SERVER_NAME } from './wire-server';
+import { readFileSync } from 'node:fs';
+import { provisionWireServer, startWireServer, WIRE_SERVER_NAME, type WireServerCredentials } from './wire-server';
+
+const USAGE = 'npm run db:server -- --port <p> [--data <dir>] [--host <h>] [--user <name> --password-file <file>]';
 
 /**
  * `npm run db:server -- --port <p> [--data <dir>]`: runs the wire-protocol server in the foreground.
+ * `--user <name> --password-file <file>` requires SCRAM-SHA-256 with that user and the file's first
+ * line as password (a file, so the password never sits on a command line).
  * `npm run db:server -- --provision`: only fetches and compiles it.
  */
-function parseArgs(argv: string[]): { port: number; dataDir?: string; host: string } {
+function parseArgs(argv: string[]): { port: number; dataDir?: string; host: string; credentials?: WireServerCredentials } {
   let port = 27017;
   let dataDir: string | undefined;
   let host = '127.0.0.1';
+  let username: string | undefined;
+  let passwordFile: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
@@ -21,11 +28,25 @@ function parseArgs(argv: string[]): { port: number; dataDir?: string; host: stri
     } else if (arg === '--host' && value !== undefined) {
       host = value;
       i++;
+    } else if (arg === '--user' && value !== undefined) {
+      username = value;
+      i++;
+    } else if (arg === '--password-file' && value !== undefined) {
+      passwordFile = value;
+      i++;
     } else {
-      throw new Error(`unknown argument "${arg}" (usage: npm run db:server -- --port <p> [--data <dir>])`);
+      throw new Error(`unknown argument "${arg}" (usage: ${USAGE})`);
     }
   }
-  return { port, dataDir, host };
+  if ((username === undefined) !== (passwordFile === undefined)) throw new Error('--user and --password-file go together');
+  if (username === undefined || passwordFile === undefined) return { port, dataDir, host };
+  let text: string;
+  try {
+    text = readFileSync(passwordFile, 'utf8');
+  } catch (error) {
+    throw new Error(`--password-file: cannot read ${passwordFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return { port, dataDir, host, credentials: { username, password: text.split(/\r?\n/)[0] ?? '' } };
 }
 
 async function main(): Promise<void> {
@@ -36,10 +57,16 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
-  // An address given on the command line is the user's explicit choice; the server still has no authentication.
-  if (args.host !== '127.0.0.1') console.warn(`warning: ${WIRE_SERVER_NAME} has no authentication; anyone who reaches ${args.host}:${args.port} can read and write everything`);
+  // An address given on the command line is the user's explicit choice; say what it exposes.
+  if (args.host !== '127.0.0.1') {
+    console.warn(args.credentials
+      ? `warning: ${WIRE_SERVER_NAME} does not encrypt its traffic; anyone on the path to ${args.host}:${args.port} can read the data`
+      : `warning: ${WIRE_SERVER_NAME} has no authentication; anyone who reaches ${args.host}:${args.port} can read and write everything`);
+  }
   const server = await startWireServer({ ...args, allowNonLoopback: true });
-  console.log(`${server.uri} (${server.description})`);
+  // The address without the password; the user has it in their file.
+  const login = args.credentials ? ` (log in as ${args.credentials.username} with ?authSource=admin)` : '';
+  console.log(`${server.uri} (${server.description})${login}`);
   let stopping = false;
   const stop = (): void => {
     stopping = true;

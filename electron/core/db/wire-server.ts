@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -10,9 +11,17 @@ import { createInterface } from 'node:readline';
  */
 export const WIRE_SERVER_NAME = 'mongo-java-server 1.47.0';
 
+/** The one user the server accepts when authentication is on (SCRAM-SHA-256, in the admin database). */
+export interface WireServerCredentials {
+  /** 1-64 letters, digits, '.', '_' or '-'. */
+  username: string;
+  /** 8-256 printable ASCII characters (the server does no SASLprep, which changes none of them). */
+  password: string;
+}
+
 export interface WireServerOptions {
   port?: number;
-  /** Loopback only unless `allowNonLoopback`: the server has no authentication at all. */
+  /** Loopback only unless `allowNonLoopback`: nothing is encrypted, and without credentials nothing is protected. */
   host?: string;
   /** Bind another address (a deliberate choice on the command line, never the app's default). */
   allowNonLoopback?: boolean;
@@ -21,10 +30,23 @@ export interface WireServerOptions {
   /** Exit when our stdin closes, so a dying parent never leaves the server behind. */
   watchStdin?: boolean;
   startTimeoutMs?: number;
+  /**
+   * Require SCRAM-SHA-256 with this user and password. They reach the server on its stdin, never
+   * on its command line or in its environment (both readable by other processes).
+   */
+  credentials?: WireServerCredentials;
 }
 
 export interface RunningWireServer {
+  /** The server's address without credentials (safe to show). */
   uri: string;
+  /** Whether clients must authenticate. */
+  authenticated: boolean;
+  /**
+   * What a client connects with: `uri` with `database`, plus the user, password and auth options
+   * when authentication is on. Contains the password: never log or show it unmasked.
+   */
+  connectionString(database: string): string;
   port: number;
   description: string;
   process: ChildProcess;
@@ -51,23 +73,44 @@ function run(cmd: string, args: string[], cwd: string): void {
   }
 }
 
+/**
+ * The launcher's sources (scripts/mongo-server/*.java) and a digest of their content: the cache is
+ * recompiled whenever it differs, so a fresh clone, an old cache and a source edit all get the
+ * classes of the sources in the tree (timestamps would miss a checkout of older sources).
+ */
+function launcherSources(root: string): { files: string[]; digest: string } {
+  const dir = join(root, 'scripts', 'mongo-server');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.java')).sort().map((f) => join(dir, f));
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file.slice(dir.length)}\0`).update(readFileSync(file)).update('\0');
+  return { files, digest: hash.digest('hex') };
+}
+
 /** Fetches the jars and compiles the launcher on first use; afterwards returns the cached classpath. */
 export function provisionWireServer(root = findProjectRoot()): { classpath: string } {
   const cache = join(root, '.cache', 'mongo-server');
   const lib = join(cache, 'lib');
   const classes = join(cache, 'classes');
-  const launcherClass = join(classes, 'MongoServerLauncher.class');
+  const stamp = join(classes, 'sources.sha256');
   const haveJars = existsSync(lib) && readdirSync(lib).some((f) => f.startsWith('mongo-java-server-core'));
   if (!haveJars) {
     mkdirSync(lib, { recursive: true });
     run('mvn', ['-q', '-B', '-f', join(root, 'scripts', 'mongo-server', 'pom.xml'),
       'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], root);
   }
-  const launcherSource = join(root, 'scripts', 'mongo-server', 'MongoServerLauncher.java');
-  // Recompile when the launcher changed since (a stale class would run the old server silently).
-  if (!existsSync(launcherClass) || statSync(launcherSource).mtimeMs > statSync(launcherClass).mtimeMs) {
-    mkdirSync(classes, { recursive: true });
-    run('javac', ['-cp', join(lib, '*'), '-d', classes, launcherSource], root);
+  const sources = launcherSources(root);
+  const compiled = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+  if (compiled !== sources.digest) {
+    // Compiled aside and swapped in, so a server started meanwhile never loads half a build.
+    const fresh = `${classes}.${process.pid}.tmp`;
+    rmSync(fresh, { recursive: true, force: true });
+    mkdirSync(fresh, { recursive: true });
+    run('javac', ['-cp', join(lib, '*'), '-d', fresh, ...sources.files], root);
+    writeFileSync(join(fresh, 'sources.sha256'), `${sources.digest}\n`);
+    const old = `${classes}.${process.pid}.old`;
+    if (existsSync(classes)) renameSync(classes, old);
+    renameSync(fresh, classes);
+    rmSync(old, { recursive: true, force: true });
   }
   return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
 }
@@ -79,15 +122,23 @@ export function isLoopbackHost(host: string): boolean {
 export async function startWireServer(options: WireServerOptions = {}): Promise<RunningWireServer> {
   const { classpath } = provisionWireServer();
   const host = options.host ?? '127.0.0.1';
-  // mongo-java-server implements no authentication (no SCRAM, no saslStart): whoever reaches the
-  // port reads and writes everything. Only the loopback interface, unless asked for explicitly.
+  const { credentials } = options;
+  if (credentials) checkCredentials(credentials);
+  // Without credentials whoever reaches the port reads and writes everything; with them the
+  // traffic is still unencrypted (no TLS). Only the loopback interface, unless asked for explicitly.
   if (!isLoopbackHost(host) && !options.allowNonLoopback) {
-    throw new Error(`${WIRE_SERVER_NAME} has no authentication: it binds only to 127.0.0.1, ::1 or localhost (got "${host}")`);
+    throw new Error(credentials
+      ? `${WIRE_SERVER_NAME} does not encrypt its traffic: it binds only to 127.0.0.1, ::1 or localhost (got "${host}")`
+      : `${WIRE_SERVER_NAME} has no authentication: it binds only to 127.0.0.1, ::1 or localhost (got "${host}")`);
   }
   const args = ['-Xss4m', '-cp', classpath, 'MongoServerLauncher', '--host', host, '--port', String(options.port ?? 0)];
   if (options.dataDir) args.push('--data', resolve(options.dataDir));
   if (options.watchStdin) args.push('--watch-stdin');
+  if (credentials) args.push('--auth-stdin');
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A launcher that died at once closes the pipe; the exit handler below says why, not an EPIPE.
+  child.stdin?.on('error', () => undefined);
+  if (credentials) child.stdin?.write(`${credentials.username}\n${credentials.password}\n`);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -114,6 +165,8 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
   return {
     uri,
     port,
+    authenticated: credentials !== undefined,
+    connectionString: (database) => withDatabase(uri, database, credentials),
     description: rest.join(' '),
     process: child,
     stop: () =>
@@ -124,4 +177,33 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
+}
+
+const CREDENTIAL_RULES = {
+  username: /^[A-Za-z0-9._-]{1,64}$/,
+  password: /^[\x20-\x7e]{8,256}$/,
+};
+
+/** The launcher's rules, checked here too so a bad value gets a clear error before Java starts. */
+export function checkCredentials(credentials: WireServerCredentials): void {
+  if (!CREDENTIAL_RULES.username.test(credentials.username)) {
+    throw new Error(`${WIRE_SERVER_NAME}: the user name must be 1-64 letters, digits, '.', '_' or '-'`);
+  }
+  // Never echo the password, not even its length.
+  if (!CREDENTIAL_RULES.password.test(credentials.password)) {
+    throw new Error(`${WIRE_SERVER_NAME}: the password must be 8-256 printable ASCII characters`);
+  }
+}
+
+/** `uri` (mongodb://host:port/) for `database`, with the user and password percent-encoded when given. */
+function withDatabase(uri: string, database: string, credentials: WireServerCredentials | undefined): string {
+  const url = new URL(uri);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  if (credentials) {
+    url.username = encodeURIComponent(credentials.username);
+    url.password = encodeURIComponent(credentials.password);
+    url.searchParams.set('authSource', 'admin');
+    url.searchParams.set('authMechanism', 'SCRAM-SHA-256');
+  }
+  return url.toString();
 }
