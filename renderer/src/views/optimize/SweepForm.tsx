@@ -101,9 +101,9 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
     return { strategies: strategies.strategies.filter((s) => !s.error), series: symbols.series as Series[] };
   }, []);
   const [mode, setMode] = useState<'sweep' | 'walker'>('sweep');
-  const [strategyName, setStrategyName] = useState('');
-  const [walkers, setWalkers] = useState<string[]>([]);
-  const [rows, setRows] = useState<Record<string, ParamRow>>({});
+  // The strategies of the sweep (each with its own parameter ranges) or of the walker comparison.
+  const [picked, setPicked] = useState<string[]>([]);
+  const [rows, setRows] = useState<Record<string, Record<string, ParamRow>>>({});
   const [exchangeName, setExchangeName] = useState('');
   const [interval, setInterval] = useState<Interval>('1m');
   const [symbols, setSymbols] = useState<string[]>([]);
@@ -124,7 +124,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
   const [submitting, setSubmitting] = useState(false);
 
   const strategies: StrategyInfo[] = data.data?.strategies ?? [];
-  const strategy = strategies.find((s) => s.name === strategyName);
+  const pickedInfos = picked.map((name) => strategies.find((s) => s.name === name)).filter((s): s is StrategyInfo => s !== undefined);
   const series = useMemo(() => data.data?.series ?? [], [data.data]);
   const exchanges = useMemo(() => [...new Set(series.map((s) => s.exchangeName))].sort(), [series]);
   const available = useMemo(() => series.filter((s) => s.exchangeName === exchangeName && s.interval === interval && s.count > 0), [series, exchangeName, interval]);
@@ -132,10 +132,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
   useEffect(() => {
     if (!data.data) return;
     const first = data.data.strategies[0];
-    if (first && !strategyName) {
-      setStrategyName(first.name);
-      setRows(Object.fromEntries(first.params.map((f) => [f.name, rowOf(f)])));
-    }
+    if (first && picked.length === 0) setPicked([first.name]);
     const s0 = data.data.series[0];
     if (s0 && !exchangeName) {
       setExchangeName(s0.exchangeName);
@@ -157,11 +154,12 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
   if (data.status === 'loading') return <Loading label="Loading strategies and stored candles…" />;
   if (data.status === 'error') return <ErrorState title="Cannot prepare a sweep" error={data.error} onRetry={data.reload} />;
 
-  const pickStrategy = (name: string): void => {
-    setStrategyName(name);
-    const s = strategies.find((x) => x.name === name);
-    setRows(Object.fromEntries((s?.params ?? []).map((f) => [f.name, rowOf(f)])));
-  };
+  // A strategy taken out keeps its rows, so putting it back restores the ranges typed for it.
+  const toggleStrategy = (name: string): void => setPicked((p) => (p.includes(name) ? p.filter((x) => x !== name) : [...p, name]));
+  const rowFor = (s: StrategyInfo, f: ParamField): ParamRow => rows[s.name]?.[f.name] ?? rowOf(f);
+  const setRow = (s: StrategyInfo, f: ParamField, row: ParamRow): void => setRows((r) => ({ ...r, [s.name]: { ...r[s.name], [f.name]: row } }));
+  // "strategies.1.params.fast.min" reads better with the strategy's name beside its position.
+  const issuePath = (path: string): string => path.replace(/^strategies\.(\d+)/, (whole, i: string) => (picked[Number(i)] ? `${whole} (${picked[Number(i)]})` : whole));
 
   const definition = (): SweepDefinitionInput => {
     const objective =
@@ -179,10 +177,9 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
         : { metric, minTrades: Number(minTrades) };
     const def: SweepDefinitionInput = {
       mode,
-      strategies:
-        mode === 'walker'
-          ? walkers.map((strategyName) => ({ strategyName }))
-          : [{ strategyName, params: Object.fromEntries((strategy?.params ?? []).map((f) => [f.name, rangeOf(f, rows[f.name] ?? rowOf(f))])) }],
+      strategies: pickedInfos.map((s) =>
+        mode === 'walker' ? { strategyName: s.name } : { strategyName: s.name, params: Object.fromEntries(s.params.map((f) => [f.name, rangeOf(f, rowFor(s, f))])) },
+      ),
       exchangeName,
       symbols,
       interval,
@@ -228,40 +225,29 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
           </button>
         </div>
       </div>
-      {mode === 'sweep' ? (
-        <>
-          <label className="field">
-            <span>Strategy</span>
-            <select aria-label="Strategy" value={strategyName} onChange={(e) => pickStrategy(e.target.value)}>
-              {strategies.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.name}
-                  {s.source === 'user' ? ' (user)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-          <fieldset className="form" style={{ border: '1px solid var(--border)', borderRadius: 8, padding: 12, margin: 0 }} data-testid="sweep-params">
+      <div className="field">
+        <span className="field-label">{mode === 'sweep' ? 'Strategies to sweep (each with its own parameter ranges)' : 'Strategies to compare (each at its default parameters)'}</span>
+        <div className="chips" role="group" aria-label="Strategies">
+          {strategies.map((s) => (
+            <button key={s.name} type="button" className="chip" data-strategy={s.name} aria-pressed={picked.includes(s.name)} onClick={() => toggleStrategy(s.name)}>
+              {s.name}
+              {s.source === 'user' ? ' (user)' : ''}
+            </button>
+          ))}
+        </div>
+      </div>
+      {mode === 'sweep' &&
+        pickedInfos.map((s) => (
+          <fieldset key={s.name} className="form" style={{ border: '1px solid var(--border)', borderRadius: 8, padding: 12, margin: 0 }} data-testid={`sweep-params-${s.name}`}>
             <legend className="field-label" style={{ padding: '0 6px' }}>
-              Parameters: fixed, a range (min/max/step) or choices
+              {s.name}: each parameter fixed, a range (min/max/step) or choices
             </legend>
-            {(strategy?.params ?? []).map((f) => (
-              <ParamRangeRow key={f.name} field={f} row={rows[f.name] ?? rowOf(f)} onChange={(row) => setRows((r) => ({ ...r, [f.name]: row }))} />
+            {s.params.length === 0 && <p className="faint">This strategy has no parameters: it runs once.</p>}
+            {s.params.map((f) => (
+              <ParamRangeRow key={f.name} field={f} row={rowFor(s, f)} onChange={(row) => setRow(s, f, row)} />
             ))}
           </fieldset>
-        </>
-      ) : (
-        <div className="field">
-          <span className="field-label">Strategies to compare (each at its default parameters)</span>
-          <div className="chips" role="group" aria-label="Strategies">
-            {strategies.map((s) => (
-              <button key={s.name} type="button" className="chip" aria-pressed={walkers.includes(s.name)} onClick={() => setWalkers((w) => (w.includes(s.name) ? w.filter((x) => x !== s.name) : [...w, s.name]))}>
-                {s.name}
-              </button>
-            ))}
-          </div>
-        </div>
-      )}
+        ))}
       <div className="form-row">
         <label className="field">
           <span>Exchange</span>
@@ -375,7 +361,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
             <ul>
               {issues.map((i) => (
                 <li key={i.path}>
-                  <code>{i.path}</code>: {i.message}
+                  <code>{issuePath(i.path)}</code>: {i.message}
                 </li>
               ))}
             </ul>

@@ -9,8 +9,9 @@ import { downloadText } from '../../lib/export';
 import { formatDuration, formatInt, formatPercent, formatTime } from '../../lib/format';
 import { navigate } from '../../stores/route';
 import { Heatmap } from './Heatmap';
+import { ParallelCoordinates } from './ParallelCoordinates';
 import { ParamScatter } from './ParamScatter';
-import { paramNames, sweepJson, throughputByWorker, trialsCsv } from './sweep-data';
+import { paramNames, strategyNames, sweepJson, throughputByWorker, trialsCsv } from './sweep-data';
 
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
 
@@ -105,6 +106,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
   const [error, setError] = useState<string>();
   const [selected, setSelected] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [chartStrategy, setChartStrategy] = useState<string>();
 
   useEffect(() => {
     let alive = true;
@@ -133,6 +135,12 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
   const params = useMemo(() => paramNames(trials), [trials]);
   const byWorker = useMemo(() => throughputByWorker(trials), [trials]);
   const searched = useMemo(() => trials.filter((t) => !t.phase.endsWith('-oos')), [trials]);
+  // Strategies have different parameters: the charts show one strategy's trials at a time (the best's first).
+  const charted = useMemo(() => strategyNames(searched), [searched]);
+  const shownStrategy = chartStrategy && charted.includes(chartStrategy) ? chartStrategy : (sweep?.best?.strategyName ?? charted[0]);
+  const perStrategy = charted.length > 1 && sweep?.definition.mode !== 'walker';
+  const chartTrials = useMemo(() => (perStrategy ? searched.filter((t) => t.strategyName === shownStrategy) : searched), [searched, shownStrategy, perStrategy]);
+  const chartBest = useMemo(() => chartTrials.reduce<TrialSummary | undefined>((b, t) => (t.score !== null && (b?.score == null || t.score > b.score) ? t : b), undefined), [chartTrials]);
   const columns = useMemo<Column<TrialSummary>[]>(
     () => [
       { key: 'index', label: '#', numeric: true, sortValue: (t) => t.index, render: (t) => t.index },
@@ -177,7 +185,7 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
         <button type="button" className="btn small" onClick={() => navigate({ view: 'optimize' })}>
           <Icon name="back" size={12} /> Sweeps
         </button>
-        <h1>{sweep.name ?? (sweep.definition.mode === 'walker' ? 'Strategy comparison' : `Sweep of ${sweep.definition.strategies[0]?.strategyName}`)}</h1>
+        <h1>{sweep.name ?? (sweep.definition.mode === 'walker' ? 'Strategy comparison' : `Sweep of ${sweep.definition.strategies.map((s) => s.strategyName).join(' + ')}`)}</h1>
         <StatusPill status={sweep.status} />
         <div className="spacer" />
         {sweep.status === 'running' ? (
@@ -225,11 +233,24 @@ export function SweepPage({ sweepId }: { sweepId: string }): ReactElement {
           )}
           {picked && <TrialDetail sweep={sweep} trial={picked} />}
         </Panel>
-        <Panel title="Heatmap and scatter">
-          <Heatmap trials={searched} onPick={setSelected} />
-          <ParamScatter trials={searched} onPick={setSelected} />
+        <Panel title="Heatmap and scatter" testId="sweep-charts">
+          {perStrategy && (
+            <label className="field" style={{ maxWidth: 280, marginBottom: 8 }}>
+              <span>Strategy</span>
+              <select aria-label="Chart strategy" value={shownStrategy} onChange={(e) => setChartStrategy(e.target.value)}>
+                {charted.map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          <Heatmap key={shownStrategy} trials={chartTrials} onPick={setSelected} />
+          <ParamScatter key={`s.${shownStrategy}`} trials={chartTrials} onPick={setSelected} />
         </Panel>
       </div>
+      <Panel title={`Parallel coordinates${perStrategy ? `: ${shownStrategy}` : ''}`} testId="sweep-parallel">
+        <ParallelCoordinates trials={chartTrials} bestId={chartBest?.trialId} onPick={setSelected} />
+      </Panel>
       {sweep.walkForward && sweep.walkForward.length > 0 && (
         <Panel title="Walk-forward: each window's best parameters out of sample" flush testId="walk-forward">
           <table className="data">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialSummary } from '../../../../shared/domain/optimize';
-import { heatmapOf, trialsCsv, variedParams } from './sweep-data';
+import { heatmapOf, parallelCoordinatesOf, strategyNames, trialsCsv, variedParams } from './sweep-data';
 
 const trial = (index: number, params: TrialSummary['params'], score: number | null): TrialSummary => ({
   trialId: `s.all.${index}`,
@@ -40,5 +40,32 @@ describe('optimize view data', () => {
     expect(lines).toHaveLength(5);
     expect(lines[0]!.split(',').slice(0, 8)).toEqual(['trialId', 'phase', 'index', 'strategyName', 'param.fast', 'param.slow', 'param.tp', 'score']);
     expect(lines[2]!.startsWith('s.all.1,all,1,sma-crossover,5,20,2,3,')).toBe(true);
+  });
+
+  it('places each scored trial on one axis per varied parameter plus the objective, best drawn last', () => {
+    const withChoice = [...trials, trial(4, { fast: 15, slow: 30, tp: 1, side: 'long' }, 0), trial(5, { fast: 15, slow: 30, tp: 1, side: 'short' }, 2)];
+    const pc = parallelCoordinatesOf(withChoice);
+    expect(pc.axes.map((a) => a.name)).toEqual(['fast', 'slow', 'tp', 'side', 'score']);
+    // The unscored trial and those without every axis (no `side`) have no line.
+    expect(pc.lines.map((l) => l.trialId)).toEqual(['s.all.4', 's.all.5']);
+    expect(pc.lines.at(-1)!.points).toEqual([1, 1, 0, 1, (2 - -2) / 5]);
+    expect([pc.min, pc.max]).toEqual([-2, 3]);
+    const plain = parallelCoordinatesOf(trials);
+    expect(plain.lines.map((l) => l.trialId)).toEqual(['s.all.3', 's.all.0', 's.all.1']);
+    expect(plain.lines.at(-1)!.points).toEqual([0, 0, 1, 1]);
+    expect(plain.lines[0]!.points).toEqual([1, 1, 0, 0]);
+  });
+
+  it('draws only the best lines past the limit', () => {
+    const many = Array.from({ length: 50 }, (_, i) => trial(i, { fast: i, slow: 20 + (i % 3) }, i));
+    const pc = parallelCoordinatesOf(many, 10);
+    expect(pc.shown).toBe(10);
+    expect(pc.scored).toBe(50);
+    expect(pc.lines.map((l) => l.score)).toEqual([40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+  });
+
+  it('lists the strategies of a multi-strategy sweep in first-seen order', () => {
+    const rsi = { ...trial(9, { period: 14 }, 1), strategyName: 'rsi-mean-reversion' };
+    expect(strategyNames([trials[0]!, rsi, trials[1]!])).toEqual(['sma-crossover', 'rsi-mean-reversion']);
   });
 });

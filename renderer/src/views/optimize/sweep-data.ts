@@ -114,3 +114,71 @@ export function throughputByWorker(trials: readonly TrialSummary[]): Array<{ wor
   }
   return [...by].map(([worker, w]) => ({ worker, trials: w.trials, meanMs: w.ms / w.trials })).sort((a, b) => a.worker.localeCompare(b.worker));
 }
+
+/** The strategies a sweep's trials belong to, in first-seen order (a multi-strategy sweep charts one at a time). */
+export function strategyNames(trials: readonly TrialSummary[]): string[] {
+  return [...new Set(trials.map((t) => t.strategyName))];
+}
+
+export interface ParallelAxis {
+  /** A parameter name, or `score` for the objective (always the last axis). */
+  name: string;
+  /** Where a value sits on the axis, 0 (bottom) to 1 (top); numbers linearly, other values by their sorted order. */
+  position(value: ParamValue | undefined): number | null;
+  /** Labels at the bottom and the top. */
+  low: string;
+  high: string;
+}
+
+export interface ParallelLine {
+  trialId: string;
+  score: number;
+  /** One position per axis (0..1), the objective last. */
+  points: number[];
+}
+
+const label = (v: number): string => (Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 1000) / 1000) : v.toPrecision(3));
+
+function axisOf(name: string, values: ParamValue[]): ParallelAxis {
+  if (values.every((v) => typeof v === 'number')) {
+    const nums = values as number[];
+    const min = nums.reduce((m, v) => Math.min(m, v), Infinity);
+    const max = nums.reduce((m, v) => Math.max(m, v), -Infinity);
+    return { name, low: label(min), high: label(max), position: (v) => (typeof v !== 'number' ? null : max > min ? (v - min) / (max - min) : 0.5) };
+  }
+  const order = sortValues([...new Set(values)]).map((v) => JSON.stringify(v));
+  return {
+    name,
+    low: JSON.parse(order[0]!) as string,
+    high: JSON.parse(order.at(-1)!) as string,
+    position: (v) => {
+      const i = order.indexOf(JSON.stringify(v));
+      return i < 0 ? null : order.length > 1 ? i / (order.length - 1) : 0.5;
+    },
+  };
+}
+
+/**
+ * Parallel coordinates of scored trials: one axis per varied parameter and one for the objective,
+ * one line per trial. At most `limit` lines, the best ones (the view stays responsive at 10,000
+ * trials; the worst are the least interesting).
+ */
+export function parallelCoordinatesOf(trials: readonly TrialSummary[], limit = 2_000): { axes: ParallelAxis[]; lines: ParallelLine[]; min: number; max: number; shown: number; scored: number } {
+  const scored = trials.filter((t): t is TrialSummary & { score: number } => t.score !== null);
+  // Axes from every trial, so they do not change as scores come in.
+  const params = variedParams(trials);
+  const kept = [...scored].sort((a, b) => b.score - a.score).slice(0, limit);
+  const scores = scored.map((t) => t.score);
+  const min = scores.reduce((m, v) => Math.min(m, v), Infinity);
+  const max = scores.reduce((m, v) => Math.max(m, v), -Infinity);
+  const axes = params.map((p) => axisOf(p, trials.map((t) => t.params[p]).filter((v): v is ParamValue => v !== undefined)));
+  axes.push(axisOf('score', scores));
+  const lines: ParallelLine[] = [];
+  for (const t of kept) {
+    const points = axes.map((a, i) => (i === axes.length - 1 ? a.position(t.score) : a.position(t.params[a.name])));
+    if (points.every((p): p is number => p !== null)) lines.push({ trialId: t.trialId, score: t.score, points });
+  }
+  // Worst first, so the best lines are drawn on top.
+  lines.reverse();
+  return { axes, lines, min, max, shown: lines.length, scored: scored.length };
+}
