@@ -14,6 +14,7 @@ import { nestsDeeperThan } from './json-guard';
 import { FailureLimiter } from './rate-limit';
 import { ReplayBuffer } from './replay-buffer';
 import { contentSecurityPolicy, serveStatic } from './static-files';
+import { DOWNLOAD_PATH, handleDownload } from './download-route';
 import { handleUpload, type UploadReceiver } from './upload-route';
 
 export { isLoopback };
@@ -227,6 +228,14 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
         return;
       }
       return handleUpload(req, res, url, core.uploads, maxUpload);
+    }
+
+    if (req.method === 'GET' && DOWNLOAD_PATH.test(url.pathname)) {
+      if (!signedIn) {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('sign in first');
+        return;
+      }
+      return handleDownload(res, url, core.dispatch);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runNameSchema } from '../domain/runs';
 import {
   candleSchema,
   intervalSchema,
@@ -97,6 +98,43 @@ const storedSeriesSchema = seriesKeySchema.extend({
 });
 
 const gapSchema = z.object({ from: timestampSchema, to: timestampSchema, missing: z.number().int().positive() });
+
+/** A series and an optional range `[from, to)` of it (the whole series when both are absent). */
+const seriesRange = seriesKeySchema
+  .extend({ from: timestampSchema.optional(), to: timestampSchema.optional() })
+  .refine((v) => v.from === undefined || v.to === undefined || v.to > v.from, { message: 'must be after from', path: ['to'] });
+
+export const candleExportRequest = seriesKeySchema
+  .extend({ from: timestampSchema.optional(), to: timestampSchema.optional(), format: z.enum(['csv', 'json']) })
+  .refine((v) => v.from === undefined || v.to === undefined || v.to > v.from, { message: 'must be after from', path: ['to'] });
+
+export const candleExportChunkRequest = z.object({
+  /** From `candles.export`; the export holds the series, range and format, the client names no file. */
+  exportId: z.string().uuid(),
+  /** The previous chunk's `nextCursor`; absent for the first chunk. */
+  after: timestampSchema.optional(),
+});
+
+export const candleDeleteRequest = z.intersection(
+  seriesRange,
+  z.object({
+    /** Count only: what a delete of the same series and range would remove (the confirmation shows it). */
+    dryRun: z.boolean().default(false),
+    /** The count the user confirmed; the delete is refused when the range holds a different number by then. */
+    expected: z.number().int().nonnegative().optional(),
+  }),
+);
+
+export const candleBackfillRequest = seriesRange;
+
+export const candleDerivedRequest = seriesKeySchema
+  .extend({
+    ...range,
+    /** The stored interval to build from; the finest stored one that divides `interval` when absent. */
+    source: intervalSchema.optional(),
+    maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(MAX_CHART_POINTS),
+  })
+  .refine(toAfterFrom, toAfterFromIssue);
 
 // ---- notifications ----------------------------------------------------------------------------
 
@@ -211,6 +249,22 @@ export const invokeChannels = {
     }),
   },
   'runs.get': { request: runIdRequest, response: z.object({ run: runDetailSchema }) },
+  /** Names a run (trimmed, 1 to RUN_NAME_MAX characters); kept across restarts. */
+  'runs.rename': { request: runIdRequest.extend({ name: runNameSchema }), response: z.object({ runId: nonEmptyName, name: z.string() }) },
+  /**
+   * Deletes a finished run: its record, signal rows, notifications and its signals' State and Memory.
+   * A queued or running run is refused (`conflict`): stop it first.
+   */
+  'runs.delete': {
+    request: runIdRequest,
+    response: z.object({
+      deleted: z.literal(true),
+      signals: z.number().int().nonnegative(),
+      notifications: z.number().int().nonnegative(),
+      stateEntries: z.number().int().nonnegative(),
+      memoryEntries: z.number().int().nonnegative(),
+    }),
+  },
 
   'candles.symbols': { request: empty, response: z.object({ series: z.array(storedSeriesSchema) }) },
   'candles.query': {
@@ -278,6 +332,61 @@ export const invokeChannels = {
       /** Contiguous stored ranges `[from, to)`. */
       stored: z.array(z.object({ from: timestampSchema, to: timestampSchema, count: z.number().int().nonnegative() })),
       gaps: z.array(gapSchema),
+    }),
+  },
+
+  /** Prepares a download of a series or a range as CSV or JSON; the file is read with `candles.exportChunk` or the host's `GET /download/<exportId>`. */
+  'candles.export': {
+    request: candleExportRequest,
+    response: z.object({
+      exportId: z.string().uuid(),
+      /** Suggested name: series and range, no folder. */
+      fileName: z.string(),
+      mediaType: z.string(),
+      /** Candles the file will hold. */
+      rows: z.number().int().nonnegative(),
+    }),
+  },
+  'candles.exportChunk': {
+    request: candleExportChunkRequest,
+    response: z.object({ text: z.string(), rows: z.number().int().nonnegative(), nextCursor: timestampSchema.nullable() }),
+  },
+  /** Deletes a series or a range of it (nothing else); `dryRun` counts first. */
+  'candles.delete': {
+    request: candleDeleteRequest,
+    response: z.object({ count: z.number().int().nonnegative(), deleted: z.number().int().nonnegative(), dryRun: z.boolean() }),
+  },
+  /** Downloads the missing ranges of a series (or of a range of it) from the exchange; progress as `candles.progress` with operation `backfill`. */
+  'candles.backfill': {
+    request: candleBackfillRequest,
+    response: z.object({
+      gaps: z.number().int().nonnegative(),
+      missingBefore: z.number().int().nonnegative(),
+      fetched: z.number().int().nonnegative(),
+      inserted: z.number().int().nonnegative(),
+      missingAfter: z.number().int().nonnegative(),
+      gapsAfter: z.number().int().nonnegative(),
+      failures: z.array(gapSchema.extend({ message: z.string() })),
+      /** Why the backfill gave up before the last gap, if it did. */
+      stopped: z.string().optional(),
+      durationMs: z.number().nonnegative(),
+    }),
+  },
+  /** Bars of a higher interval built on the fly from stored finer candles (15m from 1m), aligned to the interval's boundaries. */
+  'candles.derived': {
+    request: candleDerivedRequest,
+    response: z.object({
+      source: intervalSchema,
+      /** Width of each bar: the interval, or a whole multiple of it when the range needs more than maxPoints bars. */
+      bucketMs: z.number().int().positive(),
+      aggregated: z.boolean(),
+      /** The range widened to whole bars. */
+      from: timestampSchema,
+      to: timestampSchema,
+      /** Source candles in a complete bar; a bar with fewer (`count`) is partial: built from what is stored. */
+      expected: z.number().int().positive(),
+      partial: z.number().int().nonnegative(),
+      candles: z.array(candleSchema.extend({ count: z.number().int().nonnegative() })).max(MAX_CHART_POINTS),
     }),
   },
 

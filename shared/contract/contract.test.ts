@@ -25,6 +25,8 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
   'runs.stop': { valid: { runId: 'r1' }, invalid: [[{}, 'runId'], [{ runId: 7 }, 'runId']] },
   'runs.list': { valid: {}, invalid: [[{ status: 'sleeping' }, 'status']] },
   'runs.get': { valid: { runId: 'r1' }, invalid: [[{ runId: '' }, 'runId']] },
+  'runs.rename': { valid: { runId: 'r1', name: ' ETH trend, fees 0.1% ' }, invalid: [[{ runId: 'r1', name: '   ' }, 'name'], [{ runId: 'r1', name: 'x'.repeat(81) }, 'name'], [{ name: 'a' }, 'runId']] },
+  'runs.delete': { valid: { runId: 'r1' }, invalid: [[{}, 'runId'], [{ runId: '' }, 'runId']] },
   'candles.symbols': { valid: {}, invalid: [[{ extra: 1 }, '']] },
   'candles.query': {
     valid: { ...series, from: T0, to: T1 },
@@ -63,6 +65,23 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
     invalid: [[{ ...series, from: T0 }, 'to'], [{ ...series, exchangeName: '', from: T0, to: T1 }, 'exchangeName']],
   },
   'candles.gaps': { valid: { ...series }, invalid: [[{ ...series, from: 'yesterday' }, 'from']] },
+  'candles.export': {
+    valid: { ...series, from: T0, to: T1, format: 'csv' },
+    invalid: [[{ ...series, format: 'xlsx' }, 'format'], [{ ...series, from: T1, to: T0, format: 'json' }, 'to']],
+  },
+  'candles.exportChunk': {
+    valid: { exportId: '0b7a4b9e-5f0c-4c2a-9a57-2f7d1c9b3e11', after: T0 },
+    invalid: [[{ exportId: '../../etc/passwd' }, 'exportId'], [{}, 'exportId']],
+  },
+  'candles.delete': {
+    valid: { ...series, from: T0, to: T1, dryRun: true },
+    invalid: [[{ ...series, from: T1, to: T0 }, 'to'], [{ ...series, symbol: '' }, 'symbol'], [{ ...series, expected: -1 }, 'expected']],
+  },
+  'candles.backfill': { valid: { ...series, from: T0, to: T1 }, invalid: [[{ ...series, interval: '7m' }, 'interval']] },
+  'candles.derived': {
+    valid: { ...series, interval: '15m', source: '1m', from: T0, to: T1 },
+    invalid: [[{ ...series, interval: '15m', source: '2m', from: T0, to: T1 }, 'source'], [{ ...series, from: T0 }, 'to']],
+  },
   'notifications.list': {
     valid: { limit: 50, types: ['signal.closed'], unreadOnly: true },
     invalid: [

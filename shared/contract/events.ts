@@ -15,7 +15,7 @@ export const eventChannels = {
   'run.event': runEventSchema,
   /** A candle import or download under way (throttled to a few per second). */
   'candles.progress': seriesKeySchema.extend({
-    operation: z.enum(['import', 'download']),
+    operation: z.enum(['import', 'download', 'backfill']),
     /** 0..1 of the file read or the time range walked. */
     fraction: z.number().min(0).max(1),
     /** Rows read (import) or candles fetched (download) so far. */

@@ -129,6 +129,7 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
   const database = new DatabaseHub({
     config,
     settingsConnectionString: settings.raw.connectionString,
+    secrets,
     connectTimeoutMs: options.connectTimeoutMs,
     log: (level, message) => log.write(level, message, 'database'),
   });
@@ -171,6 +172,8 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'runs.stop': (r) => (parts.runs ?? unavailable('The run engine')).stop(r),
     'runs.list': (r) => (parts.runs ?? unavailable('The run engine')).list(r),
     'runs.get': (r) => (parts.runs ?? unavailable('The run engine')).get(r),
+    'runs.rename': (r) => (parts.runs ?? unavailable('The run engine')).rename(r),
+    'runs.delete': (r) => (parts.runs ?? unavailable('The run engine')).delete(r),
     'candles.symbols': (r) => (parts.candles ?? unavailable('Candle history')).symbols(r),
     'candles.query': (r) => (parts.candles ?? unavailable('Candle history')).query(r),
     'candles.chart': (r) => (parts.candles ?? unavailable('Candle history')).chart(r),
@@ -178,6 +181,11 @@ export async function createAppCore(options: AppCoreOptions = {}): Promise<AppCo
     'candles.import': (r, ...context) => (parts.candles ?? unavailable('Candle import')).import(r, ...context),
     'candles.download': (r, ...context) => (parts.candles ?? unavailable('Candle download')).download(r, ...context),
     'candles.gaps': (r) => (parts.candles ?? unavailable('Candle coverage')).gaps(r),
+    'candles.export': (r) => (parts.candles ?? unavailable('Candle export')).export(r),
+    'candles.exportChunk': (r, ...context) => (parts.candles ?? unavailable('Candle export')).exportChunk(r, ...context),
+    'candles.delete': (r) => (parts.candles ?? unavailable('Candle history')).delete(r),
+    'candles.backfill': (r, ...context) => (parts.candles ?? unavailable('Candle download')).backfill(r, ...context),
+    'candles.derived': (r) => (parts.candles ?? unavailable('Candle history')).derived(r),
     'notifications.list': (r) => (parts.notifications ?? unavailable('The notification inbox')).list(r),
     'notifications.markRead': (r) => (parts.notifications ?? unavailable('The notification inbox')).markRead(r),
     'notifications.unreadCount': (r) => (parts.notifications ?? unavailable('The notification inbox')).unreadCount(r),

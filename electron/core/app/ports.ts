@@ -20,6 +20,8 @@ export interface RunsPort {
   stop: Handler<'runs.stop'>;
   list: Handler<'runs.list'>;
   get: Handler<'runs.get'>;
+  rename: Handler<'runs.rename'>;
+  delete: Handler<'runs.delete'>;
   /** Stops every run; called on shutdown. */
   stopAll(): Promise<void>;
 }
@@ -32,6 +34,11 @@ export interface CandlesPort {
   import: Handler<'candles.import'>;
   download: Handler<'candles.download'>;
   gaps: Handler<'candles.gaps'>;
+  export: Handler<'candles.export'>;
+  exportChunk: Handler<'candles.exportChunk'>;
+  delete: Handler<'candles.delete'>;
+  backfill: Handler<'candles.backfill'>;
+  derived: Handler<'candles.derived'>;
 }
 
 export interface NotificationsPort {

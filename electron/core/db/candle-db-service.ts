@@ -150,4 +150,15 @@ export class CandleDbService extends BaseCRUD<StoredCandle> {
     const filter = rangeFilter(range);
     return this.model.countDocuments(filter);
   }
+
+  /**
+   * Deletes the candles of `[from, to)` of one series (the whole series without a range) and
+   * nothing else: the filter always carries the full key, so another exchange, symbol or interval
+   * is never touched. Returns how many documents went.
+   */
+  async deleteRange(range: Omit<CandleRange, 'limit'>): Promise<number> {
+    const filter = rangeFilter({ exchangeName: range.exchangeName, symbol: range.symbol, interval: range.interval, from: range.from, to: range.to });
+    const result = await this.model.deleteMany(filter);
+    return result.deletedCount ?? 0;
+  }
 }

@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { INTERVAL_MS, type CandleKey } from '../../../../shared/candles';
+import { INTERVAL_MS, INTERVALS, type CandleKey, type Interval } from '../../../../shared/candles';
 import type { EventPayload } from '../../../../shared/contract/events';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
+import { backfillGaps } from '../../market/candle-backfill';
 import { coverage } from '../../market/candle-coverage';
+import { canDerive, deriveCandles } from '../../market/candle-derived';
+import { EXPORT_MEDIA_TYPES, exportChunk, exportFileName, type CandleExportFormat, type CandleExportRange } from '../../market/candle-export';
 import { downloadCandles } from '../../market/candle-download';
 import { downsample } from '../../market/candle-history';
 import { overviewOf } from '../../market/candle-overview';
@@ -43,6 +47,29 @@ function throttled(emit: Emit): (progress: EventPayload<'candles.progress'>, fin
   };
 }
 
+/** How long a prepared export waits to be read, and how many may wait at once. */
+const EXPORT_TTL_MS = 15 * 60 * 1000;
+const MAX_PENDING_EXPORTS = 32;
+
+interface PendingExport {
+  range: CandleExportRange;
+  format: CandleExportFormat;
+  createdAt: number;
+}
+
+function exchangeFor(exchangeName: string, exchangeApiUrl: string | undefined): ReturnType<typeof createExchangeClient> {
+  try {
+    return createExchangeClient(exchangeName, exchangeApiUrl ? { apiUrl: exchangeApiUrl } : {});
+  } catch (error) {
+    throw new ContractFailure('invalid_payload', `exchangeName: ${error instanceof Error ? error.message : String(error)}`, [
+      { path: 'exchangeName', message: 'not an exchange ccxt knows' },
+    ]);
+  }
+}
+
+const describeRange = (r: { from?: number; to?: number }): string =>
+  r.from === undefined && r.to === undefined ? 'the whole series' : `${r.from === undefined ? 'start' : new Date(r.from).toISOString()} → ${r.to === undefined ? 'end' : new Date(r.to).toISOString()}`;
+
 /** Candle history, import, download and coverage over the market-data code, on the app's current database. */
 export function createCandlesPart({ database, uploads, importDirs, maxImportBytes, emit, exchangeApiUrl, chartCacheDir, log }: CandlesPartOptions): CandlesPort {
   let cached: { manager: ConnectionManager; store: CandleStore } | undefined;
@@ -56,6 +83,21 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
       overviewOf(cached.store, { dir: chartCacheDir, onError: (message, error) => log?.('warn', `${message}: ${error instanceof Error ? error.message : String(error)}`) });
     }
     return cached.store;
+  };
+
+  const exports = new Map<string, PendingExport>();
+  const sweepExports = (): void => {
+    const now = Date.now();
+    for (const [id, pending] of exports) if (now - pending.createdAt > EXPORT_TTL_MS) exports.delete(id);
+  };
+
+  /** The finest stored interval `target` can be built from (cheap indexed look-ups, finest first). */
+  const sourceFor = async (key: CandleKey, target: Interval): Promise<Interval> => {
+    for (const interval of INTERVALS) {
+      if (!canDerive(interval, target)) continue;
+      if ((await store().oldestTimestamp({ ...key, interval })) !== undefined) return interval;
+    }
+    throw new ContractFailure('not_found', `no stored ${key.exchangeName} ${key.symbol} candles finer than ${target} to build ${target} bars from`);
   };
 
   return {
@@ -166,14 +208,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
     },
     async download({ exchangeName, symbol, interval, from, to }, context) {
       const candleStore = store();
-      let exchange;
-      try {
-        exchange = createExchangeClient(exchangeName, exchangeApiUrl ? { apiUrl: exchangeApiUrl } : {});
-      } catch (error) {
-        throw new ContractFailure('invalid_payload', `exchangeName: ${error instanceof Error ? error.message : String(error)}`, [
-          { path: 'exchangeName', message: 'not an exchange ccxt knows' },
-        ]);
-      }
+      const exchange = exchangeFor(exchangeName, exchangeApiUrl);
       const key: CandleKey = { exchangeName, symbol, interval };
       const progress = throttled(emit);
       try {
@@ -206,6 +241,89 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the download of ${symbol} ${interval} was cancelled; what was fetched is stored and the next download resumes after it`);
         throw new ContractFailure('unavailable', `download from ${exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
+    },
+    async export({ format, ...range }) {
+      sweepExports();
+      if (exports.size >= MAX_PENDING_EXPORTS) {
+        throw new ContractFailure('unavailable', `${MAX_PENDING_EXPORTS} exports are already waiting to be read; finish or wait for them (they expire after 15 minutes)`);
+      }
+      const rows = await store().countRange(range);
+      if (rows === 0) throw new ContractFailure('not_found', `no stored ${range.exchangeName} ${range.symbol} ${range.interval} candles in ${describeRange(range)}: nothing to export`);
+      const exportId = randomUUID();
+      exports.set(exportId, { range, format, createdAt: Date.now() });
+      return { exportId, fileName: exportFileName(range, format), mediaType: EXPORT_MEDIA_TYPES[format], rows };
+    },
+    async exportChunk({ exportId, after }) {
+      const pending = exports.get(exportId);
+      if (!pending || Date.now() - pending.createdAt > EXPORT_TTL_MS) {
+        exports.delete(exportId);
+        throw new ContractFailure('not_found', 'this export has expired or was already read to the end; export again');
+      }
+      const chunk = await exportChunk(store(), pending.range, pending.format, after);
+      // Read to the end: the id is spent.
+      if (chunk.next === undefined) exports.delete(exportId);
+      return { text: chunk.text, rows: chunk.rows, nextCursor: chunk.next ?? null };
+    },
+    async delete({ dryRun, expected, ...range }) {
+      const key: CandleKey = { exchangeName: range.exchangeName, symbol: range.symbol, interval: range.interval };
+      const count = await store().countRange(range);
+      if (dryRun) return { count, deleted: 0, dryRun: true };
+      if (expected !== undefined && expected !== count) {
+        throw new ContractFailure('conflict', `the range now holds ${count} candles, not the ${expected} you confirmed (something wrote to it since); nothing was deleted, ask again`);
+      }
+      // The store's delete also drops the chart's copies of the series and updates the series catalog.
+      const deleted = await store().deleteRange(range);
+      log?.('info', `deleted ${deleted} ${key.exchangeName} ${key.symbol} ${key.interval} candles (${describeRange(range)})`);
+      return { count, deleted, dryRun: false };
+    },
+    async backfill(range, context) {
+      const key: CandleKey = { exchangeName: range.exchangeName, symbol: range.symbol, interval: range.interval };
+      const candleStore = store();
+      const exchange = exchangeFor(key.exchangeName, exchangeApiUrl);
+      const progress = throttled(emit);
+      try {
+        const outcome = await backfillGaps({
+          ...key,
+          exchange,
+          store: candleStore,
+          from: range.from,
+          to: range.to,
+          ...(context?.signal ? { signal: context.signal } : {}),
+          onProgress: (p) =>
+            progress({ ...key, operation: 'backfill', fraction: p.fraction, count: p.fetched, message: p.message ?? `gap ${Math.min(p.gap + 1, p.gaps)} of ${p.gaps}` }),
+        });
+        progress({ ...key, operation: 'backfill', fraction: 1, count: outcome.fetched, message: 'done' }, true);
+        log?.(
+          outcome.failures.length ? 'warn' : 'info',
+          `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} (${describeRange(range)}): ${outcome.gaps} gaps, ${outcome.missingBefore} missing before, ${outcome.inserted} new, ${outcome.missingAfter} still missing, ${outcome.failures.length} gaps failed${outcome.failures[0] ? ` (first: ${outcome.failures[0].message})` : ''}${outcome.stopped ? `; ${outcome.stopped}` : ''} (${outcome.durationMs} ms)`,
+        );
+        return outcome;
+      } catch (error) {
+        log?.('warn', `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the backfill of ${key.symbol} ${key.interval} was cancelled; the gaps filled so far are stored`);
+        if (error instanceof ContractFailure) throw error;
+        throw new ContractFailure('unavailable', `backfill from ${key.exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    async derived({ maxPoints, source, ...request }) {
+      const key: CandleKey = { exchangeName: request.exchangeName, symbol: request.symbol, interval: request.interval };
+      if (source !== undefined && !canDerive(source, request.interval)) {
+        throw new ContractFailure('invalid_payload', `source: ${request.interval} bars cannot be built from ${source} candles (${request.interval} must be a whole multiple of it)`, [
+          { path: 'source', message: `not a divisor of ${request.interval}` },
+        ]);
+      }
+      const from = source ?? (await sourceFor(key, request.interval));
+      const series = await deriveCandles(overviewOf(store()), { ...request, source: from, maxPoints });
+      return {
+        source: from,
+        bucketMs: series.bucketMs,
+        aggregated: series.bucketMs > INTERVAL_MS[request.interval],
+        from: series.from,
+        to: series.to,
+        expected: series.bucketMs / INTERVAL_MS[from],
+        partial: series.partial,
+        candles: series.bars.map(({ expected: _expected, ...bar }) => bar),
+      };
     },
   };
 }
