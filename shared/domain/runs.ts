@@ -18,6 +18,10 @@ export type { CancelReason, CloseReason, Position, SignalRow, SignalStatus };
 const timestamp = z.number().int().nonnegative();
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 
+/** The name a user gives a run in the Sessions view (runs.rename). */
+export const RUN_NAME_MAX = 80;
+export const runNameSchema = z.string().trim().min(1, 'must not be empty').max(RUN_NAME_MAX, `must be at most ${RUN_NAME_MAX} characters`);
+
 export const RUN_KINDS = ['backtest', 'paper', 'live'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed'] as const;
 export const FINAL_RUN_STATUSES = ['completed', 'stopped', 'failed'] as const;
@@ -134,6 +138,8 @@ export const runProgressSchema = z.object({
 
 export const runSummarySchema = z.object({
   runId: name,
+  /** The user's name for the run (runs.rename); absent until one is given. */
+  name: z.string().optional(),
   kind: runKindSchema,
   status: runStatusSchema,
   strategyName: name,

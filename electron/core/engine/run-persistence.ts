@@ -1,5 +1,5 @@
 import type { RunNotification, SignalRow } from '../../../shared/domain/runs';
-import type { JsonValue, MemoryKey, SessionKey, StateKey } from '../persist';
+import type { JsonValue, MemoryKey, RecentKey, SessionKey, StateKey, StorageKey } from '../persist';
 
 /**
  * The slice of the persistence layer (electron/core/persist: createPersistence, the adapter
@@ -22,6 +22,28 @@ export interface RunPersistence {
     append(notification: RunNotification): Promise<unknown>;
     list(filter: { runId?: string }, paging?: { limit?: number }): Promise<{ items: RunNotification[]; total: number }>;
   };
+}
+
+/**
+ * What deleting a run removes from one mode's persistence: its signal rows, notifications, the
+ * State and Memory of its signals, and Recent where its row is the latest. A `Persistence` of
+ * either mode satisfies it as is.
+ */
+export interface RunDataStores {
+  readonly mode: 'live' | 'backtest';
+  storage: {
+    listSignals(filter: { runId?: string }, paging?: { limit?: number }): Promise<{ items: Array<{ key: StorageKey; value: SignalRow }>; total: number }>;
+    remove(key: StorageKey): Promise<void>;
+  };
+  notifications: { removeByRun(runId: string): Promise<number> };
+  state: PagedRemovable<StateKey>;
+  memory: PagedRemovable<MemoryKey>;
+  recent: { latest(key: RecentKey): Promise<SignalRow | null>; remove(key: RecentKey): Promise<void> };
+}
+
+export interface PagedRemovable<K> {
+  list(query: { offset: number; limit: number }): Promise<{ items: Array<{ key: K }>; total: number }>;
+  remove(key: K): Promise<void>;
 }
 
 export interface KeyValueAccess<K> {

@@ -14,6 +14,11 @@ export interface StoredRun {
   cursors: Record<string, number>;
   /** Written once the run is over; listings leave it out (it can be large). */
   result?: StoredRunResult;
+  /**
+   * The user's name for the run. Kept beside the summary, not in it: checkpoints and the final write
+   * replace the summary and must not undo a rename made meanwhile. Reads put it into `summary.name`.
+   */
+  name?: string;
 }
 
 export interface StoredRunResult {
@@ -48,7 +53,22 @@ export interface RunStore {
   list(query: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }>;
 }
 
+/** What the user changes about a stored run (the Sessions view's rename and delete). */
+export interface RunStoreEditing {
+  /** Names the run; false when the store has no such run. */
+  rename(runId: string, name: string): Promise<boolean>;
+  /** Removes the run's record; false when there was none. */
+  remove(runId: string): Promise<boolean>;
+}
+
 const UNFINISHED: readonly RunStatus[] = ['running', 'queued'];
+
+/** The stored run as readers see it: its name inside the summary. */
+function named<R extends StoredRun>(run: R): R {
+  if (run.name === undefined) return run;
+  const { name, ...rest } = run;
+  return { ...rest, summary: { ...run.summary, name } } as R;
+}
 
 function matches(run: StoredRun, q: RunHistoryQuery): boolean {
   return (!q.status || run.summary.status === q.status) && (!q.kind || run.summary.kind === q.kind) && !q.excludeIds?.includes(run.runId);
@@ -59,22 +79,31 @@ function withoutResult(run: StoredRun): StoredRun {
   return rest;
 }
 
-export class InMemoryRunStore implements RunStore {
+export class InMemoryRunStore implements RunStore, RunStoreEditing {
   private readonly runs = new Map<string, StoredRun>();
   async save(run: StoredRun): Promise<void> {
-    this.runs.set(run.runId, structuredClone(run));
+    const name = this.runs.get(run.runId)?.name;
+    this.runs.set(run.runId, { ...structuredClone(run), ...(name !== undefined ? { name } : {}) });
   }
   async listUnfinished(): Promise<StoredRun[]> {
-    return [...this.runs.values()].filter((r) => UNFINISHED.includes(r.summary.status)).map((r) => structuredClone(withoutResult(r)));
+    return [...this.runs.values()].filter((r) => UNFINISHED.includes(r.summary.status)).map((r) => named(structuredClone(withoutResult(r))));
   }
   async get(runId: string): Promise<StoredRun | null> {
     const run = this.runs.get(runId);
-    return run ? structuredClone(run) : null;
+    return run ? named(structuredClone(run)) : null;
   }
   async list(q: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
     const all = [...this.runs.values()].filter((r) => matches(r, q)).sort((a, b) => b.summary.createdAt - a.summary.createdAt);
     const offset = q.offset ?? 0;
-    return { items: all.slice(offset, offset + q.limit).map((r) => structuredClone(withoutResult(r))), total: all.length };
+    return { items: all.slice(offset, offset + q.limit).map((r) => named(structuredClone(withoutResult(r)))), total: all.length };
+  }
+  async rename(runId: string, name: string): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (run) run.name = name;
+    return run !== undefined;
+  }
+  async remove(runId: string): Promise<boolean> {
+    return this.runs.delete(runId);
   }
 }
 
@@ -90,6 +119,7 @@ function runModel(conn: Connection): Model<StoredRun> {
       summary: { type: Schema.Types.Mixed, required: true },
       cursors: { type: Schema.Types.Mixed, default: {} },
       result: { type: Schema.Types.Mixed },
+      name: { type: String },
     },
     { collection: RUN_COLLECTION, minimize: false, versionKey: false },
   );
@@ -100,7 +130,7 @@ function runModel(conn: Connection): Model<StoredRun> {
 }
 
 /** Runs in MongoDB (`run-items`, unique on runId), written with atomic upserts. */
-export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
+export class RunDbService extends BaseCRUD<StoredRun> implements RunStore, RunStoreEditing {
   private indexes: Promise<void> | undefined;
   constructor(conn: Connection) {
     super(runModel(conn));
@@ -122,14 +152,14 @@ export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
       .find({ 'summary.status': { $in: UNFINISHED } }, { result: 0 })
       .sort({ 'summary.createdAt': 1 })
       .lean<Array<StoredRun & { _id: unknown }>>();
-    return rows.map(({ _id, ...run }) => run);
+    return rows.map(({ _id, ...run }) => named(run));
   }
   async get(runId: string): Promise<StoredRun | null> {
     await this.ensureIndexes();
     const row = await this.model.findOne({ runId }).lean<StoredRun & { _id: unknown }>();
     if (!row) return null;
     const { _id, ...run } = row;
-    return run;
+    return named(run);
   }
   async list(q: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
     await this.ensureIndexes();
@@ -146,6 +176,16 @@ export class RunDbService extends BaseCRUD<StoredRun> implements RunStore {
         .lean<Array<StoredRun & { _id: unknown }>>(),
       this.model.countDocuments(filter),
     ]);
-    return { items: rows.map(({ _id, ...run }) => run), total };
+    return { items: rows.map(({ _id, ...run }) => named(run)), total };
+  }
+  async rename(runId: string, name: string): Promise<boolean> {
+    await this.ensureIndexes();
+    const res = await this.model.updateOne({ runId }, { $set: { name } });
+    return res.matchedCount > 0;
+  }
+  async remove(runId: string): Promise<boolean> {
+    await this.ensureIndexes();
+    const res = await this.model.deleteOne({ runId });
+    return res.deletedCount > 0;
   }
 }

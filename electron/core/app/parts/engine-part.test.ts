@@ -155,6 +155,80 @@ describe('engine part over the app core', () => {
   }, 120_000);
 });
 
+describe('renaming and deleting runs', () => {
+  it('renames (validated, kept across a restart) and deletes a finished run with everything it owns; a running one is refused until stopped', async () => {
+    const dataDir = join(root, 'manage');
+    const uri = freshDatabaseUri('engine_part_manage');
+    databases.push(uri);
+    const first = await openCore(dataDir, { envConnectionString: uri });
+    await seedCandles(first.core);
+    const db = (await inspect(uri)).connection;
+    const { runId: bt } = await call<{ runId: string }>(first.core, 'runs.start', backtest('sma-crossover'));
+    expect((await finished(first.core, bt)).status).toBe('completed');
+    const { runId: pp } = await call<{ runId: string }>(first.core, 'runs.start', paper(0));
+    const ppRun = await finished(first.core, pp);
+    expect(ppRun.signals.length).toBeGreaterThan(0);
+
+    // Rename: trimmed, validated, an unknown run is not_found.
+    expect(await call(first.core, 'runs.rename', { runId: bt, name: '  ETH trend, first try  ' })).toEqual({ runId: bt, name: 'ETH trend, first try' });
+    expect(await first.core.dispatch('runs.rename', { runId: bt, name: '   ' })).toMatchObject({ ok: false, error: { code: 'invalid_payload', issues: [{ path: 'name' }] } });
+    expect(await first.core.dispatch('runs.rename', { runId: bt, name: 'x'.repeat(81) })).toMatchObject({ ok: false, error: { code: 'invalid_payload', issues: [{ path: 'name' }] } });
+    expect(await first.core.dispatch('runs.rename', { runId: 'nope', name: 'a' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const listed = await call<{ runs: Array<{ runId: string; name?: string }> }>(first.core, 'runs.list', {});
+    expect(listed.runs.find((r) => r.runId === bt)?.name).toBe('ETH trend, first try');
+    expect((await call<{ run: { name?: string } }>(first.core, 'runs.get', { runId: bt })).run.name).toBe('ETH trend, first try');
+
+    // A running run cannot be deleted (it would go on writing what the delete removed).
+    const { runId: slow } = await call<{ runId: string }>(first.core, 'runs.start', paper(60));
+    await until(async () => (await call<{ run: { status: string } }>(first.core, 'runs.get', { runId: slow })).run.status === 'running', 60_000, 'the slow run to run');
+    expect(await first.core.dispatch('runs.delete', { runId: slow })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/stop it first/) } });
+    // Renaming a running run is fine, and the name survives the run's later checkpoints.
+    await call(first.core, 'runs.rename', { runId: slow, name: 'slow replay' });
+    await call(first.core, 'runs.stop', { runId: slow });
+
+    // The paper run owns rows, notifications and State in MongoDB: the delete removes them all.
+    const owned = async () => ({
+      run: await db.collection('run-items').countDocuments({ runId: pp }),
+      rows: await db.collection('storage-items').countDocuments({ 'monitor.runId': pp }),
+      notes: await db.collection('notification-items').countDocuments({ 'monitor.runId': pp }),
+      state: await db.collection('state-items').countDocuments({ signalId: { $regex: `^${pp}:` } }),
+    });
+    const before = await owned();
+    expect(before.run).toBe(1);
+    expect(before.rows).toBe(ppRun.signals.length);
+    expect(before.notes).toBeGreaterThan(0);
+    expect(before.state).toBeGreaterThan(0);
+    const answer = await call<{ deleted: boolean; signals: number; notifications: number; stateEntries: number }>(first.core, 'runs.delete', { runId: pp });
+    expect(answer).toMatchObject({ deleted: true, signals: before.rows, notifications: before.notes, stateEntries: before.state });
+    expect(await owned()).toEqual({ run: 0, rows: 0, notes: 0, state: 0 });
+    expect(await first.core.dispatch('runs.get', { runId: pp })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await first.core.dispatch('runs.delete', { runId: pp })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect((await call<{ runs: Array<{ runId: string }> }>(first.core, 'runs.list', {})).runs.map((r) => r.runId)).not.toContain(pp);
+    expect((await call<{ total: number }>(first.core, 'notifications.list', { limit: 10, runId: pp })).total).toBe(0);
+    const { lines } = await call<{ lines: Array<{ message: string }> }>(first.core, 'logs.tail', { limit: 200 });
+    expect(lines.map((l) => l.message).join('\n')).toMatch(new RegExp(`run ${pp} deleted \\(paper paper-demo on ETH/BTC\\): ${before.rows} signals`));
+    // A backtest's notifications live in the backtest inbox (in memory by default): deleted there too.
+    const { runId: bt2 } = await call<{ runId: string }>(first.core, 'runs.start', backtest());
+    await finished(first.core, bt2);
+    expect((await call<{ total: number }>(first.core, 'notifications.list', { limit: 10, runId: bt2 })).total).toBeGreaterThan(0);
+    expect(await call(first.core, 'runs.delete', { runId: bt2 })).toMatchObject({ deleted: true, notifications: expect.any(Number) });
+    expect((await call<{ total: number }>(first.core, 'notifications.list', { limit: 10, runId: bt2 })).total).toBe(0);
+    // The newest finished run is still held in memory by the engine: not listed, not served.
+    expect((await call<{ runs: Array<{ runId: string }> }>(first.core, 'runs.list', {})).runs.map((r) => r.runId)).not.toContain(bt2);
+    expect(await first.core.dispatch('state.get', { runId: bt2 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    await first.core.shutdown();
+
+    // After a restart: the deleted run stays gone, the names are kept.
+    const second = await openCore(dataDir, { envConnectionString: uri });
+    const after = await call<{ runs: Array<{ runId: string; name?: string }>; total: number }>(second.core, 'runs.list', {});
+    expect(after.runs.map((r) => r.runId).sort()).toEqual([bt, slow].sort());
+    expect(after.total).toBe(2);
+    expect(Object.fromEntries(after.runs.map((r) => [r.runId, r.name]))).toEqual({ [bt]: 'ETH trend, first try', [slow]: 'slow replay' });
+    await call(second.core, 'runs.delete', { runId: bt });
+    expect((await call<{ runs: Array<{ runId: string }> }>(second.core, 'runs.list', {})).runs.map((r) => r.runId)).toEqual([slow]);
+  }, 300_000);
+});
+
 describe('during a MongoDB outage', () => {
   it('notifications.list says the inbox is partial while the paper run goes on writing to the spool', async () => {
     const server = await startWireServer({ watchStdin: true });

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Notification } from '../../../../shared/domain/notifications';
-import type { RunDetail, RunEvent, RunKind, RunSummary } from '../../../../shared/domain/runs';
+import { FINAL_RUN_STATUSES, type RunDetail, type RunEvent, type RunKind, type RunSummary } from '../../../../shared/domain/runs';
 import type { SignalRow } from '../../../../shared/domain/signals';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
 import { RunConflictError, RunManager, RunManagerClosedError, RunNotFoundError, RunRequestError } from '../../engine/run-manager';
+import { removeRunData } from '../../engine/run-history';
 import { RunDbService, type StoredRun } from '../../engine/run-store';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
 import { BUILTIN_STRATEGIES } from '../../strategies';
@@ -76,6 +77,15 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
   let binding: Promise<void> = Promise.resolve();
   const catalog = (): StrategyCatalog => bound?.runs.strategies ?? new StrategyCatalog({ userDir: options.strategiesDir?.(), builtins: BUILTIN_STRATEGIES });
 
+  // Rename and delete act on the run store; the run manager keeps the runs of this session in
+  // memory (the newest finished one with its rows), so what the user changed is laid over those here.
+  const names = new Map<string, string>();
+  const deleted = new Set<string>();
+  const named = <T extends RunSummary>(run: T): T => (names.has(run.runId) ? { ...run, name: names.get(run.runId)! } : run);
+  const notDeleted = (runId: string): void => {
+    if (deleted.has(runId)) throw new ContractFailure('not_found', `no run with id ${runId} (it was deleted)`);
+  };
+
   const runs = (): RunManager => {
     if (!bound) throw new ContractFailure('unavailable', 'runs read their candles from the database, and none is connected (see the database status)');
     return bound.runs;
@@ -100,6 +110,11 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       return;
     }
     options.emit('run.event', event);
+    if (event.type === 'status' && (FINAL_RUN_STATUSES as readonly string[]).includes(event.status) && names.has(event.runId)) {
+      // A backtest is stored only once it ends (after its final write, before this event): a name given while it ran goes there now.
+      const name = names.get(event.runId)!;
+      void bound?.runStore.rename(event.runId, name).catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`));
+    }
     if (event.type === 'notification') {
       options.emit('notification', event.notification);
       publishUnread();
@@ -233,6 +248,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       },
       async stop({ runId }) {
         try {
+          notDeleted(runId);
           return await runs().stop(runId);
         } catch (error) {
           throw contractError(error, 'runs.stop', options.log);
@@ -242,19 +258,57 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
         if (!bound) return { runs: [], total: 0, hasMore: false };
         try {
           const page = await bound.runs.listAll({ status, kind, limit, offset });
-          return { runs: page.runs, total: page.total, hasMore: offset + page.runs.length < page.total };
+          // A deleted run this process still holds in memory is not listed (the store has none of it).
+          const listed = page.runs.filter((r) => !deleted.has(r.runId)).map(named);
+          const total = page.total - (page.runs.length - listed.length);
+          return { runs: listed, total, hasMore: offset + page.runs.length < page.total };
         } catch (error) {
           if (!isOutageError(error)) throw contractError(error, 'runs.list', options.log);
           // The history lives in MongoDB; this session's runs are still known here.
-          const held = bound.runs.list({ status, kind });
+          const held = bound.runs.list({ status, kind }).filter((r) => !deleted.has(r.runId)).map(named);
           return { runs: held.slice(offset, offset + limit), total: held.length, hasMore: offset + limit < held.length, partial: 'earlier runs are not listed while MongoDB is unreachable' };
         }
       },
       async get({ runId }) {
         try {
-          return { run: await runs().detail(runId) };
+          notDeleted(runId);
+          return { run: named(await runs().detail(runId)) };
         } catch (error) {
           throw contractError(error, 'runs.get', options.log);
+        }
+      },
+      async rename({ runId, name }) {
+        try {
+          notDeleted(runId);
+          const manager = runs();
+          const stored = await bound!.runStore.rename(runId, name);
+          // A running backtest has no stored record yet: its name is written when it ends (see forward).
+          if (!stored && !manager.has(runId)) throw new RunNotFoundError(runId);
+          names.set(runId, name);
+          options.log('info', `run ${runId} renamed to "${name}"`);
+          return { runId, name };
+        } catch (error) {
+          throw contractError(error, 'runs.rename', options.log);
+        }
+      },
+      async delete({ runId }) {
+        try {
+          notDeleted(runId);
+          const manager = runs();
+          const run = await manager.detail(runId);
+          if (!(FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) {
+            throw new ContractFailure('conflict', `the run is ${run.status}: stop it first, then delete it`);
+          }
+          // Its data first, its record last: a delete that fails half-way leaves the run listed, to be asked again.
+          const removed = await removeRunData(run, persistences());
+          await bound!.runStore.remove(runId);
+          deleted.add(runId);
+          names.delete(runId);
+          options.log('info', `run ${runId} deleted (${run.kind} ${run.strategyName} on ${run.symbols.join(', ')}): ${removed.signals} signals, ${removed.notifications} notifications, ${removed.stateEntries} State and ${removed.memoryEntries} Memory entries removed`);
+          publishUnread();
+          return { deleted: true, ...removed };
+        } catch (error) {
+          throw contractError(error, 'runs.delete', options.log);
         }
       },
       async stopAll() {
@@ -297,6 +351,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       async get({ runId, offset = 0, limit = 1000 }) {
         let detail: RunDetail;
         try {
+          notDeleted(runId);
           detail = await runs().detail(runId);
         } catch (error) {
           throw contractError(error, 'state.get', options.log);

@@ -1,5 +1,5 @@
 import { isNetworkOrTimeoutError } from '../../db/errors';
-import type { RunHistoryQuery, RunStore, StoredRun } from '../../engine/run-store';
+import type { RunHistoryQuery, RunStore, RunStoreEditing, StoredRun } from '../../engine/run-store';
 
 /**
  * A run's checkpoint (request, summary, cursors) is "latest wins", so during a MongoDB outage it
@@ -7,13 +7,13 @@ import type { RunHistoryQuery, RunStore, StoredRun } from '../../engine/run-stor
  * this a live run would fail on the first checkpoint after the connection drops, although its
  * signals and notifications are safe in the persistence layer's spool.
  */
-export class OutageTolerantRunStore implements RunStore {
+export class OutageTolerantRunStore implements RunStore, RunStoreEditing {
   private readonly pending = new Map<string, StoredRun>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly inner: RunStore,
+    private readonly inner: RunStore & RunStoreEditing,
     private readonly retryMs = 2000,
     private readonly onHeld: (runId: string, reason: string) => void = () => undefined,
     /** False while the connection is known to be down: hold without trying (a try can block for seconds). */
@@ -110,6 +110,18 @@ export class OutageTolerantRunStore implements RunStore {
       }),
       total: page.total,
     };
+  }
+
+  /** A rename is the user's, made while the database answers (it fails like any request otherwise). */
+  rename(runId: string, name: string): Promise<boolean> {
+    return this.inner.rename(runId, name);
+  }
+
+  /** Removes the stored run and any checkpoint of it still held, so a later flush cannot bring it back. */
+  async remove(runId: string): Promise<boolean> {
+    const removed = await this.inner.remove(runId);
+    const held = this.pending.delete(runId);
+    return removed || held;
   }
 
   /**

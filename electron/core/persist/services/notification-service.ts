@@ -101,6 +101,22 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     }
   }
 
+  /**
+   * Removes every notification of a run (the user deleted the run); returns how many. Only the app's
+   * own: a bot's notifications in a shared database are never removed.
+   */
+  async removeByRun(runId: string): Promise<number> {
+    let removed = 0;
+    // Each pass removes a page, so the next starts over; a pass that removes nothing ends it.
+    for (let before = Number.POSITIVE_INFINITY; ; ) {
+      const page = await this.store.list({ where: { runId }, ownOnly: true, limit: 1_000 });
+      if (page.items.length === 0 || page.total >= before) return removed;
+      before = page.total;
+      for (const { key } of page.items) await this.store.remove(key);
+      removed += page.items.length;
+    }
+  }
+
   async unreadCount(filter: NotificationFilter = {}): Promise<number> {
     return (await this.list({ ...filter, unreadOnly: true }, { limit: 1 })).total;
   }
