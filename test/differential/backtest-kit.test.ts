@@ -35,6 +35,8 @@ interface Case {
   expect: string[];
   /** Extra checks on the real results (e.g. partial closes happened). */
   check?: (real: RunOutput) => void;
+  /** The frame's interval (the run's `--interval`); 1m when not given. */
+  frameInterval?: string;
 }
 
 const ETH = { candles: 'ETH_BTC-1m.json', symbol: 'ETHBTC', from: '2018-01-20T06:00:00Z', to: '2018-01-30T04:00:00Z' };
@@ -98,6 +100,33 @@ const CASES: Case[] = [
     expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:user', 'position:long', 'position:short'],
     check: (real) => expect((real.probe as { trailed: number; idle: number }).trailed * (real.probe as { idle: number }).idle).toBeGreaterThan(0),
   },
+  // Infinity positions reported as `active` to listenSignal* at the end of every 1,000-candle chunk (the probe holds each report).
+  {
+    file: 'infinite-active.mjs',
+    ...ETH,
+    from: '2018-01-20T10:00:00Z',
+    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:timeout', 'position:long', 'position:short'],
+    check: (real) => {
+      const probe = real.probe as { active: Array<{ at: number }>; signalActive: number };
+      expect(probe.active.length).toBeGreaterThan(5);
+      expect(probe.signalActive).toBe(probe.active.length);
+      // One of them belongs to a scheduled entry (its first chunk also spans the wait for activation).
+      expect(real.results.some((r) => r.action === 'closed' && (r.signal as { scheduledAt: number; pendingAt: number }).scheduledAt !== (r.signal as { pendingAt: number }).pendingAt)).toBe(true);
+    },
+  },
+  // 1h and 15m candles (aggregated from the stored 1m ones, aligned to their interval), on a 1m frame and on a 15m frame.
+  ...['1m', '15m'].map((frameInterval) => ({
+    file: 'higher-intervals.mjs',
+    ...ETH,
+    from: '2018-01-20T18:00:00Z',
+    frameInterval,
+    expect: ['closed:take_profit', 'closed:stop_loss', 'closed:time_expired', 'cancelled:timeout', 'position:long', 'position:short'],
+    check: (real: RunOutput) => {
+      const probe = real.probe as { hourly: number; misaligned: number };
+      expect(probe.hourly).toBeGreaterThan(0);
+      expect(probe.misaligned).toBe(0);
+    },
+  })),
   // Other symbols, with gaps in their candles (1,493 missing minutes on DASH/BTC): the store's gap rule.
   {
     file: 'scheduled-entries.mjs',
@@ -111,7 +140,7 @@ const CASES: Case[] = [
 ];
 
 async function runBoth(c: Case): Promise<{ real: RunOutput; ours: RunOutput }> {
-  const args = [join(__dirname, 'strategies', c.file), join(CANDLES, c.candles), c.symbol, c.from, c.to];
+  const args = [join(__dirname, 'strategies', c.file), join(CANDLES, c.candles), c.symbol, c.from, c.to, '', '', c.frameInterval ?? '1m'];
   const opts = { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 };
   const [real, ours] = await Promise.all([run(process.execPath, [join(__dirname, 'run-real.mjs'), ...args], opts), run(TSX, [join(__dirname, 'run-ours.ts'), ...args], opts)]);
   return { real: JSON.parse(real.stdout) as RunOutput, ours: JSON.parse(ours.stdout) as RunOutput };
@@ -141,7 +170,7 @@ describe.skipIf(!FIXTURES)('backtest-kit functions we do not implement', () => {
 
 describe.skipIf(!FIXTURES)('backtest-kit strategy files: our engine against backtest-kit 19.5.0', () => {
   for (const c of CASES) {
-    it(`${c.file} on ${c.symbol}: the same closed and cancelled signals`, { timeout: 900_000 }, async () => {
+    it(`${c.file} on ${c.symbol}${c.frameInterval ? ` (${c.frameInterval} frame)` : ''}: the same closed and cancelled signals`, { timeout: 900_000 }, async () => {
       const { real, ours } = await runBoth(c);
       expect(real.results.length).toBeGreaterThan(0);
       const seen = outcomes(real);

@@ -3,7 +3,7 @@
  * run worker uses) and prints one JSON line: {"results": [closed and cancelled tick results]}.
  * Same arguments as run-real.mjs:
  *
- *   npx tsx test/differential/run-ours.ts <strategy.mjs> <candles.json> <symbol> <fromISO> <toISO> [strategyName] [paramsJSON]
+ *   npx tsx test/differential/run-ours.ts <strategy.mjs> <candles.json> <symbol> <fromISO> <toISO> [strategyName] [paramsJSON] [frameInterval]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,9 +12,9 @@ import { loadBacktestKitModule } from '../../electron/core/backtest-kit/strategy
 import { runBacktestKitJob } from '../../electron/core/backtest-kit/strategy-api/symbol-job';
 import type { TickResult } from '../../electron/core/backtest-kit/strategy-api/backtest-run';
 
-const [strategyArgFile, candlesFile, symbol, fromIso, toIso, strategyArg, paramsArg] = process.argv.slice(2);
+const [strategyArgFile, candlesFile, symbol, fromIso, toIso, strategyArg, paramsArg, frameIntervalArg] = process.argv.slice(2);
 if (!strategyArgFile || !candlesFile || !symbol || !fromIso || !toIso) {
-  console.error('usage: run-ours.ts <strategy.mjs> <candles.json> <symbol> <fromISO> <toISO> [strategyName] [paramsJSON]');
+  console.error('usage: run-ours.ts <strategy.mjs> <candles.json> <symbol> <fromISO> <toISO> [strategyName] [paramsJSON] [frameInterval]');
   process.exit(2);
 }
 const file = resolve(strategyArgFile);
@@ -34,7 +34,7 @@ await runBacktestKitJob({
   runId: 'differential',
   from: Date.parse(fromIso),
   to: Date.parse(toIso),
-  interval: '1m',
+  interval: frameIntervalArg || '1m',
   params: paramsArg ? (JSON.parse(paramsArg) as Record<string, unknown>) : {},
   candles,
   importer,

@@ -3,15 +3,15 @@
  * over candle files and prints one JSON line: {"ms", "runs", "results": [closed and cancelled tick
  * results], "probe"}.
  *
- *   node test/differential/run-real.mjs <strategy.mjs> <candles.json[,more.json]> <symbol[,more]> <fromISO> <toISO> [strategyName] [paramsJSON]
+ *   node test/differential/run-real.mjs <strategy.mjs> <candles.json[,more.json]> <symbol[,more]> <fromISO> <toISO> [strategyName] [paramsJSON] [frameInterval]
  *
  * Several symbols (one candle file each) run concurrently in this one process, as backtest-kit runs
  * a multi-symbol template. RUN_REAL_REPEAT=n repeats the whole run n times in this process (each on a
  * fresh frame, so no strategy instance carries over) and reports the fastest as `ms`; every
  * repetition includes loading the candle files, and the results are those of the last one.
  *
- * The frame ticks every minute from `from` to the last minute before `to` (our run range, `to`
- * exclusive). The exchange serves the candle files the way our engine's exchange (the candle store)
+ * The frame ticks every `frameInterval` (default 1m) from `from` to the last minute before `to` (our
+ * run range, `to` exclusive). The exchange serves the candle files the way our engine's exchange (the candle store)
  * does: a missing minute is a flat zero-volume candle at the previous close, also after the last
  * candle; before the first candle it has nothing (an error). Higher intervals aggregate 1m candles.
  */
@@ -20,9 +20,10 @@ import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const [strategyFile, candlesArg, symbolArg, fromIso, toIso, strategyArg, paramsArg] = process.argv.slice(2);
+const [strategyFile, candlesArg, symbolArg, fromIso, toIso, strategyArg, paramsArg, frameIntervalArg] = process.argv.slice(2);
+const frameInterval = frameIntervalArg || '1m';
 if (!strategyFile || !candlesArg || !symbolArg || !fromIso || !toIso) {
-  console.error('usage: run-real.mjs <strategy.mjs> <candles.json[,more.json]> <symbol[,more]> <fromISO> <toISO> [strategyName] [paramsJSON]');
+  console.error('usage: run-real.mjs <strategy.mjs> <candles.json[,more.json]> <symbol[,more]> <fromISO> <toISO> [strategyName] [paramsJSON] [frameInterval]');
   process.exit(2);
 }
 const candleFiles = candlesArg.split(',');
@@ -104,7 +105,7 @@ addExchangeSchema({
 });
 const from = Date.parse(fromIso);
 const to = Date.parse(toIso);
-for (let k = 1; k <= repeat; k++) addFrameSchema({ frameName: `differential-frame-${k}`, interval: '1m', startDate: new Date(from), endDate: new Date(to - MIN) });
+for (let k = 1; k <= repeat; k++) addFrameSchema({ frameName: `differential-frame-${k}`, interval: frameInterval, startDate: new Date(from), endDate: new Date(to - MIN) });
 
 const mod = await import(pathToFileURL(resolve(strategyFile)).href);
 if (paramsArg && mod.params) Object.assign(mod.params, JSON.parse(paramsArg));

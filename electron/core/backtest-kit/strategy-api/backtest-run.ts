@@ -213,7 +213,7 @@ export class BacktestRun {
     this.risk.add(signal, when);
     await this.callback('onOpen', when, signal, 'pending', signal.priceOpen);
     await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: when });
-    return this.processPending(signal, when, frameEnd);
+    return this.processPending(signal, when, frameEnd, this.firstChunkEnd(when, false));
   }
 
   private async idle(when: number, currentPrice: number): Promise<void> {
@@ -314,7 +314,7 @@ export class BacktestRun {
     this.risk.add(signal, t);
     await this.callback('onOpen', t, signal, 'pending', signal.priceOpen);
     await this.emit({ action: 'opened', signal: this.publicOf('pending', signal, signal.priceOpen), currentPrice: signal.priceOpen, ...this.names(), backtest: true, createdAt: t });
-    return this.processPending(signal, t + MINUTE_MS, frameEnd);
+    return this.processPending(signal, t + MINUTE_MS, frameEnd, this.firstChunkEnd(signal.scheduledAt, true));
   }
 
   private async cancelScheduled(signal: SignalRow, price: number, at: number, reason: 'timeout' | 'price_reject' | 'user'): Promise<Outcome> {
@@ -330,12 +330,26 @@ export class BacktestRun {
 
   // ---- open positions --------------------------------------------------------------------------
 
-  private async processPending(signal: SignalRow, start: number, frameEnd: number): Promise<Outcome> {
+  /**
+   * backtest-kit replays a position without a lifetime in chunks of CC_MAX_CANDLES_PER_REQUEST
+   * one-minute candles (each starting with the VWAP look-back) and reports the position as `active`
+   * at the last candle of every chunk it survives. The first chunk of a market entry starts at the
+   * look-back before its tick; that of a scheduled entry also spans the wait for activation.
+   */
+  private firstChunkEnd(tick: number, scheduled: boolean): number {
+    const c = this.config;
+    const lookBack = c.CC_AVG_PRICE_CANDLES_COUNT - 1;
+    const candles = scheduled ? lookBack + c.CC_SCHEDULE_AWAIT_MINUTES + c.CC_MAX_CANDLES_PER_REQUEST + 1 : c.CC_MAX_CANDLES_PER_REQUEST;
+    return tick + (candles - 1 - lookBack) * MINUTE_MS;
+  }
+
+  private async processPending(signal: SignalRow, start: number, frameEnd: number, firstChunkEnd: number): Promise<Outcome> {
     const feed = this.feed;
     const n = this.avgCount;
     const long = signal.position === 'long';
     const lifeMs = signal.minuteEstimatedTime * MINUTE_MS;
     const watched = this.monitor.watched;
+    let chunkEnd = signal.minuteEstimatedTime === Infinity ? firstChunkEnd : Infinity;
     for (let t = start; ; t += MINUTE_MS) {
       const k = feed.indexOf(t);
       const avg = feed.vwap(k - (n - 1), k);
@@ -358,6 +372,10 @@ export class BacktestRun {
       }
       trackExcursion(signal, avg, t, this.config);
       if (watched) await this.monitor.candle(signal, avg, t);
+      if (t === chunkEnd) {
+        await this.emitActive(signal, avg, t);
+        chunkEnd += (this.config.CC_MAX_CANDLES_PER_REQUEST - (n - 1)) * MINUTE_MS;
+      }
     }
   }
 
@@ -462,6 +480,15 @@ export class BacktestRun {
   private async callback(name: 'onOpen' | 'onClose' | 'onSchedule' | 'onCancel', when: number, signal: SignalRow, kind: 'scheduled' | 'pending', price: number): Promise<void> {
     const cb = this.strategy.callbacks?.[name];
     if (cb) await this.callUser(when, () => cb(this.symbol, this.publicOf(kind, signal, price), price, new Date(when), true));
+  }
+
+  /** The `active` result of a position without a lifetime at the end of a candle chunk: listeners only (no onTick, as in backtest-kit). */
+  private async emitActive(signal: SignalRow, price: number, at: number): Promise<void> {
+    if (!this.listeners.has('signal') && !this.listeners.has('signalBacktest')) return;
+    const publicSignal = this.publicOf('pending', signal, price);
+    const result = { action: 'active', signal: publicSignal, currentPrice: price, ...this.names(), percentTp: 0, percentSl: 0, pnl: publicSignal.pnl, backtest: true, createdAt: at };
+    await this.listeners.emit('signalBacktest', result, at);
+    await this.listeners.emit('signal', result, at);
   }
 
   private async emit(result: TickResult): Promise<void> {
