@@ -61,6 +61,9 @@ export class CandleOverview {
   private readonly checkEveryMs: number;
   private readonly onError: (message: string, error: unknown) => void;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeDeleted: () => void;
+  /** Series deleted from while being read: the read's result is served once, then read again. */
+  private readonly deletedWhileBuilding = new Set<string>();
   private readonly dir: string | undefined;
   private readonly saveDelayMs: number;
   private readonly saveTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -75,10 +78,12 @@ export class CandleOverview {
     this.dir = options.dir;
     this.saveDelayMs = options.saveDelayMs ?? 5_000;
     this.unsubscribe = store.onWritten((key, candles) => this.written(key, candles));
+    this.unsubscribeDeleted = store.onDeleted((key) => this.deleted(key));
   }
 
   close(): void {
     this.unsubscribe();
+    this.unsubscribeDeleted();
     this.partials.clear();
     for (const timer of this.saveTimers.values()) clearTimeout(timer);
     this.saveTimers.clear();
@@ -175,6 +180,7 @@ export class CandleOverview {
       pending = this.build(key).finally(() => {
         this.building.delete(id);
         this.writtenWhileBuilding.delete(id);
+        if (this.deletedWhileBuilding.delete(id)) this.entries.delete(id);
       });
       this.building.set(id, pending);
     }
@@ -241,6 +247,19 @@ export class CandleOverview {
     this.evict();
   }
 
+  /** Candles of the series were deleted: its copies (memory and disk) are dropped and read again on the next view. */
+  private deleted(key: CandleKey): void {
+    const id = seriesId(key);
+    this.entries.delete(id);
+    this.partials.delete(id);
+    if (this.building.has(id)) this.deletedWhileBuilding.add(id);
+    const timer = this.saveTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.saveTimers.delete(id);
+    const file = this.fileOf(key);
+    if (file) void rm(file, { force: true }).catch((error: unknown) => this.onError(`candle overview: cannot remove ${file} after a delete`, error));
+  }
+
   private evict(): void {
     let total = 0;
     for (const e of this.entries.values()) total += e.columns.length;
@@ -279,6 +298,8 @@ export class CandleOverview {
     // Our own write in the meantime makes the comparison moot; the next check will see it settled.
     if (!same && this.entries.get(seriesId(key)) === entry && Date.now() - entry.writtenAt >= this.checkEveryMs) {
       this.entries.delete(seriesId(key));
+      // Another program changed the series: the catalog's line for it is measured again too.
+      await this.store.catalog.refresh(key);
       const file = this.fileOf(key);
       if (file) await rm(file, { force: true }).catch((error: unknown) => this.onError(`candle overview: cannot remove the stale ${file}`, error));
     }

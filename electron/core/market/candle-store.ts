@@ -2,15 +2,10 @@ import type { PipelineStage } from 'mongoose';
 import { INTERVAL_MS, type Candle, type CandleKey, type Interval } from '../../../shared/candles';
 import { candleDocuments, CandleDbService, rangeFilter, type BulkUpsertResult, type CandleRange } from '../db/candle-db-service';
 import { isDuplicateKeyError } from '../db/errors';
+import { SeriesCatalog, type SeriesSummary } from './candle-catalog';
 
 /** One line of `listStored()`: what the database holds for an exchange, symbol and interval. */
-export interface StoredSeries extends CandleKey {
-  count: number;
-  /** Open time of the oldest candle, ms. */
-  first: number;
-  /** Open time of the newest candle, ms. */
-  last: number;
-}
+export type StoredSeries = SeriesSummary;
 
 export interface TimeKeysetRequest extends CandleKey {
   limit: number;
@@ -50,9 +45,60 @@ function checkPageLimit(limit: number): void {
  * {exchangeName, symbol, interval, timestamp}.
  */
 export type CandlesWrittenListener = (key: CandleKey, candles: readonly Candle[]) => void;
+/** Candles of `key` in `[from, to)` (the whole series when both are absent) were deleted. */
+export type CandlesDeletedListener = (key: CandleKey, range: { from?: number; to?: number }) => void;
+
+const timeBounds = (candles: readonly Candle[]): { first: number; last: number } => {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const c of candles) {
+    if (c.timestamp < first) first = c.timestamp;
+    if (c.timestamp > last) last = c.timestamp;
+  }
+  return { first, last };
+};
 
 export class CandleStore extends CandleDbService {
   private readonly writtenListeners = new Set<CandlesWrittenListener>();
+  private readonly deletedListeners = new Set<CandlesDeletedListener>();
+  /** One document per series, kept by every write below: listing never groups the candles. */
+  readonly catalog = new SeriesCatalog(this.model.db, {
+    scanAll: () => this.scanStored(),
+    measure: async (key) => {
+      const [count, first, last] = await Promise.all([this.countRange(key), this.oldestTimestamp(key), this.newestTimestamp(key)]);
+      return count > 0 && first !== undefined && last !== undefined ? { ...keyOnly(key), count, first, last } : undefined;
+    },
+  });
+
+  onDeleted(listener: CandlesDeletedListener): () => void {
+    this.deletedListeners.add(listener);
+    return () => this.deletedListeners.delete(listener);
+  }
+
+  /**
+   * The catalog follows a write that already stored its candles. If the catalog cannot be updated
+   * the series is measured again; if that fails too the write fails, saying the candles are stored.
+   */
+  private async catalogAdded(key: CandleKey, inserted: number, candles: readonly Candle[]): Promise<void> {
+    if (candles.length === 0) return;
+    try {
+      if (inserted > 0) {
+        const { first, last } = timeBounds(candles);
+        await this.catalog.added(keyOnly(key), inserted, first, last);
+      } else if (!(await this.catalog.get(key))) {
+        // Nothing new, yet the catalog does not know the series: another program wrote it.
+        await this.catalog.refresh(keyOnly(key));
+      }
+    } catch (error) {
+      try {
+        await this.catalog.refresh(keyOnly(key));
+      } catch {
+        throw new Error(
+          `${key.exchangeName} ${key.symbol} ${key.interval}: the candles are stored, but the series catalog could not be updated (${error instanceof Error ? error.message : String(error)})`,
+        );
+      }
+    }
+  }
 
   /** Called after every successful write through this store with the candles now stored (the chart cache follows them). */
   onWritten(listener: CandlesWrittenListener): () => void {
@@ -68,13 +114,33 @@ export class CandleStore extends CandleDbService {
   override async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize?: number): Promise<BulkUpsertResult> {
     const result = await super.bulkUpsert(key, candles, batchSize);
     this.notifyWritten(key, candles);
+    await this.catalogAdded(key, result.inserted, candles);
     return result;
   }
 
   override async upsertCandle(key: CandleKey, candle: Candle): ReturnType<CandleDbService['upsertCandle']> {
     const stored = await super.upsertCandle(key, candle);
     this.notifyWritten(key, [candle]);
+    // An upsert that inserted sets both dates at once; an update moves only updatedDate.
+    const dates = stored as { createDate?: Date; updatedDate?: Date };
+    if (dates.createDate instanceof Date && dates.updatedDate instanceof Date) {
+      await this.catalogAdded(key, dates.createDate.getTime() === dates.updatedDate.getTime() ? 1 : 0, [candle]);
+    } else {
+      await this.catalog.refresh(keyOnly(key));
+    }
     return stored;
+  }
+
+  /**
+   * Deletes `[from, to)` of one series (all of it without a range). The chart's overview drops its
+   * copy and the catalog measures the series again (or forgets it when nothing is left).
+   */
+  override async deleteRange(range: Omit<CandleRange, 'limit'>): Promise<number> {
+    const deleted = await super.deleteRange(range);
+    const key = keyOnly(range);
+    for (const listener of this.deletedListeners) listener(key, { from: range.from, to: range.to });
+    if (deleted > 0) await this.catalog.refresh(key);
+    return deleted;
   }
 
   /** Candles of `[from, to)` as plain OHLCV, oldest first. */
@@ -186,6 +252,7 @@ export class CandleStore extends CandleDbService {
     try {
       const result = await this.model.collection.insertMany(docs, { ordered: false });
       this.notifyWritten(key, candles);
+      await this.catalogAdded(key, candles.length, candles);
       return { inserted: result.insertedCount, modified: 0, matched: 0 };
     } catch (error) {
       const e = error as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } };
@@ -195,15 +262,35 @@ export class CandleStore extends CandleDbService {
       // servers, mongo-java-server among them, count the refused documents too.)
       const inserted = candles.length - writeErrors.length;
       const refused = new Set(writeErrors.map((w) => w.index));
-      this.notifyWritten(key, candles.filter((_, i) => !refused.has(i)));
-      // bulkUpsert reports the rest.
+      const fresh = candles.filter((_, i) => !refused.has(i));
+      this.notifyWritten(key, fresh);
+      await this.catalogAdded(key, fresh.length, fresh);
+      // bulkUpsert reports the rest (and adds what it inserted to the catalog).
       const again = await this.bulkUpsert(key, writeErrors.map((w) => candles[w.index]!));
       return { inserted: inserted + again.inserted, modified: again.modified, matched: again.matched };
     }
   }
 
-  /** Every stored exchange/symbol/interval with its count and time range. */
+  /**
+   * Every stored exchange/symbol/interval with its count and time range, from the series catalog
+   * (one small document per series; built once from the candles on a database that has none).
+   */
   async listStored(): Promise<StoredSeries[]> {
+    return sortSeries(await this.catalog.list());
+  }
+
+  /** What the catalog holds for one series (undefined: no candles stored). */
+  seriesSummary(key: CandleKey): Promise<SeriesSummary | undefined> {
+    return this.catalog.get(keyOnly(key));
+  }
+
+  /** The catalog made again from every candle (a $group over the whole collection: slow on big ones). */
+  async rebuildCatalog(): Promise<StoredSeries[]> {
+    return sortSeries(await this.catalog.rebuild());
+  }
+
+  /** Every series as the candle documents hold them: one $group over all candles (the catalog's migration). */
+  private async scanStored(): Promise<StoredSeries[]> {
     const rows = await this.aggregate<{ _id: CandleKey; count: number; first: number; last: number }>([
       {
         $group: {
@@ -214,13 +301,14 @@ export class CandleStore extends CandleDbService {
         },
       },
     ]);
-    return rows
-      .map(({ _id, count, first, last }) => ({ exchangeName: _id.exchangeName, symbol: _id.symbol, interval: _id.interval, count, first, last }))
-      .sort(
-        (a, b) =>
-          a.exchangeName.localeCompare(b.exchangeName) ||
-          a.symbol.localeCompare(b.symbol) ||
-          INTERVAL_MS[a.interval as Interval] - INTERVAL_MS[b.interval as Interval],
-      );
+    return rows.map(({ _id, count, first, last }) => ({ exchangeName: _id.exchangeName, symbol: _id.symbol, interval: _id.interval, count, first, last }));
   }
+}
+
+const keyOnly = (key: CandleKey): CandleKey => ({ exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval });
+
+function sortSeries(series: StoredSeries[]): StoredSeries[] {
+  return series.sort(
+    (a, b) => a.exchangeName.localeCompare(b.exchangeName) || a.symbol.localeCompare(b.symbol) || INTERVAL_MS[a.interval as Interval] - INTERVAL_MS[b.interval as Interval],
+  );
 }
