@@ -9,8 +9,10 @@ import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { formatBucket, formatCompact, formatInt, formatPrice, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../lib/format';
 import { useAsync, type AsyncState } from '../lib/use-async';
 import type { ResponseOf } from '../../../shared/contract/channels';
+import { DerivedView, derivableFrom } from './candles/DerivedView';
 import { DownloadPanel } from './candles/DownloadPanel';
 import { ImportPanel } from './candles/ImportPanel';
+import { ManagePanel } from './candles/ManagePanel';
 
 const PAGE_SIZE = 50;
 
@@ -182,7 +184,9 @@ export function CandlesView(): ReactElement {
   const list = useAsync(() => call('candles.symbols', {}), [version]);
   const [key, setKey] = useState<SeriesKey>();
   const [rangeInput, setRangeInput] = useState<{ from: string; to: string }>({ from: '', to: '' });
-  const [panel, setPanel] = useState<'none' | 'import' | 'download'>('none');
+  const [panel, setPanel] = useState<'none' | 'import' | 'download' | 'manage'>('none');
+  /** A higher interval built on the fly from the stored one ('' = the stored candles themselves). */
+  const [viewAs, setViewAs] = useState<Interval | ''>('');
 
   const series = useMemo(() => (list.data?.series ?? []).filter((s) => s.count > 0), [list.data]);
   // A series picked in the command palette.
@@ -198,6 +202,10 @@ export function CandlesView(): ReactElement {
       setRangeInput({ from: toUtcInput(current.first), to: toUtcInput(current.last + INTERVAL_MS[current.interval]) });
     }
   }, [current?.exchangeName, current?.symbol, current?.interval, current?.first, current?.last]);
+
+  // A derived view belongs to its source series.
+  useEffect(() => setViewAs(''), [current?.exchangeName, current?.symbol, current?.interval]);
+  const derivable = current ? derivableFrom(current.interval) : [];
 
   const exchanges = [...new Set(series.map((s) => s.exchangeName))].sort();
   const symbols = [...new Set(series.filter((s) => s.exchangeName === current?.exchangeName).map((s) => s.symbol))].sort();
@@ -225,6 +233,9 @@ export function CandlesView(): ReactElement {
       </button>
       <button type="button" className="btn" aria-pressed={panel === 'download'} onClick={() => setPanel(panel === 'download' ? 'none' : 'download')}>
         <Icon name="download" size={14} /> Download
+      </button>
+      <button type="button" className="btn" aria-pressed={panel === 'manage'} disabled={!current} onClick={() => setPanel(panel === 'manage' ? 'none' : 'manage')}>
+        Export · Delete · Backfill
       </button>
     </>
   );
@@ -255,6 +266,11 @@ export function CandlesView(): ReactElement {
               refresh();
             }}
           />
+        </Panel>
+      )}
+      {panel === 'manage' && current && (
+        <Panel title={`Export, delete or backfill ${current.symbol} ${current.interval}`} testId="manage-panel">
+          <ManagePanel series={{ exchangeName: current.exchangeName, symbol: current.symbol, interval: current.interval }} range={range} onChanged={refresh} />
         </Panel>
       )}
       {list.status === 'loading' && !list.data ? (
@@ -311,6 +327,17 @@ export function CandlesView(): ReactElement {
               </select>
             </label>
             <label className="field">
+              <span>View as</span>
+              <select aria-label="View as" value={viewAs} onChange={(e) => setViewAs(e.target.value as Interval | '')} disabled={derivable.length === 0}>
+                <option value="">{current.interval} (stored)</option>
+                {derivable.map((x) => (
+                  <option key={x} value={x}>
+                    {x} built from {current.interval}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
               <span>From (UTC)</span>
               <input aria-label="From" className="num utc-input" placeholder={UTC_INPUT_PLACEHOLDER} spellCheck={false} value={rangeInput.from} onChange={(e) => setRangeInput({ ...rangeInput, from: e.target.value })} />
             </label>
@@ -329,11 +356,27 @@ export function CandlesView(): ReactElement {
             </Panel>
           ) : (
             <>
-              <Panel title={`${current.symbol} · ${current.interval} · ${current.exchangeName}`} flush>
-                <div style={{ padding: '4px 10px 10px' }}>
-                  <SeriesChart series={current} range={range} version={version} onRange={(r) => setRangeInput({ from: toUtcInput(r.from), to: toUtcInput(r.to) })} />
-                </div>
-              </Panel>
+              {viewAs ? (
+                <Panel title={`${current.symbol} · ${viewAs} derived from ${current.interval} · ${current.exchangeName}`} flush>
+                  <div style={{ padding: '4px 10px 10px' }}>
+                    <DerivedView
+                      key={`${current.exchangeName}|${current.symbol}|${current.interval}|${viewAs}|${range.from}|${range.to}`}
+                      exchangeName={current.exchangeName}
+                      symbol={current.symbol}
+                      source={current.interval}
+                      target={viewAs}
+                      range={range}
+                      version={version}
+                    />
+                  </div>
+                </Panel>
+              ) : (
+                <Panel title={`${current.symbol} · ${current.interval} · ${current.exchangeName}`} flush>
+                  <div style={{ padding: '4px 10px 10px' }}>
+                    <SeriesChart series={current} range={range} version={version} onRange={(r) => setRangeInput({ from: toUtcInput(r.from), to: toUtcInput(r.to) })} />
+                  </div>
+                </Panel>
+              )}
               <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 2fr) minmax(0, 3fr)', alignItems: 'start' }}>
                 <Panel title="Coverage">
                   <Coverage series={current} gaps={gaps} />

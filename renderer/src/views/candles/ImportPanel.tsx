@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS } from '../../../../shared/candles';
 import type { RequestOf, ResponseOf } from '../../../../shared/contract/channels';
+import { seriesFromFileName, type SeriesHint } from '../../../../shared/series-from-file-name';
 import { call, errorMessage, upload } from '../../api/client';
 import { OperationProgress } from '../../components/states';
 import { formatDuration, formatInt, formatTime } from '../../lib/format';
@@ -72,6 +73,19 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
   const [phase, setPhase] = useState<'idle' | 'reading' | 'importing'>('idle');
   const [result, setResult] = useState<{ out: ImportResult; fileName?: string; skipInvalid: boolean }>();
   const [error, setError] = useState<string>();
+  /** What the picked file's name said, filled into the form (the user may change it). */
+  const [guess, setGuess] = useState<{ fileName: string; hint: SeriesHint }>();
+
+  const pick = (picked: File | undefined): void => {
+    setFile(picked);
+    setGuess(undefined);
+    if (!picked) return;
+    const hint = seriesFromFileName(picked.name);
+    if (hint.symbol) setSymbol(hint.symbol);
+    if (hint.interval) setInterval(hint.interval);
+    if (hint.exchangeName) setExchange(hint.exchangeName);
+    setGuess({ fileName: picked.name, hint });
+  };
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -115,7 +129,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
             accept=".csv,.json,text/csv,application/json"
             aria-label="Candle file"
             style={{ paddingTop: 4 }}
-            onChange={(e) => setFile(e.target.files?.[0])}
+            onChange={(e) => pick(e.target.files?.[0])}
           />
           <span className="hint">Binance kline CSV, ccxt/freqtrade JSON, or a CSV with a timestamp,open,high,low,close,volume header.</span>
         </label>
@@ -143,6 +157,13 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
           </select>
         </label>
       </div>
+      {guess && (
+        <div className="hint" data-testid="import-guess">
+          {guess.hint.symbol || guess.hint.interval
+            ? `Filled in from the file name ${guess.fileName}: ${[guess.hint.exchangeName, guess.hint.symbol, guess.hint.interval].filter(Boolean).join(' ')}. Change them if they are wrong.`
+            : `The name ${guess.fileName} does not say the symbol or interval: enter them.`}
+        </div>
+      )}
       <div className="toolbar" style={{ alignItems: 'center' }}>
         <label style={{ display: 'flex', gap: 6, alignItems: 'center' }} className="dim">
           <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} /> Skip invalid rows
