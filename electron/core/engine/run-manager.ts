@@ -365,7 +365,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const window = (await this.catalog.load(record.request.strategyName)).candleWindow;
     if (!window) return record;
     const r = record.request;
-    return { ...record, request: { ...r, from: r.from! - window.beforeMs, to: r.to! + window.afterMs } };
+    return { ...record, request: { ...r, interval: window.interval ?? r.interval, from: r.from! - window.beforeMs, to: r.to! + window.afterMs } };
   }
 
   /** Backtest: the symbols spread over up to `backtestWorkers` workers, each replaying its cache file. */

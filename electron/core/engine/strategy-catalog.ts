@@ -15,7 +15,7 @@ export const STRATEGY_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'] as con
  * first tick (getCandles look-backs, the VWAP of the first tick) and an hour after the last (the
  * frame closes what is left on the candle after its end).
  */
-export const BACKTEST_KIT_CANDLE_WINDOW = { beforeMs: 7 * 24 * 60 * 60_000, afterMs: 60 * 60_000 } as const;
+export const BACKTEST_KIT_CANDLE_WINDOW = { beforeMs: 7 * 24 * 60 * 60_000, afterMs: 60 * 60_000, interval: '1m' } as const;
 
 interface LoadedModule {
   file: string;

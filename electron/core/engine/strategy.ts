@@ -95,9 +95,11 @@ export interface StrategyDefinition<S extends ParamsSchema = ParamsSchema> {
   backtestKit?: BacktestKitSource;
   /**
    * Candles a run needs around its range: backtest-kit strategies look back before the first tick
-   * (getCandles, the VWAP) and the frame closes on the candle after the last one.
+   * (getCandles, the VWAP) and the frame closes on the candle after the last one. `interval`: the
+   * candles its runs read whatever the run's interval (backtest-kit files: 1m, the run's interval
+   * being their frame's).
    */
-  candleWindow?: { beforeMs: number; afterMs: number };
+  candleWindow?: { beforeMs: number; afterMs: number; interval?: Interval };
   /** How often getSignal is evaluated; candles of a finer frame interval are skipped in between. */
   interval: Interval;
   params: S;

@@ -112,7 +112,6 @@ function riskNotice(job: BacktestJob, message: string, time: number): RunNotific
 async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: StrategyDefinition; params: Record<string, unknown> }, port: WorkerPort): Promise<void> {
   const source = loaded.strategy.backtestKit!;
   const r = job.request;
-  if (r.interval !== '1m') throw new Error(`backtest-kit strategies run on one-minute candles: choose the 1m interval (the run asked for ${r.interval})`);
   const cols = readCachedColumns(job.cacheFile);
   const events: EngineEvent[] = [];
   const rows: SignalRow[] = [];
