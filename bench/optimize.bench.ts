@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { performance as perfHooks } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { Candle } from '../shared/candles';
 import type { SweepDefinitionInput } from '../shared/domain/optimize';
 import { ConnectionManager } from '../electron/core/db/connection-manager';
@@ -13,22 +15,31 @@ import { SweepStore } from '../electron/core/optimize/sweep-store';
 import { TrialPool } from '../electron/core/optimize/trial-pool';
 import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
 import { startRedis } from '../test/support/redis';
-import type { Benchmark, BenchResult } from './harness';
+import { BenchFailure, type Benchmark, type BenchResult } from './harness';
 import { mulberry32 } from './random';
 
 /**
  * Optimize throughput: an SMA-crossover grid on 9 symbols x 30 days of synthetic 1m candles (the
  * issue's setting), in process with the default trial threads vs one, and through 1, 2 and 4 BullMQ
- * worker processes (npm run worker) on this machine. Every configuration runs the same grid on warm
- * candle caches (built once, before the measured sweeps; the workers share the cache folder), after a
- * warm-up sweep on the same range (threads or processes started, strategy loaded, the candle check
- * against MongoDB done: both sides trust it for a minute), and is timed from optimize start to the
- * last trial stored in MongoDB. Every configuration must give the same best trial, with no failed trial.
+ * worker processes (npm run worker) on this machine.
+ *
+ * Equal terms: every configuration runs the same 48-trial grid on the same warm candle cache files
+ * (built once; the workers share the cache folder), after a warm-up sweep of its own (threads or
+ * processes started, strategy loaded, each symbol's columns read once per thread/process, the candle
+ * check against MongoDB done and trusted for a minute by both sides), and is timed from optimize
+ * start to the last trial stored in MongoDB. The two sides of each ratio are measured in alternating
+ * rounds (1 thread / default threads; in process / BullMQ), so a load change on the shared machine
+ * hits both; the figures are the medians with the range of the rounds. The machine's own parallelism
+ * (plain CPU work in N threads vs 1) is measured between the rounds: the ceiling of any speed-up here.
+ * Every configuration must give the same best trial, with no failed trial.
+ *
+ * Memory and database of 10,000 trials: bench/optimize-10k-child.ts in a child process doing only that.
  */
 const MIN = 60_000;
 const T0 = Date.UTC(2020, 0, 1);
 const SYMBOLS = 9;
 const DAYS = Number(process.env.OPTIMIZE_BENCH_DAYS ?? 30);
+const ROUNDS = Number(process.env.OPTIMIZE_BENCH_ROUNDS ?? 3);
 
 function syntheticCandles(count: number, seed: number): Candle[] {
   const rand = mulberry32(seed);
@@ -43,6 +54,57 @@ function syntheticCandles(count: number, seed: number): Candle[] {
   return out;
 }
 
+/** Median and range of a list, for "median (min–max)" notes. */
+function spread(values: number[], digits = 2): { median: number; text: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return { median, text: `${median.toFixed(digits)} (${sorted[0]!.toFixed(digits)}–${sorted.at(-1)!.toFixed(digits)} over ${values.length} rounds)` };
+}
+
+/** The same fixed CPU work in one thread, then split over `threads`: what parallelism the machine gives right now. */
+async function machineParallelism(threads: number): Promise<number> {
+  const code = `const { parentPort, workerData } = require('node:worker_threads'); let x = 0; for (let i = 0; i < workerData; i++) x += Math.sqrt(i); parentPort.postMessage(x);`;
+  const time = async (n: number): Promise<number> => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: n }, () => new Promise((r) => new Worker(code, { eval: true, workerData: 2e8 / n }).once('message', r))));
+    return performance.now() - t;
+  };
+  return (await time(1)) / (await time(threads));
+}
+
+/** Runs bench/optimize-10k-child.ts and returns its JSON line. */
+function tenThousandTrials(uri: string, workDir: string): Promise<TenKResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench/optimize-10k-child.ts'), uri, workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code !== 0 || !line) return reject(new Error(`the 10,000-trial child exited ${code}: ${err.slice(-2000)}`));
+      resolve(JSON.parse(line) as TenKResult);
+    });
+  });
+}
+
+interface TenKResult {
+  status: string;
+  trials: number;
+  stored: number;
+  scored: number;
+  ms: number;
+  events: number;
+  threads: number;
+  baselineMb: number;
+  peakMb: number;
+  readPeakMb: number;
+  trialBytes: number;
+  sweepBytes: number;
+  collStats: { size?: number; storageSize?: number; totalIndexSize?: number } | null;
+}
+
 const bench: Benchmark = async (ctx) => {
   const uri = ctx.databaseUri('optimize');
   const db = new ConnectionManager({ uri });
@@ -50,7 +112,30 @@ const bench: Benchmark = async (ctx) => {
   const redis = await startRedis();
   const redisUrl = `redis://${redis.host}:${redis.port}`;
   const workers: ChildProcess[] = [];
+  const services: SweepService[] = [];
+  const results: BenchResult[] = [];
   try {
+    // Memory and database of a 10,000-trial sweep, first, in a child process on its own database.
+    const tenK = await tenThousandTrials(ctx.databaseUri('optimize_10k'), ctx.workDir);
+    if (tenK.status !== 'completed' || tenK.stored !== 10_000) throw new Error(`the 10,000-trial sweep ended ${tenK.status} with ${tenK.stored} trials stored`);
+    const dbMb = (tenK.trialBytes + tenK.sweepBytes) / 2 ** 20;
+    const indexMb = (tenK.collStats?.totalIndexSize ?? 0) / 2 ** 20;
+    ctx.log(`10,000 trials in ${(tenK.ms / 1000).toFixed(1)} s on ${tenK.threads} threads (${tenK.scored} scored, ${tenK.events} progress events); collStats ${JSON.stringify(tenK.collStats)}`);
+    results.push(
+      {
+        name: 'optimize.10k_trials_db_mb',
+        value: Number((dbMb + indexMb).toFixed(1)),
+        unit: 'MB',
+        note: `a 10,000-trial SMA grid: BSON size of its trial and sweep documents (${dbMb.toFixed(1)} MB, ${Math.round(tenK.trialBytes / tenK.stored)} bytes a trial) plus the trial indexes the server reports (${indexMb.toFixed(1)} MB) (target <= 200)`,
+      },
+      {
+        name: 'optimize.10k_trials_peak_rss_mb',
+        value: Math.round(Math.max(tenK.peakMb, tenK.readPeakMb)),
+        unit: 'MB',
+        note: `peak resident set of a process running only that sweep on ${tenK.threads} trial threads (threads included; ${Math.round(tenK.baselineMb)} MB before it), or reading all 10,000 trials back as the view does (${Math.round(tenK.readPeakMb)} MB) (target <= 500)`,
+      },
+    );
+
     const candles = new CandleDbService(db.connection);
     await candles.ensureIndexes();
     const count = DAYS * 1440;
@@ -62,10 +147,10 @@ const bench: Benchmark = async (ctx) => {
     const catalog = new StrategyCatalog({ builtins: BUILTIN_STRATEGIES });
     const cacheDir = join(ctx.workDir, 'cache');
     const range = { from: T0, to: T0 + count * MIN };
-    // 4 x 3 x 2 = 24 trials, each a full replay of 9 symbols x DAYS days.
+    // 4 x 3 x 2 x 2 = 48 trials, each a full replay of 9 symbols x DAYS days.
     const sweep = (name: string, fastMax = 20): SweepDefinitionInput => ({
       name,
-      strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: fastMax, step: 5 }, slow: { min: 30, max: 90, step: 30 }, takeProfitPercent: { choices: [0.5, 1] } } }],
+      strategies: [{ strategyName: 'sma-crossover', params: { fast: { min: 5, max: fastMax, step: 5 }, slow: { min: 30, max: 90, step: 30 }, takeProfitPercent: { choices: [0.5, 1] }, stopLossPercent: { choices: [1, 2] } } }],
       exchangeName: 'synthetic',
       symbols,
       interval: '1m',
@@ -73,43 +158,76 @@ const bench: Benchmark = async (ctx) => {
       objective: { metric: 'sharpe', minTrades: 1 },
     });
     let bestParams: string | undefined;
-    const timed = async (executor: TrialExecutor, label: string): Promise<{ trials: number; perSecond: number; ms: number }> => {
+    const serviceOf = async (executor: TrialExecutor, label: string): Promise<SweepService> => {
       const service = new SweepService({ store, executor, catalog });
-      try {
-        await service.waitFor((await service.start(sweep(`warm-up ${label}`, 5))).sweepId); // threads/processes, strategies, columns
-        const started = performance.now();
-        const done = await service.waitFor((await service.start(sweep(label))).sweepId);
-        const ms = performance.now() - started;
-        if (done.status !== 'completed') throw new Error(`${label}: sweep ended ${done.status} (${done.error ?? ''})`);
-        const failed = (await service.trials(done.sweepId)).items.filter((t) => t.error !== undefined || t.stats === null);
-        if (failed.length) throw new Error(`${label}: ${failed.length} trials failed, e.g. ${failed[0]!.error}`);
-        const best = JSON.stringify(done.best?.params);
-        if (bestParams !== undefined && best !== bestParams) throw new Error(`${label}: best ${best} differs from ${bestParams}`);
-        bestParams = best;
-        ctx.log(`${label}: ${done.done} trials in ${(ms / 1000).toFixed(2)} s`);
-        return { trials: done.done, perSecond: done.done / (ms / 1000), ms };
-      } finally {
-        await service.close();
-      }
+      services.push(service);
+      // Warm-up: threads/processes, strategy, candle columns, the candle check.
+      const warm = await service.waitFor((await service.start(sweep(`warm-up ${label}`, 5))).sweepId);
+      if (warm.status !== 'completed') throw new Error(`${label}: warm-up sweep ended ${warm.status} (${warm.error ?? ''})`);
+      return service;
+    };
+    interface Timed {
+      trials: number;
+      perSecond: number;
+      msPerTrial: number;
+      /** Main-thread busy time of this process per trial (event-loop utilisation x wall time / trials). */
+      mainMsPerTrial: number;
+    }
+    const timed = async (service: SweepService, label: string): Promise<Timed> => {
+      const elu = perfHooks.eventLoopUtilization();
+      const started = performance.now();
+      const done = await service.waitFor((await service.start(sweep(label))).sweepId);
+      const ms = performance.now() - started;
+      const busy = perfHooks.eventLoopUtilization(elu);
+      if (done.status !== 'completed') throw new Error(`${label}: sweep ended ${done.status} (${done.error ?? ''})`);
+      const failed = (await service.trials(done.sweepId)).items.filter((t) => t.error !== undefined || t.stats === null);
+      if (failed.length) throw new Error(`${label}: ${failed.length} trials failed, e.g. ${failed[0]!.error}`);
+      const best = JSON.stringify(done.best?.params);
+      if (bestParams !== undefined && best !== bestParams) throw new Error(`${label}: best ${best} differs from ${bestParams}`);
+      bestParams = best;
+      ctx.log(`${label}: ${done.done} trials in ${(ms / 1000).toFixed(2)} s (${(ms / done.done).toFixed(1)} ms a trial; main thread busy ${(busy.active / done.done).toFixed(1)} ms a trial)`);
+      return { trials: done.done, perSecond: done.done / (ms / 1000), msPerTrial: ms / done.done, mainMsPerTrial: busy.active / done.done };
     };
     const local = (threads: number): TrialExecutor => new LocalTrialExecutor(new TrialPool(undefined, threads), new CandleCache(cacheDir, candles), store);
 
     const defaultThreads = availableParallelism();
-    const one = await timed(local(1), 'in process, 1 thread');
-    const all = await timed(local(defaultThreads), `in process, ${defaultThreads} threads (default)`);
-    const results: BenchResult[] = [
-      { name: 'optimize.trials_per_s_1_thread', value: Number(one.perSecond.toFixed(2)), unit: 'trials/s', note: `SMA crossover grid, ${SYMBOLS} symbols x ${DAYS} days of 1m candles per trial, in process on one worker thread` },
-      { name: 'optimize.trials_per_s_default', value: Number(all.perSecond.toFixed(2)), unit: 'trials/s', note: `the same grid on the default ${defaultThreads} worker threads` },
-      { name: 'optimize.default_vs_1_thread', value: Number((all.perSecond / one.perSecond).toFixed(2)), unit: 'x', note: `speed-up of the default threads over one (target >= 1.6 on 2 cores; this machine has ${defaultThreads}, shared)` },
-    ];
+    const oneService = await serviceOf(local(1), '1 thread');
+    const allService = await serviceOf(local(defaultThreads), `${defaultThreads} threads`);
+    const ones: Timed[] = [];
+    const alls: Timed[] = [];
+    const machine: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate which goes first, so a load change during a round does not favour one side.
+      const order = r % 2 === 0 ? (['one', 'all'] as const) : (['all', 'one'] as const);
+      for (const which of order) {
+        if (which === 'one') ones.push(await timed(oneService, `round ${r + 1}: in process, 1 thread`));
+        else alls.push(await timed(allService, `round ${r + 1}: in process, ${defaultThreads} threads (default)`));
+      }
+      machine.push(await machineParallelism(defaultThreads));
+    }
+    const speedups = ones.map((o, i) => alls[i]!.perSecond / o.perSecond);
+    const oneRate = spread(ones.map((o) => o.perSecond));
+    const allRate = spread(alls.map((o) => o.perSecond));
+    const speedup = spread(speedups);
+    const machineSpread = spread(machine);
+    results.push(
+      { name: 'optimize.trials_per_s_1_thread', value: Number(oneRate.median.toFixed(2)), unit: 'trials/s', note: `SMA crossover grid, ${SYMBOLS} symbols x ${DAYS} days of 1m candles per trial, in process on one worker thread: ${oneRate.text}` },
+      { name: 'optimize.trials_per_s_default', value: Number(allRate.median.toFixed(2)), unit: 'trials/s', note: `the same grid on the default ${defaultThreads} worker threads: ${allRate.text}` },
+      {
+        name: 'optimize.default_vs_1_thread',
+        value: Number(speedup.median.toFixed(2)),
+        unit: 'x',
+        note: `speed-up of the default threads over one, per round: ${speedup.text} (target >= 1.6 on 2 cores); main thread busy ${spread(alls.map((a) => a.mainMsPerTrial), 1).text} ms a trial`,
+      },
+      { name: 'optimize.machine_parallelism', value: Number(machineSpread.median.toFixed(2)), unit: 'x', note: `plain CPU work in ${defaultThreads} threads vs 1 between the rounds: ${machineSpread.text}; the ceiling of the speed-up above on this machine right now` },
+    );
 
     const startWorker = (n: number): ChildProcess => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/cli/worker.ts'), '--redis', redisUrl, '--mongo', uri, '--cache-dir', cacheDir, '--name', `bench-${n}`], { stdio: 'ignore' });
       workers.push(child);
       return child;
     };
-    let perTrial1 = NaN;
-    for (const n of [1, 2, 4]) {
+    const redisService = async (n: number): Promise<SweepService> => {
       while (workers.length < n) startWorker(workers.length);
       const executor = new RedisTrialExecutor({ url: redisUrl }, store);
       const deadline = Date.now() + 120_000;
@@ -117,19 +235,39 @@ const bench: Benchmark = async (ctx) => {
         if (Date.now() > deadline) throw new Error(`${n} workers did not connect in 120 s`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await timed(executor, `BullMQ, ${n} worker process${n > 1 ? 'es' : ''}`);
-      results.push({ name: `optimize.trials_per_s_bullmq_${n}`, value: Number(r.perSecond.toFixed(2)), unit: 'trials/s', note: `the same grid through Redis and ${n} npm run worker process(es) on this machine` });
-      if (n === 1) perTrial1 = r.ms / r.trials;
+      // Warmed with the workers present: each of them reads the candles once in the warm-up.
+      return serviceOf(executor, `BullMQ ${n}`);
+    };
+    // Queue overhead: one worker process against one trial thread, alternating, on the same grid.
+    const bull1 = await redisService(1);
+    const overheads: number[] = [];
+    const bullOnes: Timed[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const local1 = await timed(oneService, `round ${r + 1}: in process, 1 thread`);
+      const queued = await timed(bull1, `round ${r + 1}: BullMQ, 1 worker process`);
+      bullOnes.push(queued);
+      overheads.push(queued.msPerTrial - local1.msPerTrial);
     }
-    const perTrialLocal1 = one.ms / one.trials;
+    const bullRate1 = spread(bullOnes.map((b) => b.perSecond));
+    results.push({ name: 'optimize.trials_per_s_bullmq_1', value: Number(bullRate1.median.toFixed(2)), unit: 'trials/s', note: `the same grid through Redis and one npm run worker process on this machine: ${bullRate1.text}` });
+    const overhead = spread(overheads, 1);
     results.push({
       name: 'optimize.queue_overhead_ms_per_trial',
-      value: Number((perTrial1 - perTrialLocal1).toFixed(2)),
+      value: Number(overhead.median.toFixed(1)),
       unit: 'ms',
-      note: `time per trial through BullMQ with one worker process (${perTrial1.toFixed(1)} ms) minus in process on one thread (${perTrialLocal1.toFixed(1)} ms): queueing, Redis round trips, the MongoDB write and read-back (target <= 5)`,
+      note: `time per trial through BullMQ with one worker process minus in process on one thread, per round: ${overhead.text} ms; queueing, Redis round trips, the worker's MongoDB write and the app's read-back (target <= 5)`,
     });
+    for (const n of [2, 4]) {
+      const service = await redisService(n);
+      const r = await timed(service, `BullMQ, ${n} worker processes`);
+      results.push({ name: `optimize.trials_per_s_bullmq_${n}`, value: Number(r.perSecond.toFixed(2)), unit: 'trials/s', note: `the same grid through Redis and ${n} npm run worker processes on this machine (${defaultThreads} cores)` });
+    }
     return results;
+  } catch (error) {
+    if (results.length) throw new BenchFailure(error instanceof Error ? error.message : String(error), results);
+    throw error;
   } finally {
+    await Promise.all(services.map((s) => s.close().catch(() => undefined)));
     await Promise.all(
       workers.map(
         (w) =>
@@ -137,6 +275,7 @@ const bench: Benchmark = async (ctx) => {
             if (w.exitCode !== null || w.signalCode !== null) return resolve();
             w.once('exit', () => resolve());
             w.kill('SIGTERM');
+            // A worker stuck in a trial does not finish on SIGTERM: it is killed after 10 s.
             setTimeout(() => w.kill('SIGKILL'), 10_000).unref();
           }),
       ),

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,12 @@ import type { TrialSummary } from '../../../shared/domain/optimize';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from '../engine/run-manager';
 import { BUILTIN_STRATEGIES } from '../strategies';
+import { CandleCache } from '../engine/candle-cache';
 import { SweepDefinitionError } from './param-space';
 import { TRIALS_COLLECTION } from './sweep-store';
+import { TrialEngine } from './trial-engine';
+import type { TrialSpec } from './trial-spec';
+import { ensureCandleFiles } from './trial-summary';
 import { EXCHANGE, gridSweep, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
 
 let fx: SweepFixture;
@@ -196,6 +201,67 @@ describe('searches, walk-forward and walker', () => {
     expect(trials.map((t) => t.strategyName)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout']);
     for (const t of trials) expect(t.score).toBeCloseTo(t.stats!.totalPnlPercent - 0.5 * t.stats!.maxDrawdownPercent, 9);
     expect(done.best!.score).toBe(Math.max(...trials.map((t) => t.score!)));
+  });
+});
+
+describe('several strategies in one sweep', () => {
+  it('sweeps each strategy over its own ranges, tags every trial with its strategy, and the best is the best of all', async () => {
+    const service = fx.localService(2);
+    const { sweepId } = await service.start(
+      gridSweep(fx.range, {
+        strategies: [
+          { strategyName: 'sma-crossover', params: { fast: { min: 5, max: 10, step: 5 }, slow: { choices: [20, 30] } } },
+          { strategyName: 'rsi-mean-reversion', params: { period: { min: 7, max: 21, step: 7 }, oversold: { fixed: 25 } } },
+        ],
+      }),
+    );
+    const done = await service.waitFor(sweepId);
+    expect(done.status).toBe('completed');
+    expect(done.total).toBe(4 + 3);
+    const trials = (await service.trials(sweepId)).items;
+    const sma = trials.filter((t) => t.strategyName === 'sma-crossover');
+    const rsi = trials.filter((t) => t.strategyName === 'rsi-mean-reversion');
+    expect(sma).toHaveLength(4);
+    expect(new Set(sma.map((t) => `${t.params.fast}/${t.params.slow}`))).toEqual(new Set(['5/20', '10/20', '5/30', '10/30']));
+    expect(rsi.map((t) => t.params.period).sort((a, b) => Number(a) - Number(b))).toEqual([7, 14, 21]);
+    expect(rsi.every((t) => t.params.oversold === 25 && t.params.fast === undefined)).toBe(true);
+    expect(sma.every((t) => t.params.period === undefined)).toBe(true);
+    const best = trials.filter((t) => t.score !== null).sort((a, b) => b.score! - a.score!)[0]!;
+    expect(done.best!.trialId).toBe(best.trialId);
+  });
+});
+
+describe('candles shared between trials', () => {
+  it('a trial engine reads each symbol\'s cache file once for all its trials, and again only when the file is rewritten', async () => {
+    const files = await ensureCandleFiles(new CandleCache(join(fx.dir, 'cache'), fx.candles), { exchangeName: EXCHANGE, symbols: Object.keys(SYMBOLS), interval: '1m', cacheFrom: fx.range.from, cacheTo: fx.range.to });
+    const engine = new TrialEngine({ builtins: BUILTIN_STRATEGIES });
+    const spec = (index: number, fast: number): TrialSpec => ({
+      trialId: `shared.all.${index}`,
+      sweepId: 'shared',
+      index,
+      phase: 'all',
+      strategyName: 'sma-crossover',
+      params: { fast, slow: 30 },
+      exchangeName: EXCHANGE,
+      symbols: Object.keys(SYMBOLS),
+      interval: '1m',
+      ...fx.range,
+      cacheFrom: fx.range.from,
+      cacheTo: fx.range.to,
+      costs: { feePercent: 0.1, slippagePercent: 0.1 },
+      scheduleTimeoutMinutes: 120,
+      objective: { metric: 'sharpe', minTrades: 1 },
+    });
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) outcomes.push(await engine.run(spec(i, 5 + i), files));
+    expect(outcomes.every((o) => o.stats !== null)).toBe(true);
+    expect(engine.fileReads).toBe(Object.keys(SYMBOLS).length);
+    // A cache file rewritten in place (candles imported since) is read again, not served stale.
+    const [first] = Object.values(files);
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(first!, later, later);
+    await engine.run(spec(5, 10), files);
+    expect(engine.fileReads).toBe(Object.keys(SYMBOLS).length + 1);
   });
 });
 

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readCachedColumns } from '../engine/candle-cache';
 import type { CandleColumns } from '../engine/columnar';
 import { StrategyCatalog } from '../engine/strategy-catalog';
@@ -14,7 +15,8 @@ const MAX_CACHED_FILES = 64;
  * Redis worker process.
  */
 export class TrialEngine {
-  private readonly columns = new Map<string, CandleColumns>();
+  private readonly columns = new Map<string, { version: string; cols: CandleColumns }>();
+  private reads = 0;
   private readonly strategies = new Map<string, Promise<StrategyDefinition>>();
   private readonly catalog: StrategyCatalog;
 
@@ -22,14 +24,27 @@ export class TrialEngine {
     this.catalog = new StrategyCatalog({ userDir: options.strategiesDir, builtins: options.builtins });
   }
 
+  /**
+   * A cache file keeps its path when the candle cache rewrites it (candles imported since): its size
+   * and modification time tell, for the price of one stat per symbol and trial, whether the columns
+   * held here are still what the file says.
+   */
   private columnsOf(file: string): CandleColumns {
-    let cols = this.columns.get(file);
-    if (!cols) {
-      if (this.columns.size >= MAX_CACHED_FILES) this.columns.delete(this.columns.keys().next().value!);
-      cols = readCachedColumns(file);
-      this.columns.set(file, cols);
-    }
+    const st = statSync(file);
+    const version = `${st.size}:${st.mtimeMs}`;
+    const held = this.columns.get(file);
+    if (held && held.version === version) return held.cols;
+    this.columns.delete(file);
+    if (this.columns.size >= MAX_CACHED_FILES) this.columns.delete(this.columns.keys().next().value!);
+    const cols = readCachedColumns(file);
+    this.reads++;
+    this.columns.set(file, { version, cols });
     return cols;
+  }
+
+  /** How many times this engine read a cache file (tests: once per symbol, not per trial). */
+  get fileReads(): number {
+    return this.reads;
   }
 
   private strategy(name: string): Promise<StrategyDefinition> {
