@@ -44,6 +44,20 @@ function spawnCli(script: string, args: string[]): Promise<Spawned> {
   });
 }
 
+/** The same file in real backtest-kit 19.5.0 on the shared ETH/BTC candles, frame of `interval`. */
+function runReal(file: string, from: string, to: string, interval: string, params: Record<string, unknown> = {}): Promise<RunOutput> {
+  return new Promise<RunOutput>((done, fail) => {
+    execFile(process.execPath, [join(__dirname, 'run-real.mjs'), file, join(CANDLES, 'ETH_BTC-1m.json'), 'ETHBTC', from, to, '', JSON.stringify(params), interval], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
+      error ? fail(error) : done(JSON.parse(stdout) as RunOutput),
+    );
+  });
+}
+
+function spawnOutput(spawned: Spawned): string {
+  expect(spawned.code, spawned.stderr).toBe(0);
+  return spawned.stdout;
+}
+
 describe.skipIf(!FIXTURES)('npm run backtest', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'bm-backtest-cli-'));
@@ -64,11 +78,7 @@ describe.skipIf(!FIXTURES)('npm run backtest', () => {
     ]);
     expect(cli.code, cli.stderr).toBe(0);
     const ours = JSON.parse(cli.stdout) as { results: Array<Record<string, unknown>>; statistics: { trades: number } };
-    const real = await new Promise<RunOutput>((done, fail) => {
-      execFile(process.execPath, [join(__dirname, 'run-real.mjs'), STRATEGY, join(CANDLES, 'ETH_BTC-1m.json'), 'ETHBTC', FROM, TO, '', JSON.stringify(params)], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
-        error ? fail(error) : done(JSON.parse(stdout) as RunOutput),
-      );
-    });
+    const real = await runReal(STRATEGY, FROM, TO, '1m', params);
     expect(real.results.some((r) => r.action === 'cancelled')).toBe(true);
     expect(real.results.some((r) => r.action === 'closed')).toBe(true);
     expect(differences(real, { ms: 0, results: ours.results })).toEqual([]);
@@ -80,6 +90,35 @@ describe.skipIf(!FIXTURES)('npm run backtest', () => {
       else expect(r.cancelReason).toBe(r.reason);
     }
     expect(ours.statistics.trades).toBe(real.results.filter((r) => r.action === 'closed').length);
+  });
+
+  it('runs a file on a 15m interval (its frame) over the stored 1m candles, as backtest-kit does with a 15m frame', { timeout: 600_000 }, async () => {
+    const file = join(__dirname, 'strategies', 'higher-intervals.mjs');
+    const cli = await spawnCli('backtest.ts', ['--strategy', file, '--exchange', 'binance', '--symbol', 'ETH/BTC', '--interval', '15m', '--from', FROM, '--to', TO, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const ours = JSON.parse(cli.stdout) as { results: Array<Record<string, unknown>> };
+    const real = await runReal(file, FROM, TO, '15m');
+    expect(real.results.length).toBeGreaterThan(5);
+    // Every tick of a 15m frame is on a quarter hour: so is every scheduled signal.
+    expect(real.results.every((r) => (r.signal as { scheduledAt: number }).scheduledAt % 900_000 === 0)).toBe(true);
+    expect(differences(real, { ms: 0, results: ours.results })).toEqual([]);
+  });
+
+  it("prints an Infinity lifetime as backtest-kit's result reads in JSON (null), finite ones as numbers", { timeout: 600_000 }, async () => {
+    const file = join(__dirname, 'strategies', 'infinite-active.mjs');
+    const [from, to] = ['2018-01-20T10:00:00Z', '2018-01-26T00:00:00Z'];
+    const cli = await spawnCli('backtest.ts', ['--strategy', file, '--exchange', 'binance', '--symbol', 'ETH/BTC', '--interval', '1m', '--from', from, '--to', to, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const ours = JSON.parse(cli.stdout) as { results: Array<{ signal: { minuteEstimatedTime: unknown } }> };
+    const real = await runReal(file, from, to, '1m');
+    expect(differences(real, { ms: 0, results: ours.results })).toEqual([]);
+    expect(ours.results.length).toBeGreaterThan(0);
+    // run-real.mjs writes Infinity as the string "Infinity" (so the probe keeps it); plain JSON.stringify gives null.
+    const lifetimes = real.results.map((r) => (r.signal as { minuteEstimatedTime: unknown }).minuteEstimatedTime);
+    expect(lifetimes.every((l) => l === 'Infinity')).toBe(true);
+    expect(ours.results.map((r) => r.signal.minuteEstimatedTime)).toEqual(lifetimes.map(() => JSON.parse(JSON.stringify(Infinity)) as null));
+    const scheduled = JSON.parse(spawnOutput(await spawnCli('backtest.ts', ['--strategy', STRATEGY, '--exchange', 'binance', '--symbol', 'ETH/BTC', '--interval', '1m', '--from', FROM, '--to', '2018-01-23T00:00:00Z', '--json']))) as typeof ours;
+    expect(scheduled.results.every((r) => typeof r.signal.minuteEstimatedTime === 'number')).toBe(true);
   });
 
   it('lists backtest-kit files with their parameters beside the built-ins', { timeout: 120_000 }, async () => {

@@ -9,4 +9,4 @@ export { UnsupportedFunctionError, StrategyCodeError } from './errors';
 export { BACKTEST_KIT_EXPORTS } from './export-names';
 export { MissingCandlesError } from './minute-feed';
 export { fileImportsBacktestKit, importsBacktestKit, loadBacktestKitModule, type LoadedBacktestKitModule, type ModuleImporter } from './module-loader';
-export { lastTick, runBacktestKitJob, signalRowOf, tickResultOf, type BacktestKitJob } from './symbol-job';
+export { lastTick, lifetimeJson, lifetimeOfStored, NO_LIFETIME_STORED, runBacktestKitJob, signalRowOf, storedLifetime, tickResultOf, type BacktestKitJob } from './symbol-job';

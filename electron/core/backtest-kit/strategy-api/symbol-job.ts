@@ -29,6 +29,32 @@ export interface BacktestKitJob {
   onNotice?(kind: 'error' | 'risk', message: string, time: number): void;
 }
 
+/**
+ * A position without a lifetime (`minuteEstimatedTime: Infinity`) keeps Infinity while it runs: it
+ * never expires, only its levels, a commit or the frame's end close it. A stored row (shared
+ * SignalRow: a finite number, as JSON and the persistence schema require) holds 0 for it, which is
+ * never a real lifetime (backtest-kit requires a positive one). JSON for people and scripts (the
+ * CLI's `--json`) gives `null`: what JSON.stringify makes of backtest-kit's own result, and what
+ * backtest-kit reads back as Infinity.
+ */
+export const NO_LIFETIME_STORED = 0;
+
+/** The lifetime a stored row holds for `minutes` (Infinity becomes NO_LIFETIME_STORED). */
+export function storedLifetime(minutes: number): number {
+  return Number.isFinite(minutes) ? minutes : NO_LIFETIME_STORED;
+}
+
+/** The lifetime backtest-kit means by a stored row's value (NO_LIFETIME_STORED is Infinity). */
+export function lifetimeOfStored(stored: number): number {
+  return stored === NO_LIFETIME_STORED ? Infinity : stored;
+}
+
+/** A stored lifetime as backtest-kit's result shows in JSON (Infinity is null). */
+export function lifetimeJson(stored: number): number | null {
+  const minutes = lifetimeOfStored(stored);
+  return Number.isFinite(minutes) ? minutes : null;
+}
+
 /** The frame's last tick: the last `interval` step from `from` that is before `to`. */
 export function lastTick(from: number, to: number, interval: string): number {
   const stepMs = (INTERVAL_MINUTES[interval] ?? 1) * MINUTE_MS;
@@ -103,8 +129,7 @@ export function signalRowOf(result: TickResult, identity: { runId: string; backt
     priceOpen: s.priceOpen,
     priceTakeProfit: s.priceTakeProfit,
     priceStopLoss: s.priceStopLoss,
-    // Infinity (no lifetime) has no JSON form; 0 stands for it in stored rows.
-    minuteEstimatedTime: Number.isFinite(s.minuteEstimatedTime) ? s.minuteEstimatedTime : 0,
+    minuteEstimatedTime: storedLifetime(s.minuteEstimatedTime),
     scheduledAt: s.scheduledAt,
     cost: s.cost,
     multiplier: s.multiplier,
@@ -149,7 +174,7 @@ export function tickResultOf(row: SignalRow): Record<string, unknown> {
     priceOpen: row.priceOpen,
     priceTakeProfit: row.priceTakeProfit,
     priceStopLoss: row.priceStopLoss,
-    minuteEstimatedTime: row.minuteEstimatedTime === 0 ? null : row.minuteEstimatedTime,
+    minuteEstimatedTime: lifetimeJson(row.minuteEstimatedTime),
     note: row.note ?? '',
     scheduledAt: row.scheduledAt,
     pendingAt: row.status === 'cancelled' ? 0 : row.openedAt,
