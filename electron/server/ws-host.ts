@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DatabaseStatus } from '../../shared/contract/channels';
-import type { EventEnvelope } from '../../shared/contract/events';
 import { fail } from '../../shared/contract/result';
 import { CLOSE_CODES, MAX_MESSAGE_BYTES, WS_PATH, type ClientMessage, type ServerMessage } from '../../shared/contract/ws-protocol';
 import type { Dispatch } from '../core/app/dispatcher';
@@ -79,6 +78,8 @@ export interface RunningHost {
 }
 
 const MIB = 1024 * 1024;
+/** One display frame: the renderer applies a batch per animation frame anyway. */
+export const DEFAULT_BATCH_INTERVAL_MS = 16;
 
 const remoteOf = (req: IncomingMessage): string => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
 
@@ -125,7 +126,8 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
   let served: Set<string> = new Set();
   let csp = '';
 
-  const send = (socket: WebSocket, message: ServerMessage | string): void => {
+  /** A message, or an `events` frame already encoded (UTF-8 JSON, sent as a text frame). */
+  const send = (socket: WebSocket, message: ServerMessage | Buffer): void => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > maxBuffered) {
       log('warn', `dropping a slow client: ${socket.bufferedAmount} bytes unsent`);
@@ -133,17 +135,18 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
       socket.close(CLOSE_CODES.slowClient, `slow client: more than ${Math.round(maxBuffered / 1024)} KiB unsent; reconnect to resume`);
       return;
     }
-    socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+    if (Buffer.isBuffer(message)) socket.send(message, { binary: false });
+    else socket.send(JSON.stringify(message));
   };
 
+  // Each batch is encoded once, for every client and for the replay buffer; the events are plain
+  // data the core produced (already typed by the contract), so nothing is validated again here.
   const batcher = new EventBatcher((batch) => {
-    const text = JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage);
-    for (const socket of sockets) send(socket, text);
-  }, options.batchIntervalMs ?? 25);
-  const unlisten = core.bus.listen((envelope) => {
-    replay.push(envelope);
-    batcher.push(envelope);
-  });
+    const bytes = Buffer.from(JSON.stringify({ type: 'events', events: batch } satisfies ServerMessage), 'utf8');
+    replay.push({ first: batch[0]!.seq, last: batch[batch.length - 1]!.seq, bytes });
+    for (const socket of sockets) send(socket, bytes);
+  }, options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS);
+  const unlisten = core.bus.listen((envelope) => batcher.push(envelope));
 
   const health = (res: ServerResponse, signedIn: boolean): void => {
     // Without a session or the token, only "it runs": no data dir, ports or database details.
@@ -271,7 +274,8 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+  // No permessage-deflate: compressing every batch costs more CPU than loopback bandwidth saves.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES, perMessageDeflate: false });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
@@ -323,10 +327,12 @@ export async function startHost(core: HostCore, options: HostOptions = {}): Prom
     const lastSeq = core.bus.lastSeq;
     const sinceRaw = url.searchParams.get('since');
     const resumes = url.searchParams.get('epoch') === core.bus.epoch && sinceRaw !== null && /^\d+$/.test(sinceRaw);
-    const missed = resumes ? replay.since(Number(sinceRaw), lastSeq) : { events: [] as EventEnvelope[], lost: url.searchParams.has('epoch') };
-    send(ws, { type: 'welcome', epoch: core.bus.epoch, seq: lastSeq, replayed: missed.events.length, lostEvents: missed.lost, database: core.databaseStatus().label });
-    // Replay before joining the live stream; a later batch may repeat some, the client drops seq <= its last.
-    for (let i = 0; i < missed.events.length; i += 2000) send(ws, { type: 'events', events: missed.events.slice(i, i + 2000) });
+    const missed = resumes ? replay.since(Number(sinceRaw), lastSeq) : { frames: [] as Buffer[], events: 0, lost: url.searchParams.has('epoch') };
+    send(ws, { type: 'welcome', epoch: core.bus.epoch, seq: lastSeq, replayed: missed.events, lostEvents: missed.lost, database: core.databaseStatus().label });
+    // Replay (the frames as they were sent) before joining the live stream; frames and the next
+    // batch may repeat some events, the client drops every seq <= its last. Events not yet
+    // flushed are in the next batch, which this client gets once it is in `sockets`.
+    for (const frame of missed.frames) send(ws, frame);
     sockets.add(ws);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
