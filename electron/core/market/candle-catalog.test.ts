@@ -67,6 +67,15 @@ describe('series catalog', () => {
     expect(await store.listStored()).toEqual([summaryOf(ltcKey, ltc.slice(100, 3001))]);
     expect(await store.seriesSummary(dashKey)).toBeUndefined();
   });
+
+  it('a write on a database without a catalog builds it first, so the write is counted once', async () => {
+    await db.manager.connection.collection(CATALOG_COLLECTION).drop();
+    const fresh = new CandleStore(db.manager.connection);
+    await fresh.insertOrUpsert(ltcKey, ltc.slice(3001, 3100));
+    const listed = await fresh.listStored();
+    expect(listed).toEqual([summaryOf(ltcKey, ltc.slice(100, 3100))]);
+    expect(await fresh.rebuildCatalog()).toEqual(listed);
+  });
 });
 
 describe('coverage from the catalog', () => {

@@ -46,6 +46,8 @@ export interface CatalogSources {
  * documents. Kept current by the candle store's write path (insert, upsert, delete), which calls
  * `added` / `refresh` after each write; built once from the candles when a database has none
  * (existing databases, written before the catalog existed) and marked built by a meta document.
+ * The store awaits `ensureBuilt` before each write, so a build never counts a write twice (a new,
+ * empty database is built at once by its first write).
  * Writers outside this app (a backtest-kit bot writing candle-items) are not seen until `refresh`
  * of their series or a `rebuild`.
  */

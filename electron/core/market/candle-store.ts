@@ -76,6 +76,8 @@ export class CandleStore extends CandleDbService {
   }
 
   /**
+   * Every write first makes sure the catalog exists (built from the candles stored before it, so the
+   * write is added to it exactly once), then stores its candles, then calls this.
    * The catalog follows a write that already stored its candles. If the catalog cannot be updated
    * the series is measured again; if that fails too the write fails, saying the candles are stored.
    */
@@ -112,6 +114,7 @@ export class CandleStore extends CandleDbService {
   }
 
   override async bulkUpsert(key: CandleKey, candles: readonly Candle[], batchSize?: number): Promise<BulkUpsertResult> {
+    await this.catalog.ensureBuilt();
     const result = await super.bulkUpsert(key, candles, batchSize);
     this.notifyWritten(key, candles);
     await this.catalogAdded(key, result.inserted, candles);
@@ -119,6 +122,7 @@ export class CandleStore extends CandleDbService {
   }
 
   override async upsertCandle(key: CandleKey, candle: Candle): ReturnType<CandleDbService['upsertCandle']> {
+    await this.catalog.ensureBuilt();
     const stored = await super.upsertCandle(key, candle);
     this.notifyWritten(key, [candle]);
     // An upsert that inserted sets both dates at once; an update moves only updatedDate.
@@ -136,6 +140,7 @@ export class CandleStore extends CandleDbService {
    * copy and the catalog measures the series again (or forgets it when nothing is left).
    */
   override async deleteRange(range: Omit<CandleRange, 'limit'>): Promise<number> {
+    await this.catalog.ensureBuilt();
     const deleted = await super.deleteRange(range);
     const key = keyOnly(range);
     for (const listener of this.deletedListeners) listener(key, { from: range.from, to: range.to });
@@ -249,6 +254,7 @@ export class CandleStore extends CandleDbService {
     if (candles.length === 0) return { inserted: 0, modified: 0, matched: 0 };
     // With createDate / updatedDate, as @backtest-kit/mongo's documents (a raw insert skips mongoose's timestamps).
     const docs = candleDocuments(key, candles);
+    await this.catalog.ensureBuilt();
     try {
       const result = await this.model.collection.insertMany(docs, { ordered: false });
       this.notifyWritten(key, candles);
