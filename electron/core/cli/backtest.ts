@@ -25,7 +25,7 @@ closed and cancelled signals in the order they happened.
                     or of a strategy in the strategies folder
   --exchange        the exchange the candles were stored under (e.g. binance)
   --symbol          a stored symbol (e.g. ETH/BTC); repeat for several
-  --interval        the candle interval (backtest-kit files run on 1m)
+  --interval        the candle interval (a backtest-kit file: its frame's interval; it still reads 1m candles)
   --from, --to      the range, ISO 8601 (UTC) or ms; --to is exclusive (the last tick is before it)
   --param k=v       a strategy parameter (numbers and true/false are read as such)
   --strategies-dir  the strategies folder (default: BACKTEST_MONITOR_STRATEGIES_DIR)
