@@ -181,7 +181,8 @@ function SeriesChart({ series, range, version, onRange }: { series: SeriesKey; r
 
 export function CandlesView(): ReactElement {
   const [version, setVersion] = useState(0);
-  const list = useAsync(() => call('candles.symbols', {}), [version]);
+  // Kept on screen while it reloads: after a delete or backfill the page (and the panel's result) stays.
+  const list = useAsync(() => call('candles.symbols', {}), [version], { keepDataOnChange: true });
   const [key, setKey] = useState<SeriesKey>();
   const [rangeInput, setRangeInput] = useState<{ from: string; to: string }>({ from: '', to: '' });
   const [panel, setPanel] = useState<'none' | 'import' | 'download' | 'manage'>('none');
