@@ -1,18 +1,67 @@
-import type { SignalRow } from '../../../shared/domain/runs';
+import type { BacktestOutcome } from './backtest-outcome';
+import type { LiveRunPersistence } from './live-run-persistence';
+import type { EngineLog } from './run-context';
 import type { RunPersistence } from './run-persistence';
+import { errorText, type RunRecord } from './run-record';
+import { thinEquity } from './run-history';
+import { MAX_EQUITY_POINTS, MAX_KEPT_ROWS, type StoredRunResult } from './run-store';
 
 /**
- * A finished backtest's rows go to the backtest column's Storage (capped per mode, oldest closed rows
- * first) once the replay is over, so the replay loop itself never waits on persistence; Recent gets
- * the latest signal of each symbol. The full list also stays in the run's result.
- *
- * `rows` are in creation order (runDetailOf's `signals`), so the newest are the last ones.
+ * What a finished backtest writes, once its replay is over (the replay loop never waits on
+ * persistence): each symbol's latest row to Recent, the newest rows the backtest column's Storage
+ * can keep (capped per mode, oldest closed rows first), and its history record (run-store). The
+ * full list stays in the run's result.
  */
-export async function storeBacktestRows(persistence: RunPersistence, rows: readonly SignalRow[]): Promise<void> {
-  const { storage, recent } = persistence;
-  const latest = new Map<string, SignalRow>();
-  for (const row of rows) latest.set(row.symbol, row);
-  // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay.
-  await storage.upsertMany(rows.slice(-storage.cap));
-  for (const row of latest.values()) await recent.remember(row);
+export async function rememberLatest(persistence: RunPersistence, outcome: BacktestOutcome): Promise<void> {
+  for (const row of outcome.latestRows()) await persistence.recent.remember(row);
+}
+
+/**
+ * A finished backtest's history record (run-store) and its rows in the backtest column's Storage,
+ * written after the run is announced finished: its result (`get`, `detail`) is served from memory
+ * meanwhile, and parsing and validating 10,000 rows costs the main thread as much as replaying
+ * several symbols. Runs are written one after another; `settled()` waits for them (the run
+ * manager's `close`, `listAll` and `detail` of a stored run do), and a failed write is logged with
+ * what it means.
+ */
+export class BacktestWriter {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly persistence: RunPersistence,
+    private readonly history: Pick<LiveRunPersistence, 'saveFinal'>,
+    private readonly log: EngineLog,
+  ) {}
+
+  /** `completed`: only a completed run's rows go to Storage (a failed or stopped one keeps its history record). */
+  /** Resolves when this run's writes are done (never rejects: failures are logged). */
+  write(record: RunRecord, outcome: BacktestOutcome, completed: boolean): Promise<void> {
+    const start = record.request.from ?? record.summary.startedAt ?? record.summary.createdAt;
+    this.queue = this.queue.then(async () => {
+      await this.history.saveFinal(record, storedBacktestResult(outcome, start));
+      if (!completed) return;
+      try {
+        // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay.
+        await this.persistence.storage.upsertMany(outcome.newestRows(this.persistence.storage.cap));
+      } catch (error) {
+        this.log('error', `run ${record.summary.runId}: its newest signal rows could not be written to the backtest Storage (${errorText(error)}); its result and history record are kept`);
+      }
+    });
+    return this.queue;
+  }
+
+  settled(): Promise<void> {
+    return this.queue;
+  }
+}
+
+/** The history record of a backtest: statistics per symbol, the thinned equity curve, the newest rows. */
+export function storedBacktestResult(outcome: BacktestOutcome, equityStart: number): StoredRunResult {
+  const kept = outcome.newestRows(MAX_KEPT_ROWS);
+  return {
+    statsBySymbol: { ...outcome.statsBySymbol },
+    equity: thinEquity(outcome.equity(equityStart), MAX_EQUITY_POINTS),
+    signals: kept,
+    signalsOmitted: outcome.rowCount - kept.length,
+  };
 }

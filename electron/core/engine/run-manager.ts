@@ -8,11 +8,10 @@ import {
   type RunEvent,
   type RunKind,
   type RunRequestInput,
-  type RunStats,
   type RunStatus,
   type RunSummary,
 } from '../../../shared/domain/runs';
-import { storeBacktestRows } from './backtest-results';
+import { BacktestWriter, rememberLatest } from './backtest-results';
 import { CandleCache, type CandleStore } from './candle-cache';
 import { candleFilesFor } from './candle-files';
 import { LiveRunPersistence } from './live-run-persistence';
@@ -21,7 +20,7 @@ import { runDetailOf } from './run-detail';
 import { byNewest, storedResultOf, storedRunDetail } from './run-history';
 import { RunNotifier, runNotification } from './run-notifications';
 import type { JsonValue, RunPersistence } from './run-persistence';
-import { errorText, isFinal, modeOf, newRunRecord, pendingAtCursors, progressOf, type RunFailure, type RunRecord } from './run-record';
+import { errorText, isFinal, modeOf, newRunRecord, outcomeOf, pendingAtCursors, progressOf, type RunFailure, type RunRecord } from './run-record';
 import { InMemoryRunStore, type RunStore } from './run-store';
 import { RunWorkerPool, terminateAll, type JobHandlers } from './run-worker-pool';
 import { StrategyCatalog } from './strategy-catalog';
@@ -125,6 +124,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   private readonly notifier: RunNotifier;
   private readonly livePersistence: LiveRunPersistence;
   private closed = false;
+  private readonly backtestWriter: BacktestWriter;
   /** Runs between pump and their end (launch, result, final write). */
   private readonly launched = new Set<Promise<void>>();
 
@@ -139,6 +139,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     this.log = options.log ?? consoleLog;
     this.notifier = new RunNotifier(options.persistence, this, this.log);
     this.livePersistence = new LiveRunPersistence(options.persistence.live, this.runStore, this.notifier, this.log, () => this.closed);
+    this.backtestWriter = new BacktestWriter(options.persistence.backtest, this.livePersistence, this.log);
   }
 
   get strategies(): StrategyCatalog {
@@ -234,8 +235,10 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return this.runs.has(runId);
   }
 
+  /** The run's detail with every row (a backtest's rows are parsed from its symbols' results now). */
   get(runId: string): RunDetail {
     const r = this.require(runId);
+    if (r.request.kind === 'backtest') return outcomeOf(r).detail(r.summary);
     return runDetailOf(r.summary, r.request, [...r.signals.values()]);
   }
 
@@ -247,6 +250,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
     const held = this.list(query);
+    // A finished backtest no longer held here may still be on its way to the run store.
+    await this.settled();
     const stored = await this.runStore.list({ status: query.status, kind: query.kind, limit: offset + limit, offset: 0, excludeIds: [...this.runs.keys()] });
     const all = [...held, ...stored.items.map((r) => r.summary)].sort(byNewest);
     return { runs: all.slice(offset, offset + limit), total: held.length + stored.total };
@@ -254,7 +259,14 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   /** A run this process holds, or one from the run store's history. */
   async detail(runId: string): Promise<RunDetail> {
-    if (this.runs.has(runId)) return this.get(runId);
+    const held = this.runs.get(runId);
+    if (held) {
+      // Whoever reads a finished backtest through here (runs.get, a delete) sees it stored.
+      await held.stored;
+      return this.get(runId);
+    }
+    // A stored run's rows may come from Storage: the ones still being written belong there.
+    await this.settled();
     const stored = await this.runStore.get(runId);
     if (!stored) throw new RunNotFoundError(runId);
     return storedRunDetail(stored, this.options.persistence[modeOf(stored.summary.kind)].storage);
@@ -303,6 +315,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     for (const r of records) {
       if (r.request.kind === 'backtest' && !isFinal(r.summary.status)) await this.failWith(r, { error: `interrupted: ${reason}; start it again` });
     }
+    await this.settled();
   }
 
   emitRun(runId: string, event: RunEvent): void {
@@ -352,9 +365,10 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     // Writes still queued may fail the run: wait for them before deciding how it ended.
     await record.chain;
     if (record.failure) return this.failWith(record, record.failure);
-    const detail = runDetailOf(record.summary, record.request, [...record.signals.values()], record.symbolStats);
-    if (record.request.kind === 'backtest') await storeBacktestRows(this.options.persistence.backtest, detail.signals);
-    await this.finish(record, 'completed', detail);
+    if (record.request.kind === 'backtest') {
+      await rememberLatest(this.options.persistence.backtest, outcomeOf(record));
+    }
+    await this.finish(record, 'completed');
   }
 
   /**
@@ -417,7 +431,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       strategyName: record.request.strategyName,
       onEvents: (m) => this.onEvents(record, job, m),
       onDone: (m) => {
-        if (job.kind === 'backtest' && m.stats) record.symbolStats.set(job.symbol, m.stats);
+        if (job.kind === 'backtest' && m.result) record.symbolResults.set(job.symbol, m.result);
       },
       onRpc: (worker, m) => this.onRpc(record, worker, m),
       onFailure: (failure) => {
@@ -444,20 +458,21 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await this.finish(record, 'failed');
   }
 
-  /** `detail`: the run's result when the caller already computed it (statistics are not cheap). */
-  private async finish(record: RunRecord, status: 'completed' | 'stopped' | 'failed', computed?: RunDetail & { stats: RunStats }): Promise<void> {
+  private async finish(record: RunRecord, status: 'completed' | 'stopped' | 'failed'): Promise<void> {
     if (isFinal(record.summary.status)) return;
     const s = record.summary;
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
-    const detail = computed ?? runDetailOf(s, record.request, [...record.signals.values()]);
-    const stats = (s.stats = detail.stats);
+    const backtest = record.request.kind === 'backtest' ? outcomeOf(record) : undefined;
+    const detail = backtest ? undefined : runDetailOf(s, record.request, [...record.signals.values()]);
+    const stats = (s.stats = backtest?.stats ?? detail!.stats);
     if (status === 'completed') {
       s.progress = 1;
       await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)} (sum of trade PnL ${signedPercent(stats.totalPnlPercent)})`));
     }
-    await this.livePersistence.saveFinal(record, storedResultOf(detail));
+    if (backtest) record.stored = this.backtestWriter.write(record, backtest, status === 'completed');
+    else await this.livePersistence.saveFinal(record, storedResultOf(detail!));
     // Failures are logged as errors with their reason where they happen; this line closes every run's story.
     this.log(status === 'failed' ? 'warn' : 'info', `run ${s.runId} ${status} after ${Math.round((s.endedAt - (s.startedAt ?? s.createdAt)) / 100) / 10} s: ${describeRun(record)}; ${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)}`);
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
@@ -465,6 +480,11 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     this.emitRun(s.runId, event);
     this.forgetOldFinished();
     this.pump();
+  }
+
+  /** Resolves once the history and Storage writes of finished backtests are done (they follow their completion). */
+  settled(): Promise<void> {
+    return this.backtestWriter.settled();
   }
 
   /**

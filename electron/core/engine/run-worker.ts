@@ -11,6 +11,6 @@ import type { FromWorker, ToWorker } from './worker-protocol';
 if (!parentPort) throw new Error('run-worker must be started as a worker thread');
 const port = parentPort;
 serveWorker({
-  post: (message: FromWorker) => port.postMessage(message),
+  post: (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer),
   onMessage: (listener: (message: ToWorker) => void) => port.on('message', listener),
 }, { builtins: BUILTIN_STRATEGIES });

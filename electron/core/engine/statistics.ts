@@ -26,9 +26,89 @@ const EPSILON = 1e-9;
 const DAY_MS = 86_400_000;
 
 export function closedTrades(signals: readonly SignalRow[]): SignalRow[] {
-  return signals
-    .filter((s) => s.status === 'closed' && s.pnlPercent !== undefined)
-    .sort((a, b) => a.closedAt! - b.closedAt! || (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0));
+  return signals.filter((s) => s.status === 'closed' && s.pnlPercent !== undefined).sort(byClose);
+}
+
+function byClose(a: SignalRow, b: SignalRow): number {
+  return a.closedAt! - b.closedAt! || (a.signalId < b.signalId ? -1 : a.signalId > b.signalId ? 1 : 0);
+}
+
+/**
+ * Closed trades as columns, in the order statistics read them (close time, then signal id): all
+ * the statistics and the equity curve need of a row. A backtest's workers send their symbol's table
+ * as transferable arrays and the main thread merges them (`mergeTrades`) instead of receiving,
+ * sorting and walking every row object. NaN marks a field the row does not have.
+ */
+export interface TradeTable {
+  length: number;
+  closedAt: Float64Array;
+  openedAt: Float64Array;
+  pnlPercent: Float64Array;
+  /** Worst moment inside the trade (maxDrawdown.pnlPercentage). */
+  fallPercent: Float64Array;
+  /** Best moment inside the trade (peakProfit.pnlPercentage). */
+  peakPercent: Float64Array;
+  /** Signal ids: the tie-break between trades closed at the same time. */
+  ids: string[];
+}
+
+const TRADE_COLUMNS = ['closedAt', 'openedAt', 'pnlPercent', 'fallPercent', 'peakPercent'] as const;
+
+function allocateTrades(length: number): TradeTable {
+  return {
+    length,
+    closedAt: new Float64Array(length),
+    openedAt: new Float64Array(length),
+    pnlPercent: new Float64Array(length),
+    fallPercent: new Float64Array(length),
+    peakPercent: new Float64Array(length),
+    ids: new Array<string>(length),
+  };
+}
+
+export function tradeTableOf(signals: readonly SignalRow[]): TradeTable {
+  const closed = closedTrades(signals);
+  const t = allocateTrades(closed.length);
+  closed.forEach((s, i) => {
+    t.closedAt[i] = s.closedAt!;
+    t.openedAt[i] = s.openedAt ?? NaN;
+    t.pnlPercent[i] = s.pnlPercent!;
+    t.fallPercent[i] = s.maxDrawdown?.pnlPercentage ?? NaN;
+    t.peakPercent[i] = s.peakProfit?.pnlPercentage ?? NaN;
+    t.ids[i] = s.signalId;
+  });
+  return t;
+}
+
+/** The buffers of a table, for a worker's transfer list. */
+export function tradeBuffers(t: TradeTable): ArrayBuffer[] {
+  return TRADE_COLUMNS.map((name) => t[name].buffer as ArrayBuffer);
+}
+
+/** Several tables (one per symbol) as one, in the same order `tradeTableOf` of all their rows gives. */
+export function mergeTrades(tables: readonly TradeTable[]): TradeTable {
+  if (tables.length === 1) return tables[0]!;
+  const out = allocateTrades(tables.reduce((n, t) => n + t.length, 0));
+  const at = new Array<number>(tables.length).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    let best = -1;
+    for (let k = 0; k < tables.length; k++) {
+      const t = tables[k]!;
+      if (at[k]! >= t.length) continue;
+      if (best < 0) {
+        best = k;
+        continue;
+      }
+      const b = tables[best]!;
+      const d = t.closedAt[at[k]!]! - b.closedAt[at[best]!]!;
+      if (d < 0 || (d === 0 && t.ids[at[k]!]! < b.ids[at[best]!]!)) best = k;
+    }
+    const t = tables[best]!;
+    const j = at[best]!++;
+    for (const name of TRADE_COLUMNS) out[name][i] = t[name][j]!;
+    out.ids[i] = t.ids[j]!;
+  }
+  return out;
 }
 
 function accountOf(account: Partial<Account> | undefined): Account {
@@ -41,14 +121,19 @@ function nextBalance(balance: number, pnlPercent: number, positionSizePercent: n
 }
 
 export function equityCurve(signals: readonly SignalRow[], start: number, account?: Partial<Account>): EquityPoint[] {
+  return equityOfTrades(tradeTableOf(signals), start, account);
+}
+
+export function equityOfTrades(t: TradeTable, start: number, account?: Partial<Account>): EquityPoint[] {
   const { startingBalance, positionSizePercent } = accountOf(account);
   const points: EquityPoint[] = [{ timestamp: start, equity: 0, balance: startingBalance }];
   let equity = 0;
   let balance = startingBalance;
-  for (const s of closedTrades(signals)) {
-    equity += s.pnlPercent!;
-    balance = nextBalance(balance, s.pnlPercent!, positionSizePercent);
-    points.push({ timestamp: s.closedAt!, equity, balance });
+  for (let i = 0; i < t.length; i++) {
+    const p = t.pnlPercent[i]!;
+    equity += p;
+    balance = nextBalance(balance, p, positionSizePercent);
+    points.push({ timestamp: t.closedAt[i]!, equity, balance });
   }
   return points;
 }
@@ -65,9 +150,19 @@ const finiteOrNull = (v: number | null): number | null => (v === null || !Number
 const clamp = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 
 export function computeStats(signals: readonly SignalRow[], account?: Partial<Account>): RunStats {
+  return statsOfTrades(tradeTableOf(signals), openTradesOf(signals), account);
+}
+
+export function openTradesOf(signals: readonly SignalRow[]): number {
+  let n = 0;
+  for (const s of signals) if (s.status === 'opened') n++;
+  return n;
+}
+
+/** `openTrades`: rows still open at the end (they are not in the table). */
+export function statsOfTrades(t: TradeTable, openTrades: number, account?: Partial<Account>): RunStats {
   const { startingBalance, positionSizePercent } = accountOf(account);
-  const closed = closedTrades(signals);
-  const pnls = closed.map((s) => s.pnlPercent!);
+  const pnls = Array.from(t.pnlPercent.subarray(0, t.length));
   const trades = pnls.length;
   let wins = 0;
   let grossProfit = 0;
@@ -78,12 +173,12 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
   let balance = startingBalance;
   let balancePeak = startingBalance;
   let balanceDrawdown = 0;
-  for (const s of closed) {
-    const p = s.pnlPercent!;
+  for (let i = 0; i < trades; i++) {
+    const p = pnls[i]!;
     // Mark-to-market: the worst moment inside the trade (when the row records it) is a trough
     // before the close is booked, as backtest-kit measures it.
-    const fall = s.maxDrawdown?.pnlPercentage;
-    if (fall !== undefined && fall < 0) {
+    const fall = t.fallPercent[i]!;
+    if (fall < 0) {
       const trough = nextBalance(balance, fall, positionSizePercent);
       balanceDrawdown = Math.max(balanceDrawdown, ((balancePeak - trough) / balancePeak) * 100);
     }
@@ -113,8 +208,20 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
   // backtest-kit's set.
   const gated = trades >= MIN_TRADES_FOR_RATIOS && avg !== null;
   const sharpeRatio = gated && stdDev !== null && stdDev > EPSILON ? avg / stdDev : null;
-  const firstOpen = Math.min(...closed.map((s) => s.openedAt ?? s.closedAt!));
-  const lastClose = Math.max(...closed.map((s) => s.closedAt!));
+  let firstOpen = Infinity;
+  let lastClose = -Infinity;
+  const durations: number[] = [];
+  const peaks: number[] = [];
+  const falls: number[] = [];
+  for (let i = 0; i < trades; i++) {
+    const opened = t.openedAt[i]!;
+    const closedAt = t.closedAt[i]!;
+    firstOpen = Math.min(firstOpen, Number.isNaN(opened) ? closedAt : opened);
+    lastClose = Math.max(lastClose, closedAt);
+    if (!Number.isNaN(opened)) durations.push((closedAt - opened) / 60_000);
+    if (!Number.isNaN(t.peakPercent[i]!)) peaks.push(t.peakPercent[i]!);
+    if (!Number.isNaN(t.fallPercent[i]!)) falls.push(t.fallPercent[i]!);
+  }
   const spanDays = trades > 0 ? (lastClose - firstOpen) / DAY_MS : 0;
   const tradesPerYear = trades >= MIN_TRADES_FOR_RATIOS && spanDays >= MIN_SPAN_DAYS_TO_ANNUALISE ? (trades / spanDays) * 365 : 0;
   const canAnnualise = tradesPerYear > 0 && tradesPerYear <= MAX_TRADES_PER_YEAR;
@@ -139,7 +246,6 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
   }
   const calmarRatio = balanceDrawdown > 0 && expectedYearlyReturns !== null ? clamp(expectedYearlyReturns / balanceDrawdown, MAX_CALMAR) : null;
   const recoveryFactor = !gated || blown || balanceDrawdown <= 0 ? null : clamp(((growth - 1) * 100) / balanceDrawdown, MAX_CALMAR);
-  const durations = closed.filter((s) => s.openedAt !== undefined).map((s) => (s.closedAt! - s.openedAt!) / 60_000);
 
   return {
     trades,
@@ -167,8 +273,8 @@ export function computeStats(signals: readonly SignalRow[], account?: Partial<Ac
     medianPnlPercent: median(pnls),
     avgDurationMinutes: mean(durations),
     // Only rows that record their best and worst moment count (no zeros for the others).
-    avgPeakPnlPercent: mean(closed.flatMap((s) => (s.peakProfit?.pnlPercentage !== undefined ? [s.peakProfit.pnlPercentage] : []))),
-    avgFallPnlPercent: mean(closed.flatMap((s) => (s.maxDrawdown?.pnlPercentage !== undefined ? [s.maxDrawdown.pnlPercentage] : []))),
-    openTrades: signals.filter((s) => s.status === 'opened').length,
+    avgPeakPnlPercent: mean(peaks),
+    avgFallPnlPercent: mean(falls),
+    openTrades,
   };
 }

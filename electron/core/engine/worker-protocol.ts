@@ -1,4 +1,5 @@
-import type { RunNotification, RunRequest, RunStats, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { RunNotification, RunRequest, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { SymbolResult } from './symbol-result';
 
 /** Messages between the run manager (main thread) and a run worker. */
 
@@ -51,6 +52,6 @@ export type FromWorker =
   | { type: 'events'; events: EngineEvent[]; processed: number; total: number; cursors?: Record<string, number> }
   | { type: 'heartbeat' }
   | { type: 'rpc'; id: number; subsystem: RpcSubsystem; method: 'get' | 'set'; key: Record<string, string | boolean>; value?: unknown }
-  /** `stats`: a native backtest job's own statistics (its symbol's rows), computed here rather than on the main thread. */
-  | { type: 'done'; processed: number; stats?: RunStats }
+  /** `result`: a backtest job's rows, trades and statistics (symbol-result.ts), computed in the worker. */
+  | { type: 'done'; processed: number; result?: SymbolResult }
   | { type: 'failed'; error: string; stack?: string; symbol?: string };

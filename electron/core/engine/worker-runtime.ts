@@ -7,11 +7,12 @@ import { importerFor, StrategyCatalog } from './strategy-catalog';
 import { parseStrategyParams, type MemoryAccess, type SessionAccess, type StateAccess, type StrategyDefinition } from './strategy';
 import { SymbolRunner } from './symbol-runner';
 import { createdAtOf, type SignalIdentity, type SignalValidationError } from './signal-lifecycle';
-import { computeStats } from './statistics';
+import { packSymbolResult } from './symbol-result';
 import type { BacktestJob, EngineEvent, FromWorker, LiveJob, RpcSubsystem, ToWorker, WorkerJob } from './worker-protocol';
 
 export interface WorkerPort {
-  post(message: FromWorker): void;
+  /** `transfer`: buffers moved to the main thread instead of copied. */
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
   onMessage(listener: (message: ToWorker) => void): void;
 }
 
@@ -137,9 +138,7 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
     importer: importerFor(source.file),
     onResult: (result: TickResult) => {
       if (result.action !== 'closed' && result.action !== 'cancelled') return;
-      const row = signalRowOf(result, { runId: job.runId, backtest: true });
-      rows.push(row);
-      events.push({ type: 'signal', at: row.closedAt!, transition: result.action, signal: row });
+      rows.push(signalRowOf(result, { runId: job.runId, backtest: true }));
     },
     onNotice: (kind, message, time) => {
       if (kind === 'risk') events.push({ type: 'notification', at: time, notification: riskNotice(job, message, time) });
@@ -153,7 +152,13 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
     },
   });
   port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
-  port.post({ type: 'done', processed: cols.length, stats: computeStats(rows, r.account) });
+  postResult(port, job, rows, cols.length);
+}
+
+/** A backtest symbol's end: its rows, trades and statistics in one message of transferred buffers. */
+function postResult(port: WorkerPort, job: BacktestJob, rows: readonly SignalRow[], processed: number): void {
+  const { result, transfer } = packSymbolResult(job.symbol, rows, job.request.account);
+  port.post({ type: 'done', processed, result }, transfer);
 }
 
 function makeRunner(
@@ -164,6 +169,8 @@ function makeRunner(
   access: RawAccess,
   events: EngineEvent[],
   now: () => number,
+  /** A backtest's final rows are collected here instead of being reported as events. */
+  backtestRows?: SignalRow[],
 ): SymbolRunner {
   const r = job.request;
   const backtest = job.kind === 'backtest';
@@ -183,44 +190,42 @@ function makeRunner(
     lifecycle: { costs: r.costs, intervalMs: INTERVAL_MS[r.interval], scheduleTimeoutMs: r.scheduleTimeoutMinutes * 60_000 },
     services: strategyServices(identity, access, events, now),
     onSignal: (transition, signal) => {
-      // A backtest reports each signal once, when it is final (the replay is over in seconds and
-      // nobody watches it move); pending ones are reported at the end. Live runs report every step.
-      if (backtest && transition !== 'closed' && transition !== 'cancelled') return;
+      // A backtest keeps each signal once, when it is final (the one pending at the end is added
+      // then); live runs report every step.
+      if (backtest) {
+        if (transition === 'closed' || transition === 'cancelled') backtestRows?.push(signal);
+        return;
+      }
       events.push({ type: 'signal', at: eventTime(transition, signal), transition, signal });
     },
     onInvalidSignal: (error, time) => events.push({ type: 'notification', at: time, notification: validationNotice(identity, error, time) }),
   });
 }
 
-/** One symbol of a backtest, as fast as the CPU allows, reporting every `chunkSize` candles. */
+/**
+ * One symbol of a backtest, as fast as the CPU allows, reporting progress every `chunkSize` candles.
+ * Its rows stay here until the end and leave in one packed message (symbol-result.ts): nobody
+ * watches a replay of seconds move signal by signal, and the main thread is then not handed an
+ * object per signal while the other symbols replay.
+ */
 async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess, options: WorkerOptions): Promise<void> {
   const loaded = await loadStrategy(job, options);
   if (loaded.strategy.backtestKit) return runBacktestKitBacktest(job, loaded, port);
   const cols = readCachedColumns(job.cacheFile);
   const events: EngineEvent[] = [];
-  const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now());
-  const chunk = job.chunkSize ?? DEFAULT_CHUNK;
-  // This symbol's rows, for its statistics: computed here, in parallel with the other symbols,
-  // instead of on the main thread once the run is over.
   const rows: SignalRow[] = [];
-  const take = (): EngineEvent[] => {
-    for (const e of events) if (e.type === 'signal') rows.push(e.signal);
-    return events.splice(0);
-  };
+  const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now(), rows);
+  const chunk = job.chunkSize ?? DEFAULT_CHUNK;
   for (let a = 0; a < cols.length; a += chunk) {
     const b = Math.min(cols.length, a + chunk);
     const pending = runner.run(a, b);
     if (pending) await pending;
-    port.post({ type: 'events', events: take(), processed: b, total: cols.length });
+    port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length });
     await nextTick();
   }
   const open = runner.tracker.current;
-  if (open) {
-    const transition = open.status === 'scheduled' ? 'scheduled' : 'opened';
-    events.push({ type: 'signal', at: eventTime(transition, open), transition, signal: { ...open } });
-    port.post({ type: 'events', events: take(), processed: cols.length, total: cols.length });
-  }
-  port.post({ type: 'done', processed: cols.length, stats: computeStats(rows, job.request.account) });
+  if (open) rows.push({ ...open });
+  postResult(port, job, rows, cols.length);
 }
 
 /**
