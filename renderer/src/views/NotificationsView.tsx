@@ -104,7 +104,7 @@ export function NotificationsView(): ReactElement {
             <option value="">All runs</option>
             {Object.values(runs).map((r) => (
               <option key={r.runId} value={r.runId}>
-                {r.strategyName} · {r.symbols.join(',')} · {r.runId.slice(0, 8)}
+                {r.name ?? r.strategyName} · {r.symbols.join(',')} · {r.runId.slice(0, 8)}
               </option>
             ))}
           </select>

@@ -4,6 +4,7 @@ import { call } from '../../api/client';
 import { formatTime } from '../../lib/format';
 import { markNotificationsRead, useNotifications } from '../../stores/notifications';
 import { navigate } from '../../stores/route';
+import { useRuns } from '../../stores/runs';
 import { notificationText } from './NotificationDetails';
 
 function pnlOf(data: Notification['data']): number | undefined {
@@ -32,9 +33,42 @@ export function openNotification(n: Notification): void {
   else useNotifications.getState().select(n.notificationId);
 }
 
+/** A paper replay's candle time (`data.candleAt`), when the notification carries one. */
+export function candleTimeOf(n: Notification): number | undefined {
+  const at = n.data?.candleAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * When it arrived (the order of the inbox) and, for a replayed candle, the market time it happened
+ * at, on a second line: a 2018 candle replayed today shows both, never one passed off as the other.
+ */
+function NotificationTimes({ n }: { n: Notification }): ReactElement {
+  const candleAt = candleTimeOf(n);
+  const arrived = formatTime(n.createdAt, true);
+  if (candleAt === undefined) {
+    return (
+      <span className="num dim" style={{ textAlign: 'left' }} title={`Arrived ${arrived} UTC`} data-testid="notification-time">
+        {arrived}
+      </span>
+    );
+  }
+  return (
+    <span className="num" style={{ textAlign: 'left', display: 'flex', flexDirection: 'column', lineHeight: 1.25, overflow: 'hidden' }} title={`Arrived ${arrived} UTC; candle time ${formatTime(candleAt, true)} UTC`}>
+      <span className="dim" data-testid="notification-time">
+        {arrived}
+      </span>
+      <span className="faint" style={{ fontSize: 11, whiteSpace: 'nowrap' }} data-testid="notification-candle-time">
+        candle {formatTime(candleAt)}
+      </span>
+    </span>
+  );
+}
+
 export const NotificationRow = memo(function NotificationRow({ n }: { n: Notification }): ReactElement {
   const { title, message } = notificationText(n);
   const selected = useNotifications((s) => s.selectedId === n.notificationId);
+  const runName = useRuns((s) => (n.runId ? s.byId[n.runId]?.name : undefined));
   return (
     <div
       className={`note-row${n.read ? '' : ' unread'}`}
@@ -45,19 +79,18 @@ export const NotificationRow = memo(function NotificationRow({ n }: { n: Notific
       data-testid="notification-row"
       data-type={n.type}
       data-id={n.notificationId}
+      data-run-id={n.runId}
       data-read={n.read ? 'true' : 'false'}
     >
       {n.read ? <span /> : <span className="unread-dot" aria-label="unread" />}
-      <span className="num dim" style={{ textAlign: 'left' }}>
-        {formatTime(n.createdAt, true)}
-      </span>
+      <NotificationTimes n={n} />
       <span className={`type-tag ${tone(n.type, n.data)}`}>{n.type}</span>
       <span>{n.symbol ?? <span className="faint">—</span>}</span>
       <span className="msg" title={message}>
         <strong style={{ fontWeight: 600 }}>{title}</strong> <span className="dim">{message}</span>
       </span>
-      <span className="faint mono" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
-        {n.runId ?? (n.backtest ? 'backtest' : 'live')}
+      <span className="faint mono" style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }} title={n.runId}>
+        {runName ?? n.runId ?? (n.backtest ? 'backtest' : 'live')}
       </span>
     </div>
   );

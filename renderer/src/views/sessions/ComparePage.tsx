@@ -64,7 +64,7 @@ export function ComparePage(): ReactElement {
                     {runs.data.map((r, i) => (
                       <th key={r.runId} className="num" title={r.runId}>
                         <button type="button" className="link" onClick={() => navigate({ view: 'sessions', runId: r.runId })} style={{ color: COLORS[i % COLORS.length] }}>
-                          {r.strategyName}
+                          {r.name ?? r.strategyName}
                         </button>
                         <div className="faint" style={{ textTransform: 'none', fontWeight: 400 }}>
                           {r.symbols.join(', ')} · {r.interval} · {formatTime(r.from)}
@@ -99,7 +99,7 @@ export function ComparePage(): ReactElement {
             </div>
           </Panel>
           <Panel title="Return over time (each run against its own starting balance)">
-            <CompareEquityChart series={runs.data.map((r, i) => ({ id: r.runId, label: `${r.strategyName} · ${r.symbols.join(', ')}`, color: COLORS[i % COLORS.length]!, points: r.equity }))} />
+            <CompareEquityChart series={runs.data.map((r, i) => ({ id: r.runId, label: `${r.name ?? r.strategyName} · ${r.symbols.join(', ')}`, color: COLORS[i % COLORS.length]!, points: r.equity }))} />
           </Panel>
         </>
       )}

@@ -16,6 +16,7 @@ import { useRerun } from '../../stores/rerun';
 import { navigate, useRoute } from '../../stores/route';
 import { isActive, useRuns } from '../../stores/runs';
 import { StopButton } from './RunsList';
+import { RunActions, runTitle } from './RunActions';
 import { Stats, SymbolStats } from './RunStats';
 
 /** Live refreshes of a run page at most this often, however fast its events arrive. */
@@ -279,7 +280,7 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
   const tableRef = useRef<HTMLDivElement>(null);
 
   const base = detail.data;
-  const run: RunDetail | undefined = base && (summary ? { ...base, status: summary.status, progress: summary.progress, etaMs: summary.etaMs, stats: summary.stats ?? base.stats } : base);
+  const run: RunDetail | undefined = base && (summary ? { ...base, name: summary.name ?? base.name, status: summary.status, progress: summary.progress, etaMs: summary.etaMs, stats: summary.stats ?? base.stats } : base);
   const trades = useMemo(() => (run?.signals ?? []).filter((s) => s.status !== 'scheduled' || s.openedAt !== undefined), [run?.signals]);
   const shown = useMemo(() => (tradeSymbol === 'all' ? trades : trades.filter((t) => t.symbol === tradeSymbol)), [trades, tradeSymbol]);
   const selected = trades.find((t) => t.signalId === selectedId);
@@ -346,8 +347,8 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
     <div className="page" data-testid="run-page" data-run-status={r.status}>
       <div className="page-head">
         {back}
-        <h1>
-          {r.strategyName} <span className="dim" style={{ fontWeight: 500 }}>· {r.symbols.join(', ')} · {r.interval}</span>
+        <h1 data-testid="run-title">
+          {runTitle(r)} <span className="dim" style={{ fontWeight: 500 }}>· {r.name ? `${r.strategyName} · ` : ''}{r.symbols.join(', ')} · {r.interval}</span>
         </h1>
         <StatusPill status={r.status} />
         <div className="spacer" />
@@ -372,6 +373,7 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
         >
           Re-run…
         </button>
+        <RunActions run={r} onDeleted={() => navigate({ view: 'sessions' })} />
       </div>
       <div className="dim" style={{ marginTop: -8 }}>
         {r.kind === 'backtest' ? 'Backtest' : r.kind === 'paper' ? 'Paper replay' : 'Live'} on {r.exchangeName}

@@ -8,6 +8,7 @@ import { formatDuration, formatPercent, formatTime, signClass } from '../../lib/
 import { navigate } from '../../stores/route';
 import { useCompare } from '../../stores/compare';
 import { isActive, sortRuns, useRuns } from '../../stores/runs';
+import { RunActions, runTitle } from './RunActions';
 
 const KIND_LABEL: Record<RunSummary['kind'], string> = { backtest: 'Backtest', live: 'Live', paper: 'Paper' };
 
@@ -60,8 +61,14 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
         </div>
       </td>
       <td className="run-cell">
-        <div className="run-name">{run.strategyName}</div>
-        <div className="faint run-sub" title={`${KIND_LABEL[run.kind]} · ${run.exchangeName} · ${run.symbols.join(', ')} · ${run.interval}`}>
+        <div style={{ display: 'flex', alignItems: 'center', gap: 2 }}>
+          <div className="run-name" style={{ flex: 1, minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis' }} title={runTitle(run)} data-testid="run-name">
+            {runTitle(run)}
+          </div>
+          <RunActions run={run} compact />
+        </div>
+        <div className="faint run-sub" title={`${run.name ? `${run.strategyName} · ` : ''}${KIND_LABEL[run.kind]} · ${run.exchangeName} · ${run.symbols.join(', ')} · ${run.interval}`}>
+          {run.name ? `${run.strategyName} · ` : ''}
           {KIND_LABEL[run.kind]} · {run.symbols.join(', ')} · {run.interval}
         </div>
       </td>
