@@ -75,7 +75,7 @@ function Palette({ onClose }: { onClose(): void }): ReactElement {
     for (const r of sortRuns(runs).slice(0, 50)) {
       out.push({
         id: `run-${r.runId}`,
-        label: `Run: ${r.strategyName} · ${r.symbols.join(', ')} · ${r.interval}`,
+        label: `Run: ${r.name ? `${r.name} · ` : ''}${r.strategyName} · ${r.symbols.join(', ')} · ${r.interval}`,
         hint: `${r.status} · ${formatTime(r.startedAt ?? r.createdAt)}`,
         run: () => navigate({ view: 'sessions', runId: r.runId }),
       });
