@@ -25,7 +25,7 @@ const requests: Record<InvokeChannel, { valid: unknown; invalid: Array<[payload:
   'runs.stop': { valid: { runId: 'r1' }, invalid: [[{}, 'runId'], [{ runId: 7 }, 'runId']] },
   'runs.list': { valid: {}, invalid: [[{ status: 'sleeping' }, 'status']] },
   'runs.get': { valid: { runId: 'r1' }, invalid: [[{ runId: '' }, 'runId']] },
-  'runs.rename': { valid: { runId: 'r1', name: ' ETH trend, fees 0.1% ' }, invalid: [[{ runId: 'r1', name: '   ' }, 'name'], [{ runId: 'r1', name: 'x'.repeat(81) }, 'name'], [{ name: 'a' }, 'runId']] },
+  'runs.rename': { valid: { runId: 'r1', name: ' ETH trend, fees 0.1% ' }, invalid: [[{ runId: 'r1', name: '   ' }, 'name'], [{ runId: 'r1', name: 'x'.repeat(81) }, 'name'], [{ runId: 'r1', name: 'two\nlines' }, 'name'], [{ name: 'a' }, 'runId']] },
   'runs.delete': { valid: { runId: 'r1' }, invalid: [[{}, 'runId'], [{ runId: '' }, 'runId']] },
   'candles.symbols': { valid: {}, invalid: [[{ extra: 1 }, '']] },
   'candles.query': {

@@ -20,7 +20,13 @@ const name = z.string().trim().min(1, 'must not be empty').max(200);
 
 /** The name a user gives a run in the Sessions view (runs.rename). */
 export const RUN_NAME_MAX = 80;
-export const runNameSchema = z.string().trim().min(1, 'must not be empty').max(RUN_NAME_MAX, `must be at most ${RUN_NAME_MAX} characters`);
+export const runNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(RUN_NAME_MAX, `must be at most ${RUN_NAME_MAX} characters`)
+  // One line: a name is shown in lists and written to the log.
+  .regex(/^\P{Cc}*$/u, 'must be one line without control characters');
 
 export const RUN_KINDS = ['backtest', 'paper', 'live'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed'] as const;

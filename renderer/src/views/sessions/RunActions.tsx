@@ -18,6 +18,7 @@ export function nameProblem(name: string): string | undefined {
   const trimmed = name.trim();
   if (!trimmed) return 'Give the run a name.';
   if (trimmed.length > RUN_NAME_MAX) return `A name has at most ${RUN_NAME_MAX} characters (this one has ${trimmed.length}).`;
+  if (/\p{Cc}/u.test(trimmed)) return 'A name is one line, without tabs or other control characters.';
   return undefined;
 }
 
