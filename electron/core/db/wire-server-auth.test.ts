@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createConnection as tcpConnect } from 'node:net';
 import { createInterface } from 'node:readline';
 import mongoose, { type Connection } from 'mongoose';
 import { startWireServer, type RunningWireServer } from './wire-server';
@@ -13,6 +14,39 @@ const USER = 'tester';
 /** A client on its own connection pool; the caller closes it. */
 function connect(uri: string): Promise<Connection> {
   return mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
+}
+
+/**
+ * Sends one legacy OP_QUERY (what old clients, and an attacker with a socket, may still send) and
+ * returns the first document of the reply, or 'closed' when the server hangs up instead.
+ */
+function legacyQuery(port: number, namespace: string, query: Record<string, unknown>): Promise<Record<string, unknown> | 'closed'> {
+  const { BSON } = mongoose.mongo;
+  const body = Buffer.concat([
+    Buffer.alloc(4), // flags
+    Buffer.from(`${namespace}\0`),
+    Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]), // skip 0, return 1
+    Buffer.from(BSON.serialize(query)),
+  ]);
+  const header = Buffer.alloc(16);
+  header.writeInt32LE(16 + body.length, 0);
+  header.writeInt32LE(1, 4);
+  header.writeInt32LE(0, 8);
+  header.writeInt32LE(2004, 12); // OP_QUERY
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port }, () => socket.write(Buffer.concat([header, body])));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 4 && received.length >= received.readInt32LE(0)) {
+        socket.destroy();
+        // OP_REPLY: 16-byte header, flags, cursor id (8), starting from, count, then the documents.
+        resolve(BSON.deserialize(received.subarray(36)) as Record<string, unknown>);
+      }
+    });
+    socket.on('close', () => resolve('closed'));
+    socket.on('error', reject);
+  });
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
@@ -78,6 +112,18 @@ describe('embedded server with SCRAM-SHA-256 authentication', () => {
     const client = await connect(uri);
     open.push(client);
     expect(await client.db!.collection('things').countDocuments({ name: 'kept' })).toBe(1);
+  });
+
+  it('refuses the legacy OP_QUERY way in too: commands get error 13, reads and serverStatus a closed connection', async () => {
+    expect(await legacyQuery(server.port, 'authtest.$cmd', { find: 'things' })).toMatchObject({ ok: 0, code: 13 });
+    expect(await legacyQuery(server.port, 'authtest.$cmd', { insert: 'things', documents: [{ sneaked: true }] })).toMatchObject({ ok: 0, code: 13 });
+    expect(await legacyQuery(server.port, 'authtest.things', {})).toBe('closed');
+    expect(await legacyQuery(server.port, 'admin.$cmd', { serverStatus: 1 })).toBe('closed');
+    // The handshake still answers, so the server can be discovered.
+    expect(await legacyQuery(server.port, 'admin.$cmd', { isMaster: 1 })).toMatchObject({ ismaster: true });
+    const owner = await connect(server.connectionString('authtest'));
+    open.push(owner);
+    expect(await owner.db!.collection('things').countDocuments({ sneaked: true })).toBe(0);
   });
 
   it('gets the password without it appearing in its command line or environment', () => {
