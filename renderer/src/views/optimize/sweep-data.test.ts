@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrialSummary } from '../../../../shared/domain/optimize';
-import { heatmapOf, parallelCoordinatesOf, strategyNames, trialsCsv, variedParams } from './sweep-data';
+import { heatmapOf, parallelCoordinatesOf, strategyNames, throughputByWorker, trialsCsv, variedParams } from './sweep-data';
 
 const trial = (index: number, params: TrialSummary['params'], score: number | null): TrialSummary => ({
   trialId: `s.all.${index}`,
@@ -67,5 +67,13 @@ describe('optimize view data', () => {
   it('lists the strategies of a multi-strategy sweep in first-seen order', () => {
     const rsi = { ...trial(9, { period: 14 }, 1), strategyName: 'rsi-mean-reversion' };
     expect(strategyNames([trials[0]!, rsi, trials[1]!])).toEqual(['sma-crossover', 'rsi-mean-reversion']);
+  });
+
+  it('sums each Redis worker\'s trials and mean time per trial', () => {
+    const on = (i: number, worker: string, durationMs: number): TrialSummary => ({ ...trial(i, { fast: i }, 1), worker, durationMs });
+    expect(throughputByWorker([on(0, 'w1', 30), on(1, 'w0', 10), on(2, 'w1', 50)])).toEqual([
+      { worker: 'w0', trials: 1, meanMs: 10 },
+      { worker: 'w1', trials: 2, meanMs: 40 },
+    ]);
   });
 });
