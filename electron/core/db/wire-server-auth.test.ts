@@ -136,6 +136,10 @@ describe('embedded server with SCRAM-SHA-256 authentication', () => {
     expect(server.description).not.toContain(password);
   });
 
+  it('still binds loopback only unless asked: it does not encrypt', async () => {
+    await expect(startWireServer({ host: '0.0.0.0', port: 0, credentials: { username: USER, password } })).rejects.toThrow(/does not encrypt/);
+  });
+
   it('refuses a password outside its rules without echoing it', async () => {
     const bad = 'short\u00e9';
     const error = await failure(startWireServer({ port: 0, credentials: { username: USER, password: bad } }));

@@ -108,8 +108,15 @@ export function provisionWireServer(root = findProjectRoot()): { classpath: stri
     run('javac', ['-cp', join(lib, '*'), '-d', fresh, ...sources.files], root);
     writeFileSync(join(fresh, 'sources.sha256'), `${sources.digest}\n`);
     const old = `${classes}.${process.pid}.old`;
-    if (existsSync(classes)) renameSync(classes, old);
-    renameSync(fresh, classes);
+    try {
+      if (existsSync(classes)) renameSync(classes, old);
+      renameSync(fresh, classes);
+    } catch (error) {
+      // Another process (a parallel test run) swapped in its build meanwhile: fine if it is this one.
+      const theirs = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+      if (theirs !== sources.digest) throw error;
+      rmSync(fresh, { recursive: true, force: true });
+    }
     rmSync(old, { recursive: true, force: true });
   }
   return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
