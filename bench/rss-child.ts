@@ -6,7 +6,7 @@ import type { CandleKey } from '../shared/candles';
 import { RunManager } from '../electron/core/engine/run-manager';
 import { createPersistence } from '../electron/core/persist';
 import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
-import { SyntheticStore } from './backtest.bench';
+import { SyntheticStore } from './synthetic-store';
 
 /**
  * Runs one piece of work alone in this process and reports its memory: the resident set before
@@ -74,12 +74,16 @@ const tasks: Record<string, (args: never) => Promise<unknown>> = {
       const { runId } = await manager.start(request);
       const done = await manager.waitFor(runId, 600_000);
       if (done.status !== 'completed') throw new Error(`run ${runId} ${done.status}: ${done.error ?? ''}`);
-      return { ms: performance.now() - started, trades: done.stats?.trades ?? 0 };
+      const ms = performance.now() - started;
+      await manager.settled(); // its history record and Storage rows are part of the run's memory
+      return { ms, trades: done.stats?.trades ?? 0 };
     };
     const before = baseline();
     await run(); // writes the columnar cache and starts the worker
+    const afterBuildMb = statusKb('VmRSS') / 1024;
     try {
-      return await measure(run, before);
+      const measured = await measure(run, before);
+      return { ...measured, result: { ...measured.result, afterBuildMb } };
     } finally {
       await manager.close();
       await persistence.close();
