@@ -168,6 +168,46 @@ describe.skipIf(!FIXTURES)('backtest-kit functions we do not implement', () => {
   });
 });
 
+interface SharedRiskProbe {
+  rejections: Array<{ symbol: string; at: number; holders: Array<{ symbol: string; openTimestamp: number }> }>;
+  closed: Array<{ symbol: string; open: number; at: number }>;
+}
+
+describe.skipIf(!FIXTURES)('a risk profile over several symbols (a documented difference)', () => {
+  const file = join(__dirname, 'strategies', 'shared-risk.mjs');
+  const range = ['2018-01-21T00:00:00Z', '2018-01-24T00:00:00Z'];
+  const symbols = [
+    { candles: 'ETH_BTC-1m.json', symbol: 'ETHBTC' },
+    { candles: 'XLM_BTC-1m.json', symbol: 'XLMBTC' },
+  ];
+  const opts = { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, timeout: 600_000 };
+
+  it("backtest-kit shares it between symbols run together, by event-loop turns, not simulated time; ours keeps each symbol's own, as backtest-kit does with one symbol", { timeout: 900_000 }, async () => {
+    const together = run(process.execPath, [join(__dirname, 'run-real.mjs'), file, symbols.map((s) => join(CANDLES, s.candles)).join(','), symbols.map((s) => s.symbol).join(','), ...range], opts);
+    const alone = symbols.map(async (s) => {
+      const args = [file, join(CANDLES, s.candles), s.symbol, ...range];
+      const [real, ours] = await Promise.all([run(process.execPath, [join(__dirname, 'run-real.mjs'), ...args], opts), run(TSX, [join(__dirname, 'run-ours.ts'), ...args], opts)]);
+      return { real: JSON.parse(real.stdout) as RunOutput, ours: JSON.parse(ours.stdout) as RunOutput };
+    });
+    const shared = JSON.parse((await together).stdout) as RunOutput;
+    const probe = shared.probe as SharedRiskProbe;
+    // Symbols refuse each other's signals…
+    expect(probe.rejections.length).toBeGreaterThan(0);
+    expect(probe.rejections.every((r) => r.holders.every((h) => h.symbol !== r.symbol))).toBe(true);
+    // …including for a position that, in simulated time, was not open then (it opened later, or had closed).
+    const openAt = (symbol: string, t: number): boolean => probe.closed.some((c) => c.symbol === symbol && c.open <= t && t < c.at);
+    expect(probe.rejections.some((r) => r.holders.some((h) => !openAt(h.symbol, r.at)))).toBe(true);
+    // Each symbol alone: nothing refused, and ours is identical.
+    let separately = 0;
+    for (const { real, ours } of await Promise.all(alone)) {
+      expect((real.probe as SharedRiskProbe).rejections).toEqual([]);
+      expect(differences(real, ours)).toEqual([]);
+      separately += real.results.length;
+    }
+    expect(shared.results.length).toBeLessThan(separately);
+  });
+});
+
 describe.skipIf(!FIXTURES)('backtest-kit strategy files: our engine against backtest-kit 19.5.0', () => {
   for (const c of CASES) {
     it(`${c.file} on ${c.symbol}${c.frameInterval ? ` (${c.frameInterval} frame)` : ''}: the same closed and cancelled signals`, { timeout: 900_000 }, async () => {
