@@ -81,7 +81,7 @@ test('export, delete a range, backfill it from the exchange, and view 15m built 
   await expect(app.getByTestId('gap-count')).toHaveText('1');
   await manage.getByRole('button', { name: 'Backfill gaps' }).click();
   const backfill = app.getByTestId('backfill-result');
-  await expect(backfill).toContainText('1 gaps, 60 candles missing: fetched 60, 60 new; 0 still missing', { timeout: 120_000 });
+  await expect(backfill).toContainText('1 gap, 60 candles missing: fetched 60, 60 new; 0 still missing', { timeout: 120_000 });
   expect(await storedCount(DAY, DAY + 6 * H)).toBe(360);
   await expect(app.getByTestId('gap-count')).toHaveText('0');
 
@@ -115,6 +115,7 @@ test('an imported file fills the form from its name; a backfill the exchange can
   await expect(app.getByLabel('Import interval')).toHaveValue('1m');
   await expect(app.getByLabel('Import exchange')).toHaveValue('binance');
   await expect(app.getByTestId('import-guess')).toContainText('Filled in from the file name FOOBTC-1m-2017-11.binance.csv: binance FOO/BTC 1m');
+  await snap(app, 'candles-import-guess');
   await app.getByTestId('import-form').getByRole('button', { name: 'Import' }).click();
   await expect(app.getByTestId('import-result')).toHaveAttribute('data-ok', 'true');
 
@@ -124,7 +125,7 @@ test('an imported file fills the form from its name; a backfill the exchange can
   await app.getByRole('button', { name: 'Export · Delete · Backfill' }).click();
   await app.getByTestId('manage-panel').getByRole('button', { name: 'Backfill gaps' }).click();
   const result = app.getByTestId('backfill-result');
-  await expect(result).toContainText('1 gaps, 2 candles missing: fetched 0, 0 new; 2 still missing', { timeout: 120_000 });
+  await expect(result).toContainText('1 gap, 2 candles missing: fetched 0, 0 new; 2 still missing', { timeout: 120_000 });
   await expect(result.locator('li')).toHaveCount(1);
   await expect(result.locator('li')).toContainText('2017-11-12 00:02 → 2017-11-12 00:04 (2 missing)');
   await expect(result.locator('li')).toContainText('FOO/BTC');

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { INTERVALS } from '../../../../shared/candles';
 import type { RequestOf, ResponseOf } from '../../../../shared/contract/channels';
+import { ContractFailure } from '../../../../shared/contract/result';
 import { seriesFromFileName, type SeriesHint } from '../../../../shared/series-from-file-name';
 import { call, errorMessage, upload } from '../../api/client';
 import { OperationProgress } from '../../components/states';
@@ -50,6 +51,20 @@ export function ImportResultView({ result, fileName, skipInvalid }: { result: Im
       )}
     </div>
   );
+}
+
+const FIELD_LABELS: Record<string, string> = { source: 'File', exchangeName: 'Exchange', symbol: 'Symbol', interval: 'Interval', skipInvalid: 'Skip invalid rows' };
+
+/**
+ * An import error in the form's words: a payload the contract refused ("invalid candles.import
+ * payload: source.text: …") becomes "File: …" per field; the importer's own messages (which
+ * already name the file, the line and the field) are shown as they are.
+ */
+export function importErrorText(error: unknown): string {
+  if (error instanceof ContractFailure && error.issues?.length && /^invalid [\w.]+ payload/.test(error.message)) {
+    return error.issues.map((i) => `${FIELD_LABELS[i.path.split('.')[0] ?? ''] ?? i.path}: ${i.message}`).join('. ');
+  }
+  return errorMessage(error);
 }
 
 type ImportSource = RequestOf<'candles.import'>['source'];
@@ -110,7 +125,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
       setResult({ out, fileName: file?.name, skipInvalid });
       onImported(out);
     } catch (err) {
-      setError(errorMessage(err));
+      setError(importErrorText(err));
     } finally {
       setPhase('idle');
     }
@@ -120,7 +135,8 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
   const progress = useCandleProgress((s) => s.byOperation.import);
   return (
     <form className="form" onSubmit={(e) => void submit(e)} data-testid="import-form">
-      <div className="form-row">
+      {/* Top-aligned: the File field's format hint must not push the path input down. */}
+      <div className="form-row" style={{ alignItems: 'start' }}>
         <label className="field">
           <span>File</span>
           <input
@@ -158,7 +174,7 @@ export function ImportPanel({ exchangeName, onImported }: { exchangeName: string
         </label>
       </div>
       {guess && (
-        <div className="hint" data-testid="import-guess">
+        <div className="dim" data-testid="import-guess">
           {guess.hint.symbol || guess.hint.interval
             ? `Filled in from the file name ${guess.fileName}: ${[guess.hint.exchangeName, guess.hint.symbol, guess.hint.interval].filter(Boolean).join(' ')}. Change them if they are wrong.`
             : `The name ${guess.fileName} does not say the symbol or interval: enter them.`}

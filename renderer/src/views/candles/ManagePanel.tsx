@@ -18,6 +18,7 @@ type Busy = 'export' | 'count' | 'delete' | 'backfill' | undefined;
 type BackfillResult = ResponseOf<'candles.backfill'>;
 
 const seriesLabel = (s: Series): string => `${s.exchangeName} ${s.symbol} ${s.interval}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${formatInt(n)} ${n === 1 ? one : many}`;
 
 /**
  * Export, delete and backfill for the series on screen: the range shown (From → To) or the whole
@@ -160,7 +161,7 @@ function BackfillResultView({ result }: { result: BackfillResult }): ReactElemen
       <div>
         {result.gaps === 0
           ? 'No gaps: nothing to download.'
-          : `${formatInt(result.gaps)} gaps, ${formatInt(result.missingBefore)} candles missing: fetched ${formatInt(result.fetched)}, ${formatInt(result.inserted)} new; ${formatInt(result.missingAfter)} still missing${result.missingAfter > 0 && result.failures.length === 0 ? ' (the exchange has none for them either)' : ''}.`}{' '}
+          : `${plural(result.gaps, 'gap')}, ${plural(result.missingBefore, 'candle')} missing: fetched ${formatInt(result.fetched)}, ${formatInt(result.inserted)} new; ${formatInt(result.missingAfter)} still missing${result.missingAfter > 0 && result.failures.length === 0 ? ' (the exchange has none for them either)' : ''}.`}{' '}
         {formatDuration(result.durationMs)}.
       </div>
       {result.failures.length > 0 && (
@@ -170,7 +171,7 @@ function BackfillResultView({ result }: { result: BackfillResult }): ReactElemen
               {formatTime(f.from)} → {formatTime(f.to)} ({formatInt(f.missing)} missing): {f.message}
             </li>
           ))}
-          {result.failures.length > 10 && <li>…and {formatInt(result.failures.length - 10)} more gaps failed</li>}
+          {result.failures.length > 10 && <li>…and {plural(result.failures.length - 10, 'more gap')} failed</li>}
         </ul>
       )}
       {result.stopped && <div className="dim">{result.stopped}.</div>}

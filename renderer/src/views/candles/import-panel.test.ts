@@ -2,7 +2,8 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { ResponseOf } from '../../../../shared/contract/channels';
-import { ImportResultView, userLocation } from './ImportPanel';
+import { ContractFailure } from '../../../../shared/contract/result';
+import { importErrorText, ImportResultView, userLocation } from './ImportPanel';
 
 const failed = {
   exchangeName: 'binance',
@@ -35,5 +36,15 @@ describe('import result', () => {
     const ticked = renderToStaticMarkup(createElement(ImportResultView, { result: failed, fileName: 'a.json', skipInvalid: true }));
     expect(ticked).not.toMatch(/tick/);
     expect(ticked).toMatch(/nothing could be stored/);
+  });
+
+  it("words a refused payload by the form's fields, and keeps the importer's own messages", () => {
+    const refused = new ContractFailure('invalid_payload', 'invalid candles.import payload: source.text: the file is empty; exchangeName: required', [
+      { path: 'source.text', message: 'the file is empty' },
+      { path: 'exchangeName', message: 'required' },
+    ]);
+    expect(importErrorText(refused)).toBe('File: the file is empty. Exchange: required');
+    const own = new ContractFailure('invalid_payload', 'empty.csv: the file is empty', [{ path: 'source', message: 'the file is empty' }]);
+    expect(importErrorText(own)).toBe('empty.csv: the file is empty');
   });
 });
