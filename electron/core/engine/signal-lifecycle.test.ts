@@ -183,6 +183,28 @@ describe('peak profit and max drawdown (backtest-kit\'s avgPeakPnl / avgFallPnl 
     expect(r.final.maxDrawdown!.pnlPercentage).toBeCloseTo(pnlPercent('short', 100, 103, NO_COSTS), 12);
   });
 
+  it('a position restored from a checkpoint re-reads its earlier marks: the result equals an uninterrupted run', () => {
+    // Worst close (96) before the checkpoint, the exit after it.
+    const rows = candles([[100, 100, 100, 100], [100, 101, 97, 98], [98, 99, 95.5, 96], [96, 99, 96, 98.5], [98.5, 104, 98, 103], [103, 111, 102, 109]]);
+    const whole = track(rows, long(), { costs: COSTS });
+    const cols = columnsFromCandles(rows);
+    const identity = { runId: 'r1', symbol: 'TEST', strategyName: 's', exchangeName: 'x', frameName: 'f', backtest: false };
+    const config = { costs: COSTS, intervalMs: MIN, scheduleTimeoutMs: 120 * MIN };
+    const before = new SignalTracker(identity, config, () => undefined);
+    before.submit(long(), rows[0]!.timestamp + MIN, rows[0]!.close);
+    for (let k = 1; k <= 3; k++) before.onCandle(cols, k);
+    // The app restarts: a new tracker gets the open row (as Storage kept it) and the candles after the cursor.
+    let final: SignalRow | undefined;
+    const resumed = new SignalTracker(identity, config, (t, row) => {
+      if (t === 'closed') final = row;
+    });
+    resumed.restore({ ...before.current! }, true);
+    for (let k = 4; k < rows.length && resumed.current; k++) resumed.onCandle(cols, k);
+    expect(final!.maxDrawdown).toEqual(whole.final.maxDrawdown);
+    expect(final!.peakProfit).toEqual(whole.final.peakProfit);
+    expect(final!.maxDrawdown).toMatchObject({ price: 96, timestamp: T0 + 3 * MIN });
+  });
+
   it('a scheduled signal measures from its activation; cancelled ones record nothing', () => {
     const opened = track(candles([[100, 100, 100, 100], [100, 100, 97, 98], [98, 99, 96, 96.5], [96.5, 111, 96, 108]]), long({ priceOpen: 98 }));
     expect(opened.final.openedAt).toBe(T0 + 2 * MIN);

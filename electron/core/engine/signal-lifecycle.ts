@@ -93,6 +93,8 @@ export class SignalTracker {
   current: SignalRow | null = null;
   private announcedActive = false;
   private excursion: Excursion | null = null;
+  /** Set by `restore`: the opening time of a resumed position whose earlier marks are still to be read. */
+  private remarkFrom: number | undefined;
 
   constructor(
     private readonly identity: SignalIdentity,
@@ -104,8 +106,20 @@ export class SignalTracker {
   restore(row: SignalRow, announcedActive: boolean): void {
     this.current = { ...row };
     this.announcedActive = announcedActive;
-    // The marks before the checkpoint are not stored: a resumed position measures from its entry again.
-    if (row.status === 'opened') this.startExcursion(row.priceOpen, row.openedAt!);
+    // The marks before the checkpoint are not stored: the first candle after it re-reads them from the
+    // feed's columns (a paper replay holds its whole range; a live feed what it fetched).
+    if (row.status === 'opened') {
+      this.startExcursion(row.priceOpen, row.openedAt!);
+      this.remarkFrom = row.openedAt!;
+    }
+  }
+
+  /** Marks the candles a restored position stayed open through before candle `k` (those from its opening on). */
+  private remark(cols: CandleColumns, k: number, from: number): void {
+    let i = k;
+    while (i > 0 && cols.timestamp[i - 1]! >= from) i--;
+    const long = this.current!.position === 'long';
+    for (; i < k; i++) this.mark(long, cols.close[i]!, cols.timestamp[i]! + this.config.intervalMs);
   }
 
   private startExcursion(price: number, at: number): void {
@@ -180,6 +194,10 @@ export class SignalTracker {
   onCandle(cols: CandleColumns, k: number): void {
     const row = this.current;
     if (!row) return;
+    if (this.remarkFrom !== undefined) {
+      if (row.status === 'opened') this.remark(cols, k, this.remarkFrom);
+      this.remarkFrom = undefined;
+    }
     if (row.status === 'scheduled') this.scheduledCandle(row, cols, k);
     else this.openCandle(row, cols, k);
   }
