@@ -38,6 +38,8 @@ export class BacktestWriter {
   write(record: RunRecord, outcome: BacktestOutcome, completed: boolean): Promise<void> {
     const start = record.request.from ?? record.summary.startedAt ?? record.summary.createdAt;
     this.queue = this.queue.then(async () => {
+      // The run's completion reaches its listeners first; parsing its rows for the writes comes after.
+      await new Promise((resolve) => setImmediate(resolve));
       await this.history.saveFinal(record, storedBacktestResult(outcome, start));
       if (!completed) return;
       try {

@@ -105,7 +105,11 @@ export function mergeTrades(tables: readonly TradeTable[]): TradeTable {
     }
     const t = tables[best]!;
     const j = at[best]!++;
-    for (const name of TRADE_COLUMNS) out[name][i] = t[name][j]!;
+    out.closedAt[i] = t.closedAt[j]!;
+    out.openedAt[i] = t.openedAt[j]!;
+    out.pnlPercent[i] = t.pnlPercent[j]!;
+    out.fallPercent[i] = t.fallPercent[j]!;
+    out.peakPercent[i] = t.peakPercent[j]!;
     out.ids[i] = t.ids[j]!;
   }
   return out;
@@ -138,14 +142,21 @@ export function equityOfTrades(t: TradeTable, start: number, account?: Partial<A
   return points;
 }
 
-function median(values: readonly number[]): number | null {
+function median(values: ArrayLike<number>): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per comparison.
+  const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!;
 }
 
-const mean = (values: readonly number[]): number | null => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+function sum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
+}
+
+const mean = (values: ArrayLike<number>): number | null => (values.length ? sum(values) / values.length : null);
 const finiteOrNull = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
 const clamp = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 
@@ -162,7 +173,7 @@ export function openTradesOf(signals: readonly SignalRow[]): number {
 /** `openTrades`: rows still open at the end (they are not in the table). */
 export function statsOfTrades(t: TradeTable, openTrades: number, account?: Partial<Account>): RunStats {
   const { startingBalance, positionSizePercent } = accountOf(account);
-  const pnls = Array.from(t.pnlPercent.subarray(0, t.length));
+  const pnls = t.pnlPercent.subarray(0, t.length);
   const trades = pnls.length;
   let wins = 0;
   let grossProfit = 0;
@@ -195,12 +206,14 @@ export function statsOfTrades(t: TradeTable, openTrades: number, account?: Parti
     balancePeak = Math.max(balancePeak, balance);
     balanceDrawdown = Math.max(balanceDrawdown, ((balancePeak - balance) / balancePeak) * 100);
   }
-  const total = pnls.reduce((a, b) => a + b, 0);
+  const total = sum(pnls);
   const avg = trades > 0 ? total / trades : null;
   let sharpe: number | null = null;
   let stdDev: number | null = null;
   if (trades >= 2 && avg !== null) {
-    const variance = pnls.reduce((a, p) => a + (p - avg) ** 2, 0) / (trades - 1);
+    let squares = 0;
+    for (let i = 0; i < trades; i++) squares += (pnls[i]! - avg) ** 2;
+    const variance = squares / (trades - 1);
     stdDev = Math.sqrt(variance);
     sharpe = variance > 0 ? avg / stdDev : null;
   }
@@ -241,7 +254,9 @@ export function statsOfTrades(t: TradeTable, openTrades: number, account?: Parti
   const expectancy = gated ? (winPnls.length / trades) * avgWin + (lossPnls.length / trades) * avgLoss : null;
   let sortinoRatio: number | null = null;
   if (gated && lossPnls.length > 0) {
-    const downside = Math.sqrt(lossPnls.reduce((a, r) => a + r * r, 0) / trades);
+    let squares = 0;
+    for (let i = 0; i < lossPnls.length; i++) squares += lossPnls[i]! * lossPnls[i]!;
+    const downside = Math.sqrt(squares / trades);
     sortinoRatio = downside > EPSILON ? avg / downside : null;
   }
   const calmarRatio = balanceDrawdown > 0 && expectedYearlyReturns !== null ? clamp(expectedYearlyReturns / balanceDrawdown, MAX_CALMAR) : null;
