@@ -1,17 +1,25 @@
 import { ensureCandles } from './support/candles';
 import { expect, openView, snap, test } from './support/app';
 
-test('runs a small grid sweep from the Optimize view, shows the heatmap and opens the best trial as a backtest', async ({ app }) => {
+test('sweeps two strategies at once from the Optimize view, shows a heatmap and parallel coordinates per strategy and opens the best trial as a backtest', async ({ app }) => {
   await ensureCandles(app, 'ETHBTC-1m-2018-01.binance.csv', 'ETH/BTC');
   await openView(app, 'Optimize');
   const form = app.getByTestId('sweep-form');
-  await form.getByLabel('Strategy').selectOption('sma-crossover');
-  // fast 5, 10, 15 x slow 20, 30, 40: nine trials.
-  for (const [name, min, max, step] of [
-    ['fast', '5', '15', '5'],
-    ['slow', '20', '40', '10'],
+  // Exactly two strategies chosen: sma-crossover and rsi-mean-reversion, each with its own ranges.
+  const strategies = form.getByRole('group', { name: 'Strategies' });
+  for (const chip of await strategies.locator('[data-strategy]').all()) {
+    const wanted = ['sma-crossover', 'rsi-mean-reversion'].includes((await chip.getAttribute('data-strategy'))!);
+    if ((await chip.getAttribute('aria-pressed')) !== String(wanted)) await chip.click();
+  }
+  await expect(form.locator('fieldset[data-testid^="sweep-params-"]')).toHaveCount(2);
+  // sma-crossover: fast 5, 10, 15 x slow 20, 30, 40 = nine trials; rsi-mean-reversion: period 7, 14 x oversold 25, 30, 35 = six.
+  for (const [strategy, name, min, max, step] of [
+    ['sma-crossover', 'fast', '5', '15', '5'],
+    ['sma-crossover', 'slow', '20', '40', '10'],
+    ['rsi-mean-reversion', 'period', '7', '14', '7'],
+    ['rsi-mean-reversion', 'oversold', '25', '35', '5'],
   ] as const) {
-    const row = form.getByTestId(`sweep-param-${name}`);
+    const row = form.getByTestId(`sweep-params-${strategy}`).getByTestId(`sweep-param-${name}`);
     await row.getByLabel(`${name} mode`).selectOption('range');
     await row.getByLabel(`${name} min`).fill(min);
     await row.getByLabel(`${name} max`).fill(max);
@@ -30,14 +38,33 @@ test('runs a small grid sweep from the Optimize view, shows the heatmap and open
   const page = app.getByTestId('sweep-page');
   await expect(page).toBeVisible();
   await expect(page).toHaveAttribute('data-sweep-status', 'completed', { timeout: 180_000 });
-  await expect(page.getByTestId('sweep-progress-text')).toContainText('9 of 9 trials');
-  await expect(page.getByTestId('trials-table').locator('tbody tr')).toHaveCount(9);
+  await expect(page.getByTestId('sweep-progress-text')).toContainText('15 of 15 trials');
+  const table = page.getByTestId('trials-table');
+  await expect(table.locator('tbody tr')).toHaveCount(15);
+  await expect(table.locator('tbody tr', { hasText: 'rsi-mean-reversion' })).toHaveCount(6);
+  await expect(table.locator('tbody tr', { hasText: 'sma-crossover' })).toHaveCount(9);
 
-  // The heatmap: fast across, slow down, one coloured cell per grid point.
+  // Charts per strategy: sma-crossover's heatmap is fast across, slow down, one coloured cell per grid point.
+  const charts = page.getByTestId('sweep-charts');
   const heatmap = page.getByTestId('heatmap');
+  const parallel = page.getByTestId('parallel-coordinates');
+  await charts.getByLabel('Chart strategy').selectOption('sma-crossover');
   await expect(heatmap.getByTestId('heatmap-cell')).toHaveCount(9);
   await expect(page.getByTestId('param-scatter').locator('.recharts-scatter-symbol')).toHaveCount(9);
+  await expect(parallel.getByTestId('pc-axis')).toHaveCount(3);
+  await expect(parallel.locator('[data-axis="fast"]')).toBeVisible();
+  await charts.getByLabel('Chart strategy').selectOption('rsi-mean-reversion');
+  await expect(heatmap.getByTestId('heatmap-cell')).toHaveCount(6);
+  await expect(parallel.locator('[data-axis="period"]')).toBeVisible();
+  await expect(parallel.locator('[data-axis="oversold"]')).toBeVisible();
+  await expect(parallel.locator('[data-axis="score"]')).toBeVisible();
+  // One line per scored trial of the strategy, the best of them highlighted.
+  const rsiScored = await heatmap.locator('[data-testid="heatmap-cell"]:not(:has-text("–"))').count();
+  await expect(parallel.getByTestId('pc-line')).toHaveCount(rsiScored);
+  if (rsiScored > 0) await expect(parallel.locator('[data-best="true"]')).toHaveCount(1);
   await snap(app, 'optimize-sweep');
+  await parallel.scrollIntoViewIfNeeded();
+  await snap(app, 'optimize-parallel');
 
   // The best trial: its cell in the heatmap holds the best score, and "Run this" opens a backtest with its parameters.
   const bestScore = (await page.getByTestId('best-score').innerText()).trim();
@@ -45,6 +72,9 @@ test('runs a small grid sweep from the Optimize view, shows the heatmap and open
   const detail = page.getByTestId('trial-detail');
   await expect(detail.getByTestId('trial-score')).toHaveText(bestScore);
   const bestId = await detail.getAttribute('data-trial-id');
+  const bestStrategy = (await page.getByTestId('open-best').innerText()).split(':')[0]!.trim();
+  await charts.getByLabel('Chart strategy').selectOption(bestStrategy);
+  await expect(parallel.locator(`[data-best="true"][data-trial-id="${bestId}"]`)).toHaveCount(1);
   await expect(heatmap.locator(`[data-trial-id="${bestId}"]`)).toHaveText(Number(bestScore).toFixed(2));
   await detail.getByTestId('run-trial').click();
   const run = app.getByTestId('run-page');

@@ -26,15 +26,24 @@ afterAll(async () => {
   await fx?.dispose();
 });
 
+/**
+ * Waits for the sweep's last progress event (the one with its final status), which comes after the
+ * final state is stored: `optimize.get` can already say `completed` while that event, with the last
+ * trials, is still on its way.
+ */
+async function finalEvent(sweepId: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!events.some((e) => e.sweepId === sweepId && e.status !== 'running')) {
+    if (Date.now() > deadline) throw new Error('the sweep did not finish in 120 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('optimize part', () => {
   it('starts a sweep, publishes optimize.progress with the finished trials, and lists and pages them', async () => {
     const started = await part.optimize.start(gridSweep(fx.range) as never);
     expect(started.status).toBe('running');
-    const deadline = Date.now() + 120_000;
-    while ((await part.optimize.get({ sweepId: started.sweepId })).status === 'running') {
-      if (Date.now() > deadline) throw new Error('the sweep did not finish in 120 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await finalEvent(started.sweepId);
     const done = await part.optimize.get({ sweepId: started.sweepId });
     expect(done.status).toBe('completed');
     const mine = events.filter((e) => e.sweepId === started.sweepId);
@@ -44,6 +53,23 @@ describe('optimize part', () => {
     expect(page.total).toBe(18);
     expect(page.trials[0]!.trialId).toBe(done.best!.trialId);
     expect((await part.optimize.list({})).sweeps.map((s) => s.sweepId)).toContain(started.sweepId);
+  });
+
+  it('runs a sweep of two strategies through the channels, each trial tagged with its strategy in the event and the page', async () => {
+    const started = await part.optimize.start(
+      gridSweep(fx.range, {
+        strategies: [
+          { strategyName: 'sma-crossover', params: { fast: { choices: [5, 10] } } },
+          { strategyName: 'rsi-mean-reversion', params: { period: { choices: [7, 14] } } },
+        ],
+      }) as never,
+    );
+    await finalEvent(started.sweepId);
+    const sent = events.filter((e) => e.sweepId === started.sweepId).flatMap((e) => e.trials);
+    const tag = (t: { strategyName: string; params: Record<string, unknown> }): string => `${t.strategyName}:${String(t.params.fast ?? t.params.period)}`;
+    expect(sent.map(tag).sort()).toEqual(['rsi-mean-reversion:14', 'rsi-mean-reversion:7', 'sma-crossover:10', 'sma-crossover:5']);
+    const page = await part.optimize.trials({ sweepId: started.sweepId, sort: 'index', limit: 10, offset: 0 });
+    expect(page.trials.map(tag)).toEqual(['sma-crossover:5', 'sma-crossover:10', 'rsi-mean-reversion:7', 'rsi-mean-reversion:14']);
   });
 
   it('answers a bad range with invalid_payload naming the field, and an unknown sweep with not_found', async () => {

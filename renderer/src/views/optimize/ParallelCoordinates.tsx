@@ -22,7 +22,7 @@ export function ParallelCoordinates({ trials, bestId, onPick }: { trials: readon
   const best = pc.lines.find((l) => l.trialId === bestId);
   return (
     <div data-testid="parallel-coordinates">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label="Parallel coordinates of the trials: one axis per parameter and the objective">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} style={{ width: '100%', maxWidth: 900, display: 'block' }} role="img" aria-label="Parallel coordinates of the trials: one axis per parameter and the objective">
         <g fill="none" strokeOpacity={0.55}>
           {pc.lines.map((l) =>
             l === best ? null : (
@@ -38,9 +38,9 @@ export function ParallelCoordinates({ trials, bestId, onPick }: { trials: readon
           </path>
         )}
         {pc.axes.map((a, i) => (
-          <g key={a.name} data-testid="pc-axis" data-axis={a.name} fontSize={10} fill="var(--text-dim)" textAnchor="middle">
+          <g key={a.name} data-testid="pc-axis" data-axis={a.name} fontSize={8} fill="var(--text-dim)" textAnchor="middle">
             <line x1={xOf(i)} x2={xOf(i)} y1={PAD.top} y2={HEIGHT - PAD.bottom} stroke="var(--border-strong)" />
-            <text x={xOf(i)} y={12} fontWeight={600} fill="var(--text)">
+            <text x={xOf(i)} y={12} fontSize={9} fontWeight={600} fill="var(--text)">
               {a.name === 'score' ? 'objective' : a.name}
             </text>
             <text x={xOf(i) + 4} y={PAD.top + 8} textAnchor="start">
