@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { startWireServer, type RunningWireServer } from '../db/wire-server';
 import { loadConfig } from './config';
 import { DatabaseHub, EMBEDDED_PASSWORD_SECRET, EMBEDDED_USER, portAnswers } from './database-hub';
-import { MemorySecretStore } from './secret-store';
+import { FileSecretStore, MemorySecretStore } from './secret-store';
 import { freePort } from '../../../test/support/ports';
 import { freshDatabaseUri } from '../../../test/support/test-db';
 
@@ -103,6 +103,22 @@ describe('database selection', () => {
       } finally {
         await stranger.close();
       }
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('does not write its password over a secrets file it cannot read (the desktop app\'s, encrypted)', async () => {
+    const config = loadConfig({ dataDir, envConnectionString: undefined, probeLocalhost: false, embedded: true }, {});
+    const file = join(dataDir, 'desktop-secrets.json');
+    const desktop = `${JSON.stringify({ protection: 'safeStorage', values: { connectionString: 'ZW5jcnlwdGVk' } })}\n`;
+    writeFileSync(file, desktop, { mode: 0o600 });
+    const secrets = new FileSecretStore(file);
+    expect(secrets.loadProblem).toBeDefined();
+    const hub = new DatabaseHub({ config, secrets });
+    try {
+      expect(await hub.start()).toMatchObject({ source: 'embedded', status: 'connected' });
+      expect(readFileSync(file, 'utf8')).toBe(desktop);
     } finally {
       await hub.close();
     }
