@@ -72,6 +72,23 @@ async function machineParallelism(threads: number): Promise<number> {
   return (await time(1)) / (await time(threads));
 }
 
+/**
+ * A worker's time between trials that is not replay: for consecutive trials of one worker, the
+ * time from one trial's end of replay (finishedAt) to the next's (finishedAt) minus the next one's
+ * replay (durationMs). The median over the sweep.
+ */
+async function workerGapMs(store: SweepStore, sweepId: string): Promise<number> {
+  const trials = (await store.trialsOf(sweepId)).items;
+  const byWorker = new Map<string, typeof trials>();
+  for (const t of trials) byWorker.set(t.worker, [...(byWorker.get(t.worker) ?? []), t]);
+  const gaps: number[] = [];
+  for (const list of byWorker.values()) {
+    list.sort((a, b) => a.finishedAt - b.finishedAt);
+    for (let i = 1; i < list.length; i++) gaps.push(list[i]!.finishedAt - list[i - 1]!.finishedAt - list[i]!.durationMs);
+  }
+  return gaps.length ? spread(gaps, 1).median : NaN;
+}
+
 /** Runs bench/optimize-10k-child.ts and returns its JSON line. */
 function tenThousandTrials(uri: string, workDir: string): Promise<TenKResult> {
   return new Promise((resolve, reject) => {
@@ -177,6 +194,7 @@ const bench: Benchmark = async (ctx) => {
       msPerTrial: number;
       /** Main-thread busy time of this process per trial (event-loop utilisation x wall time / trials). */
       mainMsPerTrial: number;
+      sweepId: string;
     }
     const timed = async (service: SweepService, label: string): Promise<Timed> => {
       const elu = perfHooks.eventLoopUtilization();
@@ -191,7 +209,7 @@ const bench: Benchmark = async (ctx) => {
       if (bestParams !== undefined && best !== bestParams) throw new Error(`${label}: best ${best} differs from ${bestParams}`);
       bestParams = best;
       ctx.log(`${label}: ${done.done} trials in ${(ms / 1000).toFixed(2)} s (${(ms / done.done).toFixed(1)} ms a trial; main thread busy ${(busy.active / done.done).toFixed(1)} ms a trial)`);
-      return { trials: done.done, perSecond: done.done / (ms / 1000), msPerTrial: ms / done.done, mainMsPerTrial: busy.active / done.done };
+      return { trials: done.done, perSecond: done.done / (ms / 1000), msPerTrial: ms / done.done, mainMsPerTrial: busy.active / done.done, sweepId: done.sweepId };
     };
     const local = (threads: number): TrialExecutor => new LocalTrialExecutor(new TrialPool(undefined, threads), new CandleCache(cacheDir, candles), store);
 
@@ -246,16 +264,25 @@ const bench: Benchmark = async (ctx) => {
     // Queue overhead: one worker process against one trial thread, alternating, on the same grid.
     const bull1 = await redisService(1);
     const overheads: number[] = [];
+    const gaps: number[] = [];
     const bullOnes: Timed[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const local1 = await timed(oneService, `round ${r + 1}: in process, 1 thread`);
       const queued = await timed(bull1, `round ${r + 1}: BullMQ, 1 worker process`);
       bullOnes.push(queued);
       overheads.push(queued.msPerTrial - local1.msPerTrial);
+      gaps.push(await workerGapMs(store, queued.sweepId));
     }
     const bullRate1 = spread(bullOnes.map((b) => b.perSecond));
     results.push({ name: 'optimize.trials_per_s_bullmq_1', value: Number(bullRate1.median.toFixed(2)), unit: 'trials/s', note: `the same grid through Redis and one npm run worker process on this machine: ${bullRate1.text}` });
     const overhead = spread(overheads, 1);
+    const gap = spread(gaps, 1);
+    results.push({
+      name: 'optimize.worker_gap_ms_per_trial',
+      value: Number(gap.median.toFixed(1)),
+      unit: 'ms',
+      note: `what a trial costs the one worker process besides its replay: the time between two trials' replays (finishedAt of one to the start of the next's replay), median per sweep: ${gap.text} ms; the MongoDB write of the result, BullMQ's completion and fetch of the next job, the candle-files check memo (target <= 5 for the queue's overhead)`,
+    });
     results.push({
       name: 'optimize.queue_overhead_ms_per_trial',
       value: Number(overhead.median.toFixed(1)),

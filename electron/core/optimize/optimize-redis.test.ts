@@ -97,6 +97,12 @@ describe('sweeps on Redis with worker processes', () => {
     expect(comparable(remote)).toEqual(comparable((await local.trials(inProcess.sweepId)).items));
     // The work really was spread: more than one worker stored trials.
     expect(new Set(remote.map((t) => t.worker)).size).toBeGreaterThan(1);
+    // What the sweep page shows: the connected workers, and each one's trials and time per trial.
+    expect(done.workers).toBe(3);
+    for (const t of remote) {
+      expect(['w0', 'w1', 'w2']).toContain(t.worker);
+      expect(t.durationMs).toBeGreaterThan(0);
+    }
   });
 
   it('a stop takes the waiting trials off the queue; resume queues what is missing and completes', { timeout: 300_000 }, async () => {

@@ -293,6 +293,15 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
     }
     const phases = phasesOf(def);
     await this.options.executor.prepare(this.specOf(a, phases[0]!, 0, def.strategies[0]!.strategyName, {}));
+    // Redis: the workers serving the queue are known from the start (then refreshed with the progress).
+    if (this.options.executor.workerCount) {
+      try {
+        sweep.workers = await this.options.executor.workerCount();
+        this.workersCheckedAt = Date.now();
+      } catch (error) {
+        this.log('warn', `could not count the queue's workers: ${(error as Error).message}`);
+      }
+    }
     const deadline = def.budget.seconds !== undefined ? Date.now() + Math.max(0, def.budget.seconds * 1000 - sweep.elapsedMs) : Infinity;
     const windows: WalkForwardWindow[] = [];
     sweep.total = 0;
