@@ -1,3 +1,4 @@
+import type { SignalRow } from '../../../shared/domain/runs';
 import type { BacktestOutcome } from './backtest-outcome';
 import type { LiveRunPersistence } from './live-run-persistence';
 import type { EngineLog } from './run-context';
@@ -33,18 +34,23 @@ export class BacktestWriter {
     private readonly log: EngineLog,
   ) {}
 
-  /** `completed`: only a completed run's rows go to Storage (a failed or stopped one keeps its history record). */
-  /** Resolves when this run's writes are done (never rejects: failures are logged). */
+  /**
+   * `completed`: only a completed run's rows go to Storage (a failed or stopped one keeps its
+   * history record). Resolves when this run's writes are done (never rejects: failures are logged).
+   */
   write(record: RunRecord, outcome: BacktestOutcome, completed: boolean): Promise<void> {
     const start = record.request.from ?? record.summary.startedAt ?? record.summary.createdAt;
     this.queue = this.queue.then(async () => {
       // The run's completion reaches its listeners first; parsing its rows for the writes comes after.
       await new Promise((resolve) => setImmediate(resolve));
-      await this.history.saveFinal(record, storedBacktestResult(outcome, start));
+      // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay;
+      // they are parsed once for both writes.
+      const cap = this.persistence.storage.cap;
+      const newest = outcome.newestRows(completed ? Math.max(cap, MAX_KEPT_ROWS) : MAX_KEPT_ROWS);
+      await this.history.saveFinal(record, storedBacktestResult(outcome, start, newest));
       if (!completed) return;
       try {
-        // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay.
-        await this.persistence.storage.upsertMany(outcome.newestRows(this.persistence.storage.cap));
+        await this.persistence.storage.upsertMany(newest.slice(-cap));
       } catch (error) {
         this.log('error', `run ${record.summary.runId}: its newest signal rows could not be written to the backtest Storage (${errorText(error)}); its result and history record are kept`);
       }
@@ -58,8 +64,8 @@ export class BacktestWriter {
 }
 
 /** The history record of a backtest: statistics per symbol, the thinned equity curve, the newest rows. */
-export function storedBacktestResult(outcome: BacktestOutcome, equityStart: number): StoredRunResult {
-  const kept = outcome.newestRows(MAX_KEPT_ROWS);
+export function storedBacktestResult(outcome: BacktestOutcome, equityStart: number, newest: readonly SignalRow[]): StoredRunResult {
+  const kept = newest.slice(-MAX_KEPT_ROWS);
   return {
     statsBySymbol: { ...outcome.statsBySymbol },
     equity: thinEquity(outcome.equity(equityStart), MAX_EQUITY_POINTS),
