@@ -179,6 +179,22 @@ describe('candles.backfill', () => {
     expect(progress.at(-1)).toMatchObject({ fraction: 1, count: 213, message: 'done' });
   });
 
+  it('fetches nearby gaps in one request and leaves the stored candles between them as they are', async () => {
+    // 100 one-minute holes in 700 minutes, and one stored candle corrected by hand (an import's $set) in between.
+    const span = eth.slice(7000, 7700);
+    const holes = span.filter((_, i) => i % 7 === 3);
+    for (const c of holes) await store.deleteRange({ ...key, from: c.timestamp, to: c.timestamp + M });
+    const corrected = { ...span[1]!, close: span[1]!.close * 1.01, high: Math.max(span[1]!.high, span[1]!.close * 1.01) };
+    await store.bulkUpsert(key, [corrected]);
+    const requestsBefore = fake.klinesRequests.length;
+
+    const outcome = await part.backfill({ ...key, from: span[0]!.timestamp, to: span[span.length - 1]!.timestamp + M });
+    expect(outcome).toMatchObject({ gaps: 100, missingBefore: 100, fetched: 100, inserted: 100, missingAfter: 0, failures: [] });
+    expect(fake.klinesRequests.length - requestsBefore).toBe(1);
+    expect(await store.range({ ...key, from: span[0]!.timestamp, to: span[span.length - 1]!.timestamp + M })).toEqual(span.map((c, i) => (i === 1 ? corrected : c)));
+    await store.bulkUpsert(key, [span[1]!]);
+  });
+
   it('names the gap and the exchange error when a gap cannot be fetched', async () => {
     const from = Date.UTC(2018, 0, 21);
     const outcome = await part.backfill({ exchangeName: 'binance', symbol: 'NOPE/BTC', interval: '1m', from, to: from + 60 * M });
