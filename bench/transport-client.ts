@@ -12,6 +12,8 @@ const url = process.argv[2]!;
 const token = process.argv[3];
 let latencies: number[] = [];
 let received = 0;
+/** CPU time this process spent per step (user + system, µs): what receiving and decoding cost. */
+let cpuAtStepStart = process.cpuUsage();
 const now = (): number => performance.timeOrigin + performance.now();
 
 const backend = new WsBackend({ url, token, createSocket: (u, init) => new WebSocket(u, init) as unknown as WebSocketLike });
@@ -23,9 +25,11 @@ backend.onBatch((events: EventEnvelope[]) => {
   const at = now();
   for (const e of events) {
     if (e.event === 'log.line' && e.payload.message.startsWith('bench:')) {
-      process.stdout.write(`${JSON.stringify({ step: e.payload.message, received, latencies })}\n`);
+      const cpu = process.cpuUsage(cpuAtStepStart);
+      process.stdout.write(`${JSON.stringify({ step: e.payload.message, received, latencies, cpuUs: cpu.user + cpu.system })}\n`);
       received = 0;
       latencies = [];
+      cpuAtStepStart = process.cpuUsage();
       if (e.payload.message === 'bench:end') {
         backend.close();
         setTimeout(() => process.exit(0), 50);

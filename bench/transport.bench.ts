@@ -20,6 +20,9 @@ interface Step {
   offered: number;
   /** Events actually emitted per second (the emitter shares the process with the host). */
   emittedPerS: number;
+  /** CPU µs per event: the host process (bus, batching, encoding, sending, and the emitting loop) and the client process. */
+  hostCpuUsPerEvent: number;
+  clientCpuUsPerEvent: number;
   sent: number;
   received: number;
   p50: number;
@@ -62,6 +65,7 @@ const bench: Benchmark = async (ctx) => {
     for (const rate of RATES) {
       const total = rate * STEP_SECONDS;
       let sent = 0;
+      const hostCpu = process.cpuUsage();
       const started = performance.now();
       await new Promise<void>((resolve) => {
         const tick = (): void => {
@@ -78,7 +82,8 @@ const bench: Benchmark = async (ctx) => {
       const emitSeconds = (performance.now() - started) / 1000;
       bus.emit('log.line', { entryId: `step-${rate}`, level: 'info', at: Date.now(), message: `bench:step-${rate}` });
       const line = await nextLine(60_000);
-      const report = JSON.parse(line) as { step?: string; received?: number; latencies?: number[]; transport?: string };
+      const hostCpuUs = process.cpuUsage(hostCpu);
+      const report = JSON.parse(line) as { step?: string; received?: number; latencies?: number[]; transport?: string; cpuUs?: number };
       if (report.transport) throw new Error(`the client's connection changed to ${report.transport} at ${rate}/s`);
       const sorted = (report.latencies ?? []).sort((a, b) => a - b);
       const p50 = percentile(sorted, 50);
@@ -87,9 +92,11 @@ const bench: Benchmark = async (ctx) => {
       const emittedPerS = sent / emitSeconds;
       const why =
         received < sent ? `${sent - received} lost` : p99 === undefined ? 'no latency sample' : p99 > P99_LIMIT_MS ? `p99 ${p99.toFixed(0)} ms > ${P99_LIMIT_MS} ms` : emittedPerS < rate * 0.95 ? `only ${Math.round(emittedPerS)}/s could be emitted` : undefined;
-      const step: Step = { offered: rate, emittedPerS, sent, received, p50: p50 ?? NaN, p99: p99 ?? NaN, ok: why === undefined, ...(why ? { why } : {}) };
+      const hostCpuUsPerEvent = (hostCpuUs.user + hostCpuUs.system) / sent;
+      const clientCpuUsPerEvent = (report.cpuUs ?? NaN) / sent;
+      const step: Step = { offered: rate, emittedPerS, hostCpuUsPerEvent, clientCpuUsPerEvent, sent, received, p50: p50 ?? NaN, p99: p99 ?? NaN, ok: why === undefined, ...(why ? { why } : {}) };
       steps.push(step);
-      ctx.log(`${rate}/s offered: emitted ${Math.round(emittedPerS)}/s, received ${received}/${sent}, p50 ${p50?.toFixed(1)} ms, p99 ${p99?.toFixed(1)} ms${why ? ` — stop: ${why}` : ''}`);
+      ctx.log(`${rate}/s offered: emitted ${Math.round(emittedPerS)}/s, received ${received}/${sent}, p50 ${p50?.toFixed(1)} ms, p99 ${p99?.toFixed(1)} ms, CPU per event: host ${hostCpuUsPerEvent.toFixed(2)} µs, client ${clientCpuUsPerEvent.toFixed(2)} µs${why ? ` — stop: ${why}` : ''}`);
       if (!step.ok) break;
     }
     bus.emit('log.line', { entryId: 'end', level: 'info', at: Date.now(), message: 'bench:end' });
@@ -111,6 +118,12 @@ const bench: Benchmark = async (ctx) => {
   if (best) {
     results.push(
       { name: 'transport.ws.lost_at_sustained', value: best.sent - best.received, unit: 'events', note: `at ${best.offered}/s; must be 0` },
+      {
+        name: 'transport.ws.cpu_us_per_event',
+        value: round(best.hostCpuUsPerEvent + best.clientCpuUsPerEvent),
+        unit: 'µs',
+        note: `CPU time per event at ${best.offered}/s, host ${round(best.hostCpuUsPerEvent)} µs (emitting loop included) + client ${round(best.clientCpuUsPerEvent)} µs: the load-independent cost; ${round((best.hostCpuUsPerEvent + best.clientCpuUsPerEvent) * TARGET_PER_S / 1e4, 0)} % of one core at ${TARGET_PER_S}/s`,
+      },
       { name: 'transport.ws.p99_ms_at_sustained', value: round(best.p99), unit: 'ms', note: `emit → client receipt at ${best.offered}/s, includes the host's ${DEFAULT_BATCH_INTERVAL_MS} ms batching window; p50 ${round(best.p50)} ms` },
     );
   }

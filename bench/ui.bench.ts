@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import type { Candle } from '../shared/candles';
 import { createAppCore, type AppCore } from '../electron/core/app/app-core';
+import { coalescedTask } from '../electron/core/app/coalesced-task';
 import type { AppEventBus } from '../electron/core/app/event-bus';
 import { ConnectionManager } from '../electron/core/db/connection-manager';
 import { CandleStore } from '../electron/core/market/candle-store';
@@ -103,20 +104,28 @@ async function chartRender(page: Page): Promise<number[]> {
     await page.getByTestId('logs-view').waitFor();
     const t0 = Date.now();
     await page.locator('[data-nav="candles"]').click();
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="candle-chart"] g.candle').length >= ${CHART_CANDLES}`, undefined, { timeout: 60_000, polling: 'raf' });
+    await page
+      .waitForFunction(`document.querySelectorAll('[data-testid="candle-chart"] g.candle').length >= ${CHART_CANDLES}`, undefined, { timeout: 60_000, polling: 'raf' })
+      .catch(async (error: unknown) => {
+        const shown = await page
+          .evaluate(`[document.querySelectorAll('[data-testid="candle-chart"] g.candle').length, [...document.querySelectorAll('[data-state="error"], [data-state="loading"]')].map((e) => e.getAttribute('data-state') + ': ' + (e.textContent || '').slice(0, 200))]`)
+          .catch(() => 'page gone');
+        throw new Error(`chart: fewer than ${CHART_CANDLES} candles drawn within 60 s (the page showed ${JSON.stringify(shown)}): ${error instanceof Error ? error.message : String(error)}`);
+      });
     out.push(Date.now() - t0);
   }
   return out;
 }
 
 /**
- * 1,000 notifications/s through the inbox the way a paper/live run stores them: each is written to
- * MongoDB by the NotificationService, then put on the core's bus with the unread count recounted
- * from the database (what the engine part does for every run notification). Records when the
- * unread badge in the page first counts each of them. A badge that never reaches the count sent
- * within 60 s fails the benchmark; what arrived is still reported (received/sent).
+ * 1,000 notifications/s through the inbox: each is written to MongoDB by the NotificationService,
+ * then put on the core's bus, and the unread count is recounted from the database the way the
+ * engine part does for run notifications (a coalesced recount: one at a time, a burst folds into
+ * one more). Records when the unread badge in the page first counts each of them. A badge that
+ * never reaches the count sent within 60 s fails the benchmark; what arrived is still reported
+ * (received/sent), and so does a final recount that differs from the count sent.
  */
-async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventBus, log: (m: string) => void): Promise<{ p99: number; p50: number; received: number; sent: number; writeErrors: number }> {
+async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventBus, log: (m: string) => void, persisted = true): Promise<{ p99: number; p50: number; received: number; sent: number; writeErrors: number }> {
   await page.locator('[data-nav="notifications"]').click();
   await page.getByTestId('notifications-view').waitFor();
   await page.waitForFunction(`!document.querySelector('[data-testid="unread-count"]')`, undefined, { timeout: 30_000 });
@@ -136,22 +145,33 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   const total = EVENTS_PER_S * EVENT_SECONDS;
   const writes: Array<Promise<void>> = [];
   let writeErrors = 0;
+  let recountErrors = 0;
+  const publishUnread = coalescedTask(
+    async () => bus.emit('notifications.unread', { count: await inbox.unreadCount() }),
+    (error: unknown) => {
+      recountErrors++;
+      if (recountErrors === 1) log(`event→DOM: an unread recount failed: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
   const deliver = async (i: number, at: number): Promise<void> => {
+    const notification = {
+      notificationId: `bench-${persisted ? 'stored' : 'live'}-${i}`,
+      type: i % 3 === 0 ? ('signal.closed' as const) : ('signal.opened' as const),
+      backtest: false,
+      runId: 'bench-run',
+      symbol: i % 2 ? 'ETH/BTC' : 'ADA/BTC',
+      title: `Signal ${i}`,
+      message: `bench notification ${i}`,
+      createdAt: at,
+      read: false,
+      data: { pnlPercent: (i % 7) - 3 },
+    };
+    // The diagnostic variant: the same events straight onto the bus (transport and page only).
+    if (!persisted) return void bus.emit('notification', notification);
     try {
-      const stored = await inbox.append({
-        notificationId: `bench-${i}`,
-        type: i % 3 === 0 ? 'signal.closed' : 'signal.opened',
-        backtest: false,
-        runId: 'bench-run',
-        symbol: i % 2 ? 'ETH/BTC' : 'ADA/BTC',
-        title: `Signal ${i}`,
-        message: `bench notification ${i}`,
-        createdAt: at,
-        read: false,
-        data: { pnlPercent: (i % 7) - 3 },
-      });
+      const stored = await inbox.append(notification);
       bus.emit('notification', stored);
-      bus.emit('notifications.unread', { count: await inbox.unreadCount() });
+      publishUnread();
     } catch (error) {
       writeErrors++;
       if (writeErrors === 1) log(`event→DOM: a notification write failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -174,6 +194,7 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
     }, 2);
   });
   await Promise.all(writes);
+  const stored = persisted ? await inbox.unreadCount() : total;
   let timedOut = false;
   await page
     .waitForFunction(`Number((document.querySelector('[data-testid="unread-count"]')?.textContent || '').replace(/\\D/g, '')) >= ${total}`, undefined, { timeout: 60_000 })
@@ -191,10 +212,12 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
     if (high < i + 1) break;
     latencies.push(samples[s - 1]![0] - emitted[i]!);
   }
-  log(`event→DOM: ${latencies.length} of ${emitted.length} events counted by the badge, ${samples.length} badge updates, ${writeErrors} write errors${timedOut ? ', timed out' : ''}`);
+  log(`event→DOM: ${latencies.length} of ${emitted.length} events counted by the badge, ${samples.length} badge updates, ${writeErrors} write errors, ${recountErrors} recount errors, ${stored} unread stored${timedOut ? ', timed out' : ''}`);
   if (latencies.length === 0) throw new Error(`event→DOM: none of ${total} notifications reached the badge`);
-  if (timedOut || writeErrors > 0) {
-    throw new Error(`event→DOM: only ${latencies.length} of ${total} notifications reached the badge within 60 s (${writeErrors} write errors); of those p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+  if (timedOut || writeErrors > 0 || recountErrors > 0 || stored !== total) {
+    throw new Error(
+      `event→DOM: ${latencies.length} of ${total} notifications reached the badge within 60 s, ${stored} unread stored (${writeErrors} write errors, ${recountErrors} recount errors); of those p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
+    );
   }
   return { p99: percentile(latencies, 99), p50: percentile(latencies, 50), received: latencies.length, sent: total, writeErrors };
 }
@@ -303,16 +326,6 @@ const uiBenchmark: Benchmark = async (ctx) => {
     await page.goto(`${host.url}#/sessions`);
     await page.getByTestId('db-foot').getByText('Host connected').waitFor();
 
-    await attempt('ui.event_to_dom', async () => {
-      const marked = await core.dispatch('notifications.markRead', { all: true });
-      if (!marked.ok) throw new Error(`notifications.markRead failed: ${marked.error.message}`);
-      const events = await eventToDom(page, live.notifications, core.bus, ctx.log);
-      results.push(
-        { name: 'ui.event_to_dom_p99_ms', value: round(events.p99), unit: 'ms', note: `${EVENTS_PER_S} notifications/s for ${EVENT_SECONDS} s, each stored by the NotificationService in MongoDB, then on the bus with the unread count recounted → unread badge in the DOM; p50 ${round(events.p50)} ms; target ≤ 100` },
-        { name: 'ui.event_to_dom_received', value: events.received, unit: 'events', note: `of ${events.sent} sent, counted by the badge; must equal the sent count` },
-      );
-    });
-
     await attempt('ui.chart_2000_candles', async () => {
       const charts = await chartRender(page);
       ctx.log(`chart with ${CHART_CANDLES} candles: ${charts.join(', ')} ms`);
@@ -323,6 +336,32 @@ const uiBenchmark: Benchmark = async (ctx) => {
       const loads = await firstLoad(browser, host.url, signIn, RUNS, NOTIFICATIONS);
       ctx.log(`first load: ${loads.join(', ')} ms`);
       results.push({ name: 'ui.first_load_ms', value: round(median(loads)), unit: 'ms', note: `median of ${REPEATS} cold page loads until the Sessions view lists ${RUNS} finished runs and the badge counts the ${NOTIFICATIONS} unread (${STORED_CANDLES.toLocaleString('en')} candles stored too); an error state or 60 s fails it` });
+    });
+
+    // Last: a 1,000/s write burst can leave the database server behind for a while, which must not
+    // be charged to the read-only measurements above.
+    // Diagnostic, not the target: the same 1,000/s without MongoDB (bus → WebSocket → page), to
+    // tell how much of the figure below is the transport and the page.
+    await attempt('ui.event_to_dom_unpersisted', async () => {
+      const marked = await core.dispatch('notifications.markRead', { all: true });
+      if (!marked.ok) throw new Error(`notifications.markRead failed: ${marked.error.message}`);
+      const events = await eventToDom(page, live.notifications, core.bus, ctx.log, false);
+      results.push({
+        name: 'ui.event_to_dom_unpersisted_p99_ms',
+        value: round(events.p99),
+        unit: 'ms',
+        note: `diagnostic: the same ${EVENTS_PER_S}/s for ${EVENT_SECONDS} s put on the bus without MongoDB → badge; ${events.received} of ${events.sent} counted; p50 ${round(events.p50)} ms`,
+      });
+    });
+
+    await attempt('ui.event_to_dom', async () => {
+      const marked = await core.dispatch('notifications.markRead', { all: true });
+      if (!marked.ok) throw new Error(`notifications.markRead failed: ${marked.error.message}`);
+      const events = await eventToDom(page, live.notifications, core.bus, ctx.log);
+      results.push(
+        { name: 'ui.event_to_dom_p99_ms', value: round(events.p99), unit: 'ms', note: `${EVENTS_PER_S} notifications/s for ${EVENT_SECONDS} s, each stored by the NotificationService in MongoDB, then on the bus, the unread count recounted as the engine part does (coalesced: one recount at a time, a burst folds into one more) → unread badge in the DOM; p50 ${round(events.p50)} ms; target ≤ 100` },
+        { name: 'ui.event_to_dom_received', value: events.received, unit: 'events', note: `of ${events.sent} sent, counted by the badge; must equal the sent count` },
+      );
     });
     if (failures.length > 0) throw new BenchFailure(failures.join('; '), results);
   } finally {
