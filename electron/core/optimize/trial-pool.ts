@@ -28,13 +28,22 @@ interface Task {
 
 interface Slot {
   worker: Worker;
-  task: Task | null;
+  /** Sent to the thread, in the order it runs them: the first is running, the others wait there. */
+  tasks: Task[];
 }
+
+/**
+ * Trials handed to a thread at once. With two, the thread starts its next trial the moment one ends,
+ * without waiting for this (main) thread to read the result and send another: that round trip left
+ * threads idle whenever the main thread was busy or descheduled (half the time with short trials).
+ */
+const DEPTH = 2;
 
 /**
  * Worker threads for trials, `size` of them (default: one per core). Each thread keeps the candle
  * columns and strategies of the trials it ran, so a sweep reads each symbol once per thread. A thread
- * that dies (out of memory, a strategy that kills it) fails its trial with the reason and is replaced.
+ * that dies (out of memory, a strategy that kills it) fails the trial it was running with the reason
+ * and is replaced; the trials waiting in it go to another thread.
  */
 export class TrialPool {
   readonly size: number;
@@ -61,32 +70,36 @@ export class TrialPool {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.task === null);
+      // An idle thread first, then a new one, then a busy one with room in its own queue.
+      let slot = this.slots.find((s) => s.tasks.length === 0);
       if (!slot && this.slots.length < this.size) slot = this.spawn();
+      slot ??= this.slots.find((s) => s.tasks.length < DEPTH);
       if (!slot) return;
       const task = this.queue.shift()!;
-      slot.task = task;
+      slot.tasks.push(task);
       slot.worker.postMessage(task.message);
     }
   }
 
   private spawn(): Slot {
     const worker = spawnRunWorker(this.entry);
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, tasks: [] };
     worker.on('message', (m: FromTrialWorker) => {
-      if (m.type !== 'result' || slot.task?.id !== m.id) return;
-      const task = slot.task;
-      slot.task = null;
-      task.resolve(m.outcome);
+      if (m.type !== 'result') return;
+      const i = slot.tasks.findIndex((t) => t.id === m.id);
+      if (i < 0) return;
+      const [task] = slot.tasks.splice(i, 1);
+      task!.resolve(m.outcome);
       this.pump();
     });
     const lost = (reason: string): void => {
       const i = this.slots.indexOf(slot);
       if (i < 0) return;
       this.slots.splice(i, 1);
-      const task = slot.task;
-      slot.task = null;
-      if (task) task.resolve({ stats: null, error: `the trial worker thread ${reason}` });
+      const [running, ...waiting] = slot.tasks.splice(0);
+      if (running) running.resolve({ stats: null, error: `the trial worker thread ${reason}` });
+      // The trials queued behind it never started: they run on another thread.
+      this.queue.unshift(...waiting);
       if (!this.closed) this.pump();
     };
     worker.on('error', (e) => lost(`failed: ${e.message}`));
@@ -99,6 +112,7 @@ export class TrialPool {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const t of this.queue.splice(0)) t.resolve({ stats: null, error: 'the trial pool was closed' });
+    for (const t of slots.flatMap((slot) => slot.tasks.splice(0))) t.resolve({ stats: null, error: 'the trial pool was closed' });
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }
 }

@@ -16,9 +16,13 @@ const engineFor = (strategiesDir: string | undefined): TrialEngine => {
   if (!engine) engines.set(key, (engine = new TrialEngine({ strategiesDir, builtins: BUILTIN_STRATEGIES })));
   return engine;
 };
+// The pool sends the next trial before this one ends (see DEPTH in trial-pool.ts): trials run one
+// after another, in the order they came, never interleaved at their awaits.
+let chain: Promise<void> = Promise.resolve();
 port.on('message', (m: ToTrialWorker) => {
-  void engineFor(m.strategiesDir)
-    .run(m.spec, m.files)
-    .then((outcome) => port.postMessage({ type: 'result', id: m.id, outcome } satisfies FromTrialWorker));
+  chain = chain.then(async () => {
+    const outcome = await engineFor(m.strategiesDir).run(m.spec, m.files);
+    port.postMessage({ type: 'result', id: m.id, outcome } satisfies FromTrialWorker);
+  });
 });
 port.postMessage({ type: 'ready' } satisfies FromTrialWorker);
