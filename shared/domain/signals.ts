@@ -41,6 +41,23 @@ export const partialCloseSchema = z.object({
   timestamp: z.number(),
 });
 
+const LIFETIME_RULE =
+  'must be a number of minutes (0 or more), or Infinity for a position without a lifetime (null, its JSON form, is read as Infinity)';
+const isLifetime = (v: unknown): v is number | null => v === null || v === Infinity || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
+
+/**
+ * `minuteEstimatedTime`: backtest-kit allows Infinity (a position without a lifetime, once
+ * CC_MAX_SIGNAL_LIFETIME_MINUTES is Infinity) and @backtest-kit/mongo stores it as the BSON double
+ * Infinity. JSON cannot hold Infinity, so a row that went through JSON (backtest-kit's own file
+ * persistence, our outage spool, the WebSocket transport) carries null, which backtest-kit reads
+ * back as Infinity: so do we. 0 is the monitor's older stand-in for Infinity (see documents/signal-row.ts).
+ */
+export const minuteEstimatedTimeSchema = z
+  .custom<number | null>(isLifetime, {
+    error: (issue) => `${LIFETIME_RULE}; got ${typeof issue.input === 'number' ? String(issue.input) : issue.input === undefined ? 'nothing' : `a ${typeof issue.input}`}`,
+  })
+  .transform((minutes): number => minutes ?? Infinity);
+
 /** The row's fields without the cross-field rules, for schemas that extend or pick from it (zod cannot extend a refined object). */
 export const signalRowFieldsSchema = z.object({
   signalId: nonEmptyName,
@@ -55,7 +72,7 @@ export const signalRowFieldsSchema = z.object({
   priceOpen: z.number().finite(),
   priceTakeProfit: z.number().finite(),
   priceStopLoss: z.number().finite(),
-  minuteEstimatedTime: z.number().nonnegative(),
+  minuteEstimatedTime: minuteEstimatedTimeSchema,
   note: z.string().optional(),
   scheduledAt: timestampSchema.optional(),
   openedAt: timestampSchema.optional(),

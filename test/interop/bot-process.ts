@@ -16,6 +16,13 @@ export function assertBotInstalled(): void {
   }
 }
 
+/** Undoes a bot script's {"$nonFinite": "Infinity"} (JSON has no Infinity, and its null means something else). */
+function reviveNonFinite(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const tagged = (value as { $nonFinite?: unknown }).$nonFinite;
+  return Object.keys(value).length === 1 && typeof tagged === 'string' ? Number(tagged) : value;
+}
+
 export interface BotEnv {
   mongoUri: string;
   redisHost: string;
@@ -28,7 +35,12 @@ export interface BotEnv {
  * JSON object it prints last.
  */
 export async function runBot<T>(args: string[], env: BotEnv, extraEnv: Record<string, string> = {}, timeoutMs = 420_000): Promise<T> {
-  const child = spawn(process.execPath, ['interop-bot.mjs', ...args], {
+  return runBotScript<T>('interop-bot.mjs', args, env, extraEnv, timeoutMs);
+}
+
+/** Runs another bot script (a path, or a file of BOT_DIR) the same way. */
+export async function runBotScript<T>(script: string, args: string[], env: BotEnv, extraEnv: Record<string, string> = {}, timeoutMs = 420_000): Promise<T> {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: BOT_DIR,
     env: { ...process.env, CC_MONGO_CONNECTION_STRING: env.mongoUri, CC_REDIS_HOST: env.redisHost, CC_REDIS_PORT: String(env.redisPort), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,9 +57,9 @@ export async function runBot<T>(args: string[], env: BotEnv, extraEnv: Record<st
   const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
   clearTimeout(timer);
   const last = stdout.trim().split('\n').at(-1) ?? '';
-  if (code !== 0) throw new Error(`interop bot ${args[0]} exited with ${code}: ${stderr.slice(-3_000)}`);
+  if (code !== 0) throw new Error(`interop bot ${script} ${args[0]} exited with ${code}: ${stderr.slice(-3_000)}`);
   try {
-    return JSON.parse(last) as T;
+    return JSON.parse(last, reviveNonFinite) as T;
   } catch {
     throw new Error(`interop bot ${args[0]} printed no JSON result; stderr: ${stderr.slice(-3_000)}`);
   }

@@ -11,6 +11,7 @@ import {
   type BotSummary,
 } from '../../../shared/contract/bots';
 import type { Notification } from '../../../shared/domain/notifications';
+import { lifetimeFromPayload } from '../backtest-kit/documents/signal-row';
 import { notificationFromDocument } from './bot-notifications';
 import { livePnl } from './live-pnl';
 import { BOT_COLLECTIONS as C, millis, num, plain, plainRecord, record, str, type Db, type RawDocument } from './raw';
@@ -45,6 +46,15 @@ function tripleOf(fields: RawDocument | undefined): Triple | undefined {
   const symbol = str(fields?.symbol);
   if (!strategyName || !exchangeName || !symbol) return undefined;
   return { strategyName, exchangeName, symbol };
+}
+
+/**
+ * A signal payload with its lifetime as backtest-kit means it: null (a trip through JSON) or the
+ * monitor's older 0 is Infinity, as the document reader reads it (plain() then shows "Infinity").
+ */
+function withLifetime(payload: unknown): unknown {
+  const p = record(payload);
+  return p && 'minuteEstimatedTime' in p ? { ...p, minuteEstimatedTime: lifetimeFromPayload(p.minuteEstimatedTime) } : payload;
 }
 
 /** Live positions carry frameName "": that, not a flag, tells a live signal-items row from a persisted backtest's. */
@@ -365,7 +375,7 @@ export class BotReader {
     };
     const signal = own(signalDoc);
     const scheduled = own(scheduleDoc);
-    const storage = storageDocs.map((d) => plainRecord(d.payload)).filter((p): p is RawDocument => p !== null);
+    const storage = storageDocs.map((d) => plainRecord(withLifetime(d.payload))).filter((p): p is RawDocument => p !== null);
 
     const signalIds = new Set<string>();
     for (const p of [record(signal?.payload), record(scheduled?.payload), record(recentDoc?.payload), ...storage]) {
@@ -422,8 +432,8 @@ export class BotReader {
 
     return {
       summary,
-      signal: plainRecord(signal?.payload),
-      scheduled: plainRecord(scheduled?.payload),
+      signal: plainRecord(withLifetime(signal?.payload)),
+      scheduled: plainRecord(withLifetime(scheduled?.payload)),
       status: plainRecord(statusDoc?.payload),
       risk: riskDocs.map((d) => ({
         riskName: str(d.riskName) ?? '',
@@ -434,7 +444,7 @@ export class BotReader {
       partials: partialDocs.map((d) => ({ signalId: str(d.signalId) ?? '', value: plain(d.payload), ...stamp(d) })),
       breakevens: breakevenDocs.map((d) => ({ signalId: str(d.signalId) ?? '', value: plain(d.payload), ...stamp(d) })),
       session: sessionDoc ? { value: plain(record(sessionDoc.payload)?.data ?? sessionDoc.payload), ...stamp(sessionDoc) } : null,
-      recent: plainRecord(recentDoc?.payload),
+      recent: plainRecord(withLifetime(recentDoc?.payload)),
       state: stateDocs.map((d) => ({
         signalId: str(d.signalId) ?? '',
         bucketName: str(d.bucketName) ?? '',

@@ -76,12 +76,38 @@ describe('signal rows a backtest-kit bot wrote, read through the persist service
     expect((await p.recent.latest(key))?.minuteEstimatedTime).toBe(Infinity);
   });
 
-  it('what the monitor writes is still held to its own rules: a cancelled row needs a cancelReason, a lifetime is finite', async () => {
+  it('what the monitor writes is still held to its own rules: a cancelled row needs a cancelReason, a lifetime is minutes or Infinity', async () => {
     const cancelled = { ...closedSignal(1, { backtest: false, frameName: '' }), status: 'cancelled' as const, closeReason: undefined };
     await expect(p.storage.upsert(cancelled)).rejects.toThrow(PersistValidationError);
     await expect(p.storage.upsert(cancelled)).rejects.toThrow(/cancelReason/);
-    await expect(p.storage.upsert({ ...cancelled, cancelReason: 'timeout', minuteEstimatedTime: Infinity })).rejects.toThrow(/minuteEstimatedTime/);
+    for (const minuteEstimatedTime of [-1, NaN, -Infinity]) {
+      const bad = p.storage.upsert({ ...cancelled, cancelReason: 'timeout', minuteEstimatedTime });
+      await expect(bad).rejects.toThrow(/minuteEstimatedTime: must be a number of minutes \(0 or more\), or Infinity for a position without a lifetime/);
+    }
     expect(await storage().countDocuments({ signalId: cancelled.signalId })).toBe(0);
+  });
+
+  // backtest-kit allows a position without a lifetime (CC_MAX_SIGNAL_LIFETIME_MINUTES = Infinity) and
+  // @backtest-kit/mongo stores it as the BSON double Infinity; a bot reading 0 there would close the
+  // position at once. So the monitor's own rows store Infinity too, also for the older stand-ins 0
+  // (the strategy API's storedLifetime) and null (a row that went through JSON), and read back Infinity.
+  it.each([
+    ['Infinity', Infinity],
+    ['0, the strategy API\'s stand-in', 0],
+    ['null, its JSON form', null],
+  ])("the monitor's own row with a lifetime of %s is stored as backtest-kit stores it (BSON Infinity) and reads back as Infinity", async (label, minuteEstimatedTime) => {
+    const row = { ...closedSignal(3, { backtest: false, frameName: '' }), signalId: `mon-no-life-${label.split(',')[0]}`, minuteEstimatedTime: minuteEstimatedTime as number };
+    await p.storage.upsert(row);
+    const stored = await storage().findOne({ signalId: row.signalId });
+    expect(stored?.payload.minuteEstimatedTime).toBe(Infinity);
+    expect((await p.storage.getSignal(row.signalId, false))?.minuteEstimatedTime).toBe(Infinity);
+  });
+
+  it("a finite lifetime of the monitor's is stored and read as it is", async () => {
+    const row = { ...closedSignal(4, { backtest: false, frameName: '' }), minuteEstimatedTime: 240 };
+    await p.storage.upsert(row);
+    expect((await storage().findOne({ signalId: row.signalId }))?.payload.minuteEstimatedTime).toBe(240);
+    expect((await p.storage.getSignal(row.signalId, false))?.minuteEstimatedTime).toBe(240);
   });
 
   it("a row of the monitor's own read back without a cancelReason is refused with the field, not handed on", async () => {

@@ -6,7 +6,7 @@
 export * from './collections';
 export * from './codecs';
 export * from './schema';
-export { botSignalRowSchema, signalRowFromPayload, signalRowProblems, signalRowToPayload, SIGNAL_ROW_PATHS } from './signal-row';
+export { botSignalRowSchema, lifetimeFromPayload, lifetimeToPayload, NO_LIFETIME, signalRowFromPayload, signalRowProblems, signalRowToPayload, SIGNAL_ROW_PATHS } from './signal-row';
 export { notificationFromDocument, notificationToDocument, NOTIFICATION_PATHS } from './notification';
 export { logLineFromDocument, logLineToDocument, LOG_PATHS } from './log-entry';
 export { kitDocument, readKitDocuments, type KitDocument } from './reader';

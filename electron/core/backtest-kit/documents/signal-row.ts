@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   signalRowFieldsSchema,
   signalRowSchema,
@@ -32,6 +31,35 @@ import { defined, num, rest, str, type Fields } from './values';
  * maxDrawdown, partialExecuted, totalEntries, totalPartials, originalPrice*, createdAt,
  * updatedAt) has the same name on both sides. `runId` is the monitor's: it lives in `monitor.runId`.
  */
+
+/**
+ * A position without a lifetime, as backtest-kit itself stores it: @backtest-kit/mongo `$set`s the
+ * signal object as it is (a mongoose Mixed field, no JSON step), so `minuteEstimatedTime` is the BSON
+ * double Infinity, and a bot reading it gets Infinity back. Anything else (0, null) a bot would
+ * take as "no time left" and close the position at once.
+ */
+export const NO_LIFETIME = Infinity;
+
+/**
+ * The lifetime a payload holds for a row's: Infinity for a position without one, also when the row
+ * says so the older ways: 0 (the stand-in the strategy API's storedLifetime gives, never a real
+ * lifetime since backtest-kit requires a positive one) or null (a row that went through JSON, e.g.
+ * replayed from the outage spool).
+ */
+export function lifetimeToPayload(minutes: number | null | undefined): number {
+  return minutes == null || minutes === 0 || minutes === Infinity ? NO_LIFETIME : minutes;
+}
+
+/**
+ * A payload's lifetime as a row holds it: Infinity for BSON Infinity, for null or a missing field
+ * (backtest-kit's own JSON persistence reads null back as Infinity), and for 0 (documents the monitor
+ * wrote before it stored Infinity). Anything else that is no number is handed on as it is, so the
+ * row's schema refuses it by name.
+ */
+export function lifetimeFromPayload(value: unknown): number {
+  if (value == null || value === 0) return NO_LIFETIME;
+  return value as number;
+}
 
 /** Payload fields this mapping reads; everything else goes to `kit` untouched. */
 const MAPPED = new Set([
@@ -77,7 +105,7 @@ export function signalRowToPayload(row: SignalRow): Fields {
     priceOpen: row.priceOpen,
     priceTakeProfit: row.priceTakeProfit,
     priceStopLoss: row.priceStopLoss,
-    minuteEstimatedTime: row.minuteEstimatedTime,
+    minuteEstimatedTime: lifetimeToPayload(row.minuteEstimatedTime),
     note: row.note,
     scheduledAt,
     pendingAt: row.openedAt ?? num(kit.pendingAt) ?? scheduledAt,
@@ -131,8 +159,7 @@ export function signalRowFromPayload(payload: Fields, context: { backtest: boole
     priceOpen: num(payload.priceOpen) ?? 0,
     priceTakeProfit: num(payload.priceTakeProfit) ?? 0,
     priceStopLoss: num(payload.priceStopLoss) ?? 0,
-    // backtest-kit reads a missing or null lifetime (Infinity after a trip through JSON) as Infinity.
-    minuteEstimatedTime: payload.minuteEstimatedTime == null ? Infinity : (num(payload.minuteEstimatedTime) ?? 0),
+    minuteEstimatedTime: lifetimeFromPayload(payload.minuteEstimatedTime),
     note: str(payload.note),
     scheduledAt: num(payload.scheduledAt),
     openedAt: opened ? num(payload.pendingAt) : undefined,
@@ -166,14 +193,11 @@ export function signalRowFromPayload(payload: Fields, context: { backtest: boole
 
 /**
  * A row as backtest-kit itself writes it, which our refined `signalRowSchema` would refuse: a
- * cancelled row has no `cancelReason` (its Storage spreads the signal and sets only the status),
- * and `minuteEstimatedTime` is `Infinity` for a position without a lifetime (allowed once
- * CC_MAX_SIGNAL_LIFETIME_MINUTES is Infinity; BSON stores it as is). Only for reading rows a bot
- * wrote: what the monitor writes is still checked with `signalRowSchema`.
+ * cancelled row has no `cancelReason` (its Storage spreads the signal and sets only the status).
+ * Only for reading rows a bot wrote: what the monitor writes is still checked with `signalRowSchema`.
+ * (Both allow an Infinity lifetime, as backtest-kit does.)
  */
-export const botSignalRowSchema = signalRowFieldsSchema.extend({
-  minuteEstimatedTime: z.union([z.number().nonnegative(), z.literal(Infinity)]),
-});
+export const botSignalRowSchema = signalRowFieldsSchema;
 
 /**
  * What is wrong with a row read from a document, field by field (empty when nothing): the
