@@ -54,8 +54,17 @@ const isTimeKey = (key: string): boolean => /(At|timestamp|Timestamp|^when|Date|
 const isPercentKey = (key: string): boolean => /(Percentage|Percent|^pnl$)$/.test(key) || /percentage/i.test(key);
 const isPriceKey = (key: string): boolean => /price/i.test(key);
 
+/**
+ * A signal's lifetime that is none: Infinity (backtest-kit's, also "Infinity" once made plain for
+ * the transport), null (Infinity after JSON) or 0 (what the monitor stored for it before).
+ */
+function isNoLifetime(value: unknown): boolean {
+  return value === Infinity || value === 'Infinity' || value === null || value === 0;
+}
+
 /** One value as text, by what its name says it is (a time, a price, a percentage). */
 export function formatValue(key: string, value: unknown): { text: string; className?: string } {
+  if (key === 'minuteEstimatedTime' && isNoLifetime(value)) return { text: 'no limit' };
   if (value === null || value === undefined) return { text: '—', className: 'faint' };
   if (typeof value === 'boolean') return { text: value ? 'yes' : 'no' };
   if (typeof value === 'number') {
