@@ -216,16 +216,21 @@ describe('renaming and deleting runs', () => {
     // The newest finished run is still held in memory by the engine: not listed, not served.
     expect((await call<{ runs: Array<{ runId: string }> }>(first.core, 'runs.list', {})).runs.map((r) => r.runId)).not.toContain(bt2);
     expect(await first.core.dispatch('state.get', { runId: bt2 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A backtest named while it runs (no stored record yet) keeps the name once it is stored.
+    const { runId: bt3 } = await call<{ runId: string }>(first.core, 'runs.start', backtest('sma-crossover'));
+    await call(first.core, 'runs.rename', { runId: bt3, name: 'named while running' });
+    await finished(first.core, bt3);
+    await expect.poll(async () => (await db.collection('run-items').findOne({ runId: bt3 }))?.name, { timeout: 10_000 }).toBe('named while running');
     await first.core.shutdown();
 
     // After a restart: the deleted run stays gone, the names are kept.
     const second = await openCore(dataDir, { envConnectionString: uri });
     const after = await call<{ runs: Array<{ runId: string; name?: string }>; total: number }>(second.core, 'runs.list', {});
-    expect(after.runs.map((r) => r.runId).sort()).toEqual([bt, slow].sort());
-    expect(after.total).toBe(2);
-    expect(Object.fromEntries(after.runs.map((r) => [r.runId, r.name]))).toEqual({ [bt]: 'ETH trend, first try', [slow]: 'slow replay' });
+    expect(after.runs.map((r) => r.runId).sort()).toEqual([bt, slow, bt3].sort());
+    expect(after.total).toBe(3);
+    expect(Object.fromEntries(after.runs.map((r) => [r.runId, r.name]))).toEqual({ [bt]: 'ETH trend, first try', [slow]: 'slow replay', [bt3]: 'named while running' });
     await call(second.core, 'runs.delete', { runId: bt });
-    expect((await call<{ runs: Array<{ runId: string }> }>(second.core, 'runs.list', {})).runs.map((r) => r.runId)).toEqual([slow]);
+    expect((await call<{ runs: Array<{ runId: string }> }>(second.core, 'runs.list', {})).runs.map((r) => r.runId).sort()).toEqual([slow, bt3].sort());
   }, 300_000);
 });
 

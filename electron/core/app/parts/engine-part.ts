@@ -111,9 +111,14 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     }
     options.emit('run.event', event);
     if (event.type === 'status' && (FINAL_RUN_STATUSES as readonly string[]).includes(event.status) && names.has(event.runId)) {
-      // A backtest is stored only once it ends (after its final write, before this event): a name given while it ran goes there now.
+      // A backtest is stored only once it ends (its record is written after this event; detail waits
+      // for it): a name given while it ran goes there then.
       const name = names.get(event.runId)!;
-      void bound?.runStore.rename(event.runId, name).catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`));
+      const b = bound;
+      void b?.runs
+        .detail(event.runId)
+        .then(() => b.runStore.rename(event.runId, name))
+        .catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`));
     }
     if (event.type === 'notification') {
       options.emit('notification', event.notification);
@@ -281,8 +286,13 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
         try {
           notDeleted(runId);
           const manager = runs();
-          const stored = await bound!.runStore.rename(runId, name);
-          // A running backtest has no stored record yet: its name is written when it ends (see forward).
+          let stored = await bound!.runStore.rename(runId, name);
+          if (!stored && manager.has(runId)) {
+            // A backtest that has just ended may still be writing its record (detail waits for it);
+            // one still running has none yet: its name is written when it ends (see forward).
+            const run = await manager.detail(runId);
+            if ((FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) stored = await bound!.runStore.rename(runId, name);
+          }
           if (!stored && !manager.has(runId)) throw new RunNotFoundError(runId);
           names.set(runId, name);
           options.log('info', `run ${runId} renamed to "${name}"`);
