@@ -6,6 +6,7 @@ import { RUN_NAME_MAX } from '../../../../shared/domain/runs';
 import { call, errorMessage } from '../../api/client';
 import { refreshNotifications, refreshRuns } from '../../api/session';
 import { useCompare } from '../../stores/compare';
+import { useNotifications } from '../../stores/notifications';
 import { isActive } from '../../stores/runs';
 
 /** What a run is called in lists and headings: the user's name, else its strategy. */
@@ -124,6 +125,8 @@ function DeleteDialog({ run, onClose, onDeleted }: { run: RunSummary; onClose: (
     call('runs.delete', { runId: run.runId })
       .then(async () => {
         if (useCompare.getState().ids.includes(run.runId)) useCompare.getState().toggle(run.runId);
+        // An inbox filtered to this run would show nothing from now on.
+        if (useNotifications.getState().filters.runId === run.runId) useNotifications.getState().setFilters({ runId: undefined });
         onDeleted?.();
         await Promise.all([refreshRuns(), refreshNotifications()]);
         onClose();
