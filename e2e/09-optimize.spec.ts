@@ -7,9 +7,12 @@ test('sweeps two strategies at once from the Optimize view, shows a heatmap and 
   const form = app.getByTestId('sweep-form');
   // Exactly two strategies chosen: sma-crossover and rsi-mean-reversion, each with its own ranges.
   const strategies = form.getByRole('group', { name: 'Strategies' });
+  // The form starts with its first strategy chosen: wait for that before toggling, or a toggle races it.
+  await expect(strategies.locator('[data-strategy][aria-pressed="true"]')).toHaveCount(1);
   for (const chip of await strategies.locator('[data-strategy]').all()) {
     const wanted = ['sma-crossover', 'rsi-mean-reversion'].includes((await chip.getAttribute('data-strategy'))!);
     if ((await chip.getAttribute('aria-pressed')) !== String(wanted)) await chip.click();
+    await expect(chip).toHaveAttribute('aria-pressed', String(wanted));
   }
   await expect(form.locator('fieldset[data-testid^="sweep-params-"]')).toHaveCount(2);
   // sma-crossover: fast 5, 10, 15 x slow 20, 30, 40 = nine trials; rsi-mean-reversion: period 7, 14 x oversold 25, 30, 35 = six.
