@@ -48,7 +48,7 @@ export {
 export { POSITIONS, SIGNAL_STATUSES, CLOSE_REASONS, CANCEL_REASONS, signalRowSchema } from '../domain/signals';
 export { NOTIFICATION_TYPES, notificationTypeSchema, notificationSchema } from '../domain/notifications';
 export { PARAM_TYPES, paramFieldSchema, strategyInfoSchema, strategyParamsSchema } from '../domain/strategies';
-export { LOG_LEVELS, logLevelSchema, logLineSchema } from '../domain/logs';
+export { LOG_LEVELS, logLevelSchema, logLineSchema, logSubjectSchema } from '../domain/logs';
 export { SUBSYSTEMS, ADAPTERS, matrixRowSchema, effectiveAdapterSchema } from '../domain/persist-matrix';
 
 export type Candle = z.infer<typeof candleSchema>;
@@ -70,5 +70,5 @@ export type {
 export type { SignalRow, Position, SignalStatus, CloseReason, CancelReason } from '../domain/signals';
 export type { Notification, NotificationType } from '../domain/notifications';
 export type { ParamField, StrategyInfo, StrategyParams } from '../domain/strategies';
-export type { LogLevel, LogLine } from '../domain/logs';
+export type { LogLevel, LogLine, LogSubject } from '../domain/logs';
 export type { MatrixRow, Subsystem, AdapterName, EffectiveAdapter } from '../domain/persist-matrix';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTIFICATION_TYPES } from '../domain/notifications';
-import { DESCRIBED_NOTIFICATION_TYPES, describeNotification } from './notification-text';
+import { countOf, DESCRIBED_NOTIFICATION_TYPES, describeNotification } from './notification-text';
 
 /** The fields backtest-kit 19.5.0 puts on a signal notification (NotificationModel). */
 const SIGNAL_FIELDS = {
@@ -57,5 +57,13 @@ describe('notification text', () => {
       expect(`${title} ${message}`).not.toMatch(/undefined|NaN|\[object/);
     }
     expect(describeNotification('some.future_type', { symbol: 'X' }).title).toBe('X: some.future type');
+  });
+});
+
+describe('countOf', () => {
+  it('says "1 trade" but "0 trades" and "2 trades"', () => {
+    expect([0, 1, 2].map((n) => countOf(n, 'trade'))).toEqual(['0 trades', '1 trade', '2 trades']);
+    expect(countOf(1, 'entry', 'entries')).toBe('1 entry');
+    expect(countOf(3, 'entry', 'entries')).toBe('3 entries');
   });
 });

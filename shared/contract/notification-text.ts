@@ -25,6 +25,11 @@ export function formatPercent(v: unknown): string {
   return `${n > 0 ? '+' : ''}${n.toFixed(2)}%`;
 }
 
+/** "1 trade", "2 trades", "0 trades": a count with its noun in the right number. */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 const humanize = (s: string): string => s.replace(/_/g, ' ');
 
 function side(f: Fields): string {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { LogLevel, LogLine } from '../../../shared/contract/domain';
+import type { LogLevel, LogLine, LogSubject } from '../../../shared/contract/domain';
 import { maskSecretsIn } from '../db/connection-string';
 import type { Emit } from './ports';
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-export type LogSink = (input: { level: LogLevel; message: string; source?: string; data?: Record<string, unknown> }) => Promise<LogLine>;
+export type LogSink = (input: { level: LogLevel; message: string; source?: string; subject?: LogSubject; data?: Record<string, unknown> }) => Promise<LogLine>;
+
+/** How the app's parts write a line: `subject` names what it concerns (the Logs view links it). */
+export type PartLog = (level: 'info' | 'warn' | 'error', message: string, subject?: LogSubject) => void;
 
 /**
  * The shell's own log: every line is masked (connection strings never leave in clear), written to
@@ -29,8 +32,9 @@ export class AppLog {
     for (const { entryId: _id, at: _at, ...input } of this.ring.splice(0)) void sink(input).catch(() => undefined);
   }
 
-  write(level: LogLevel, message: string, source = 'app', data?: Record<string, unknown>): void {
+  write(level: LogLevel, message: string, source = 'app', data?: Record<string, unknown>, subject?: LogSubject): void {
     const line: LogLine = { entryId: randomUUID(), level, at: Date.now(), message: maskSecretsIn(message), source };
+    if (subject) line.subject = subject;
     if (data) line.data = JSON.parse(maskSecretsIn(JSON.stringify(data))) as Record<string, unknown>;
     if (this.sink) {
       const { entryId: _id, at: _at, ...input } = line;

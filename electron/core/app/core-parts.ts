@@ -23,7 +23,7 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     exchangeApiUrl,
     strategiesDir: ctx.strategiesDir,
     emit: bots.tapEmit(ctx.emit),
-    log: (level, message) => ctx.log.write(level, message, 'engine'),
+    log: (level, message, subject) => ctx.log.write(level, message, 'engine', undefined, subject),
   });
   const candles = createCandlesPart({
     database: ctx.database,
@@ -33,7 +33,7 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
     emit: ctx.emit,
     exchangeApiUrl,
     chartCacheDir: join(ctx.config.dataDir, 'chart-cache'),
-    log: (level, message) => ctx.log.write(level, message, 'candles'),
+    log: (level, message, subject) => ctx.log.write(level, message, 'candles', undefined, subject),
   });
   const optimize = createOptimizePart({
     dataDir: ctx.config.dataDir,

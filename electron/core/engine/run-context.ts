@@ -1,7 +1,8 @@
+import type { LogSubject } from '../../../shared/domain/logs';
 import type { RunEvent } from '../../../shared/domain/runs';
 
-/** Where the engine reports what went wrong outside a run's own event stream (the app log). */
-export type EngineLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+/** Where the engine reports what went wrong outside a run's own event stream (the app log); `subject` names the run a line concerns. */
+export type EngineLog = (level: 'info' | 'warn' | 'error', message: string, subject?: LogSubject) => void;
 
 /** Puts an event on a run's ordered stream (and the manager's `event`). */
 export interface RunEmitter {

@@ -15,6 +15,7 @@ import { BacktestWriter, rememberLatest } from './backtest-results';
 import { CandleCache, type CandleStore } from './candle-cache';
 import { candleFilesFor } from './candle-files';
 import { LiveRunPersistence } from './live-run-persistence';
+import { countOf } from '../../../shared/contract/notification-text';
 import { consoleLog, type EngineLog } from './run-context';
 import { runDetailOf } from './run-detail';
 import { byNewest, storedResultOf, storedRunDetail } from './run-history';
@@ -357,7 +358,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   private async launch(record: RunRecord): Promise<void> {
     await this.notifier.notify(record, runNotification(record, 'run.started', `Run started`, `${record.request.strategyName} on ${record.request.symbols.join(', ')}`));
-    this.log('info', `run ${record.summary.runId} started: ${describeRun(record)}`);
+    this.log('info', `run ${record.summary.runId} started: ${describeRun(record)}`, { kind: 'run', runId: record.summary.runId });
     await this.livePersistence.checkpoint(record);
     if (record.request.kind === 'backtest') await this.launchBacktest(record);
     else await this.launchLive(record);
@@ -449,7 +450,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await record.chain.catch(() => undefined);
     const where = failure.symbol ? ` (${failure.symbol})` : '';
     record.summary.error = `${failure.error}${where}`;
-    this.log('error', `run ${record.summary.runId} (${record.request.kind}, ${record.request.strategyName}) failed: ${record.summary.error}`);
+    this.log('error', `run ${record.summary.runId} (${record.request.kind}, ${record.request.strategyName}) failed: ${record.summary.error}`, { kind: 'run', runId: record.summary.runId });
     await this.notifier.notifyOrLog(
       record,
       runNotification(record, 'error.critical', `Run failed: ${record.request.strategyName}`, `${failure.error}${where}`, { stack: failure.stack ?? '' }),
@@ -469,12 +470,12 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     const stats = (s.stats = backtest?.stats ?? detail!.stats);
     if (status === 'completed') {
       s.progress = 1;
-      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)} (sum of trade PnL ${signedPercent(stats.totalPnlPercent)})`));
+      await this.notifier.notifyOrLog(record, runNotification(record, 'run.completed', 'Run completed', `${countOf(stats.trades, 'trade')}, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)} (sum of trade PnL ${signedPercent(stats.totalPnlPercent)})`));
     }
     if (backtest) record.stored = this.backtestWriter.write(record, backtest, status === 'completed');
     else await this.livePersistence.saveFinal(record, storedResultOf(detail!));
     // Failures are logged as errors with their reason where they happen; this line closes every run's story.
-    this.log(status === 'failed' ? 'warn' : 'info', `run ${s.runId} ${status} after ${Math.round((s.endedAt - (s.startedAt ?? s.createdAt)) / 100) / 10} s: ${describeRun(record)}; ${stats.trades} trades, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)}`);
+    this.log(status === 'failed' ? 'warn' : 'info', `run ${s.runId} ${status} after ${Math.round((s.endedAt - (s.startedAt ?? s.createdAt)) / 100) / 10} s: ${describeRun(record)}; ${countOf(stats.trades, 'trade')}, return ${signedPercent(stats.returnPercent ?? stats.totalPnlPercent)}`, { kind: 'run', runId: s.runId });
     const event: RunEvent = { type: 'status', runId: s.runId, at: s.endedAt, status, stats: s.stats };
     if (s.error) event.error = s.error;
     this.emitRun(s.runId, event);
@@ -524,7 +525,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       this.emitRun(runId, { type: 'notification', runId, at: e.at, notification: e.notification });
       if (record.request.kind === 'backtest') {
         this.options.persistence.backtest.notifications.append(e.notification).catch((error: unknown) => {
-          this.log('error', `run ${runId}: backtest notification ${e.notification.type} (${e.notification.notificationId}) could not be stored: ${errorText(error)}`);
+          this.log('error', `run ${runId}: backtest notification ${e.notification.type} (${e.notification.notificationId}) could not be stored: ${errorText(error)}`, { kind: 'run', runId });
         });
       }
     } else {

@@ -1,9 +1,14 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import { LOG_LEVELS, type LogLevel } from '../../../shared/contract/domain';
+import { isInterval } from '../../../shared/candles';
+import { LOG_LEVELS, type LogLevel, type LogSubject } from '../../../shared/contract/domain';
+import { ContractFailure } from '../../../shared/contract/result';
 import { call, errorMessage } from '../api/client';
+import { useCandlePick } from '../components/Shortcuts';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
 import { formatTime } from '../lib/format';
 import { useLogs } from '../stores/logs';
+import { navigate } from '../stores/route';
+import { useRuns } from '../stores/runs';
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
@@ -16,12 +21,63 @@ async function loadTail(): Promise<void> {
   }
 }
 
+/**
+ * The link of a line that names what it concerns: a run opens its page, a series the Candles page
+ * on it. A run is looked up first: a deleted one says so here instead of opening a page of nothing.
+ */
+function SubjectLink({ subject, gone, onGone }: { subject: LogSubject; gone: boolean; onGone: (runId: string) => void }): ReactElement | null {
+  const name = useRuns((s) => (subject.kind === 'run' ? s.byId[subject.runId]?.name : undefined));
+  const [error, setError] = useState<string>();
+  if (subject.kind === 'series') {
+    const { exchangeName, symbol, interval } = subject;
+    // A line from another version may name an interval this one cannot show.
+    if (!isInterval(interval)) return null;
+    const open = (): void => {
+      useCandlePick.getState().set({ exchangeName, symbol, interval });
+      navigate({ view: 'candles' });
+    };
+    return (
+      <button type="button" className="link log-subject" onClick={open} title={`Open ${exchangeName} ${symbol} ${interval} on the Candles page`} data-testid="log-subject">
+        {symbol} {interval} candles
+      </button>
+    );
+  }
+  const { runId } = subject;
+  if (gone) {
+    return (
+      <span className="faint log-subject" data-testid="log-subject-gone">
+        run {runId} no longer exists (deleted)
+      </span>
+    );
+  }
+  const open = (): void => {
+    setError(undefined);
+    call('runs.get', { runId })
+      .then(() => navigate({ view: 'sessions', runId }))
+      .catch((err: unknown) => {
+        if (err instanceof ContractFailure && err.code === 'not_found') onGone(runId);
+        else setError(errorMessage(err));
+      });
+  };
+  return (
+    <>
+      <button type="button" className="link log-subject" onClick={open} title={`Open the page of run ${runId}`} data-testid="log-subject">
+        {name ? `run “${name}”` : 'open run'}
+      </button>
+      {error && <span className="lvl-error"> cannot open the run: {error}</span>}
+    </>
+  );
+}
+
 export function LogsView(): ReactElement {
   const lines = useLogs((s) => s.lines);
   const loaded = useLogs((s) => s.loaded);
   const error = useLogs((s) => s.error);
   const [level, setLevel] = useState<LogLevel>('info');
   const [follow, setFollow] = useState(true);
+  // Runs found deleted when their link was clicked: every line about them says so.
+  const [goneRuns, setGoneRuns] = useState<ReadonlySet<string>>(new Set());
+  const markGone = (runId: string): void => setGoneRuns((s) => new Set(s).add(runId));
   const scroller = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -61,13 +117,19 @@ export function LogsView(): ReactElement {
         ) : (
           <div ref={scroller} style={{ height: 'calc(100vh - 190px)', minHeight: 300, overflow: 'auto' }} data-testid="log-lines">
             {shown.map((l) => (
-              <div className="log-line" key={l.entryId}>
+              <div className="log-line" key={l.entryId} data-testid="log-line">
                 <span className="dim">{formatTime(l.at, true)}</span>
                 <span className={`lvl-${l.level}`}>{l.level.toUpperCase()}</span>
                 <span className="text">
                   {l.source && <span className="faint">[{l.source}] </span>}
                   {l.message}
                   {l.data && Object.keys(l.data).length > 0 && <span className="faint"> {JSON.stringify(l.data)}</span>}
+                  {l.subject && (
+                    <>
+                      {' '}
+                      <SubjectLink subject={l.subject} gone={l.subject.kind === 'run' && goneRuns.has(l.subject.runId)} onGone={markGone} />
+                    </>
+                  )}
                 </span>
               </div>
             ))}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { INTERVAL_MS, INTERVALS, type CandleKey, type Interval } from '../../../../shared/candles';
+import type { LogSubject } from '../../../../shared/contract/domain';
 import type { EventPayload } from '../../../../shared/contract/events';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
@@ -33,7 +34,7 @@ export interface CandlesPartOptions {
   exchangeApiUrl?: string;
   /** Where the chart's columnar copies of viewed series are kept across restarts (market/candle-overview). */
   chartCacheDir?: string;
-  log?: (level: 'info' | 'warn', message: string) => void;
+  log?: (level: 'info' | 'warn', message: string, subject?: LogSubject) => void;
 }
 
 /** Emits at most one progress event per series every 250 ms. */
@@ -66,6 +67,9 @@ function exchangeFor(exchangeName: string, exchangeApiUrl: string | undefined): 
     ]);
   }
 }
+
+/** The subject of a log line about a candle series: the Logs view links it to the Candles page on that series. */
+const seriesSubject = (key: CandleKey): LogSubject => ({ kind: 'series', exchangeName: key.exchangeName, symbol: key.symbol, interval: key.interval });
 
 const describeRange = (r: { from?: number; to?: number }): string =>
   r.from === undefined && r.to === undefined ? 'the whole series' : `${r.from === undefined ? 'start' : new Date(r.from).toISOString()} → ${r.to === undefined ? 'end' : new Date(r.to).toISOString()}`;
@@ -154,6 +158,8 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         file = upload.file;
         bytes = upload.bytes;
       }
+      // Known once the symbol and interval are: a failure after that links to the series.
+      let series: CandleKey | undefined;
       try {
         if (bytes === 0) {
           throw new ContractFailure('invalid_payload', `${fileName}: the file is empty`, [{ path: 'source', message: 'the file is empty' }]);
@@ -164,6 +170,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         if (!symbol) throw new ContractFailure('invalid_payload', 'symbol: not given and not in the file name', [{ path: 'symbol', message: 'required' }]);
         if (!interval) throw new ContractFailure('invalid_payload', 'interval: not given and not in the file name', [{ path: 'interval', message: 'required' }]);
         const key: CandleKey = { exchangeName: request.exchangeName, symbol, interval };
+        series = key;
         const progress = throttled(emit);
         const report = await importCandleFile(candleStore, {
           file,
@@ -179,6 +186,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         log?.(
           report.ok ? 'info' : 'warn',
           `import of ${fileName} as ${key.exchangeName} ${key.symbol} ${key.interval} ${report.ok ? 'stored' : 'refused'}: ${report.rows} rows read, ${report.inserted} new, ${report.existing} already stored, ${report.skipped} skipped, ${report.issueCount} issues (${report.durationMs} ms)`,
+          seriesSubject(key),
         );
         return {
           exchangeName: report.key.exchangeName,
@@ -197,7 +205,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
           durationMs: report.durationMs,
         };
       } catch (error) {
-        log?.('warn', `import of ${fileName} failed: ${error instanceof Error ? error.message.replaceAll(file, fileName) : String(error)}`);
+        log?.('warn', `import of ${fileName}${series ? ` as ${series.exchangeName} ${series.symbol} ${series.interval}` : ''} failed: ${error instanceof Error ? error.message.replaceAll(file, fileName) : String(error)}`, series ? seriesSubject(series) : undefined);
         if (error instanceof ContractFailure) throw error;
         if (signal?.aborted) throw new ContractFailure('unavailable', `the import of ${fileName} was cancelled`);
         // Importer errors name the file, the line and the field; never a cell's value or a host path.
@@ -225,7 +233,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
             progress({ ...key, operation: 'download', fraction: p.fraction, count: p.fetched, ...(p.retry ? { message: `retry ${p.retry.attempt}: ${p.retry.reason}` } : {}) }),
         });
         progress({ ...key, operation: 'download', fraction: 1, count: report.fetched, message: 'done' }, true);
-        log?.('info', `download of ${exchangeName} ${symbol} ${interval} done: ${report.fetched} fetched in ${report.pages} pages, ${report.inserted} new, ${report.rejected} rejected (${report.durationMs} ms)`);
+        log?.('info', `download of ${exchangeName} ${symbol} ${interval} done: ${report.fetched} fetched in ${report.pages} pages, ${report.inserted} new, ${report.rejected} rejected (${report.durationMs} ms)`, seriesSubject(key));
         return {
           from: report.from,
           to: report.to,
@@ -237,7 +245,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
           durationMs: report.durationMs,
         };
       } catch (error) {
-        log?.('warn', `download of ${exchangeName} ${symbol} ${interval} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log?.('warn', `download of ${exchangeName} ${symbol} ${interval} failed: ${error instanceof Error ? error.message : String(error)}`, seriesSubject(key));
         if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the download of ${symbol} ${interval} was cancelled; what was fetched is stored and the next download resumes after it`);
         throw new ContractFailure('unavailable', `download from ${exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -251,6 +259,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
       if (rows === 0) throw new ContractFailure('not_found', `no stored ${range.exchangeName} ${range.symbol} ${range.interval} candles in ${describeRange(range)}: nothing to export`);
       const exportId = randomUUID();
       exports.set(exportId, { range, format, createdAt: Date.now() });
+      log?.('info', `export of ${rows} ${range.exchangeName} ${range.symbol} ${range.interval} candles as ${format} (${describeRange(range)})`, seriesSubject(range));
       return { exportId, fileName: exportFileName(range, format), mediaType: EXPORT_MEDIA_TYPES[format], rows };
     },
     async exportChunk({ exportId, after }) {
@@ -273,7 +282,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
       }
       // The store's delete also drops the chart's copies of the series and updates the series catalog.
       const deleted = await store().deleteRange(range);
-      log?.('info', `deleted ${deleted} ${key.exchangeName} ${key.symbol} ${key.interval} candles (${describeRange(range)})`);
+      log?.('info', `deleted ${deleted} ${key.exchangeName} ${key.symbol} ${key.interval} candles (${describeRange(range)})`, seriesSubject(key));
       return { count, deleted, dryRun: false };
     },
     async backfill(range, context) {
@@ -296,10 +305,11 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         log?.(
           outcome.failures.length ? 'warn' : 'info',
           `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} (${describeRange(range)}): ${outcome.gaps} gaps, ${outcome.missingBefore} missing before, ${outcome.inserted} new, ${outcome.missingAfter} still missing, ${outcome.failures.length} gaps failed${outcome.failures[0] ? ` (first: ${outcome.failures[0].message})` : ''}${outcome.stopped ? `; ${outcome.stopped}` : ''} (${outcome.durationMs} ms)`,
+          seriesSubject(key),
         );
         return outcome;
       } catch (error) {
-        log?.('warn', `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log?.('warn', `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} failed: ${error instanceof Error ? error.message : String(error)}`, seriesSubject(key));
         if (context?.signal?.aborted) throw new ContractFailure('unavailable', `the backfill of ${key.symbol} ${key.interval} was cancelled; the gaps filled so far are stored`);
         if (error instanceof ContractFailure) throw error;
         throw new ContractFailure('unavailable', `backfill from ${key.exchangeName} failed: ${error instanceof Error ? error.message : String(error)}`);

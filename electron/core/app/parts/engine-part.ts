@@ -16,12 +16,16 @@ import { isOutageError } from '../../persist/outage-errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
 import { coalescedTask } from '../coalesced-task';
+import type { PartLog } from '../app-log';
+import { countOf } from '../../../../shared/contract/notification-text';
+
+const runSubject = (runId: string) => ({ kind: 'run' as const, runId });
 
 export interface EnginePartOptions {
   dataDir: string;
   strategiesDir?: () => string | undefined;
   emit: Emit;
-  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  log: PartLog;
   /** REST base URL live runs poll instead of the exchange's own (a proxy, a mirror, the fake exchange in tests). */
   exchangeApiUrl?: string;
 }
@@ -36,14 +40,14 @@ interface Bound {
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The run engine's errors as contract answers; anything else is the app's fault and is logged. */
-function contractError(error: unknown, what: string, log: EnginePartOptions['log']): ContractFailure {
+function contractError(error: unknown, what: string, log: EnginePartOptions['log'], runId?: string): ContractFailure {
   if (error instanceof ContractFailure) return error;
   if (error instanceof RunRequestError) return new ContractFailure('invalid_payload', error.message, error.issues);
   if (error instanceof RunNotFoundError) return new ContractFailure('not_found', error.message);
   if (error instanceof RunConflictError) return new ContractFailure('conflict', error.message);
   if (error instanceof RunManagerClosedError) return new ContractFailure('unavailable', error.message);
   if (isOutageError(error)) return new ContractFailure('unavailable', `${what}: MongoDB is unreachable (${text(error)}); try again once it answers`);
-  log('error', `${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log('error', `${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, runId ? runSubject(runId) : undefined);
   return new ContractFailure('internal', `${what} failed: ${text(error)}`);
 }
 
@@ -118,7 +122,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       void b?.runs
         .detail(event.runId)
         .then(() => b.runStore.rename(event.runId, name))
-        .catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`));
+        .catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`, runSubject(event.runId)));
     }
     if (event.type === 'notification') {
       options.emit('notification', event.notification);
@@ -153,7 +157,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
   async function reportPaused(paused: RunSummary[], oldLabel: string): Promise<void> {
     for (const run of paused) {
       const message = `${run.kind} run ${run.runId} (${run.strategyName} on ${run.symbols.join(', ')}) was paused by the database switch: it stays in ${oldLabel} and resumes from its last checkpoint when that database is connected again`;
-      options.log('warn', message);
+      options.log('warn', message, runSubject(run.runId));
       const notification = {
         notificationId: `${run.runId}:paused:${Date.now()}`,
         type: 'error.info' as const,
@@ -166,7 +170,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
         read: false,
       };
       options.emit('notification', notification);
-      await bound?.live.notifications.append(notification).catch((error: unknown) => options.log('warn', `could not store the pause notice of run ${run.runId}: ${text(error)}`));
+      await bound?.live.notifications.append(notification).catch((error: unknown) => options.log('warn', `could not store the pause notice of run ${run.runId}: ${text(error)}`, runSubject(run.runId)));
     }
   }
 
@@ -188,9 +192,9 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
   async function bind(manager: ConnectionManager | undefined, reason = manager ? 'the database was switched while it ran' : 'the database went away while it ran'): Promise<void> {
     const { held, paused, label } = await unbind(reason);
     if (!manager?.isConnected) {
-      for (const run of paused) options.log('warn', `${run.kind} run ${run.runId} stopped with the database (${reason}); it resumes from its last checkpoint when ${label ?? 'that database'} is connected again`);
+      for (const run of paused) options.log('warn', `${run.kind} run ${run.runId} stopped with the database (${reason}); it resumes from its last checkpoint when ${label ?? 'that database'} is connected again`, runSubject(run.runId));
       for (const run of held) {
-        options.log('error', `run ${run.runId}: its last checkpoint (${run.summary.status}, ${run.summary.processed} candles) could not be written and no database is connected; it resumes from an earlier checkpoint`);
+        options.log('error', `run ${run.runId}: its last checkpoint (${run.summary.status}, ${run.summary.processed} candles) could not be written and no database is connected; it resumes from an earlier checkpoint`, runSubject(run.runId));
       }
       return;
     }
@@ -198,11 +202,11 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     const runStore = new OutageTolerantRunStore(
       new RunDbService(manager.connection),
       2000,
-      (runId, reason) => options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`),
+      (runId, reason) => options.log('warn', `holding run ${runId}'s checkpoint until MongoDB answers again (${reason})`, runSubject(runId)),
       () => manager.isConnected,
     );
     for (const run of held) {
-      options.log('warn', `run ${run.runId}: its last checkpoint never reached the previous database; it is written to the new one (with the outage spool's buffered writes)`);
+      options.log('warn', `run ${run.runId}: its last checkpoint never reached the previous database; it is written to the new one (with the outage spool's buffered writes)`, runSubject(run.runId));
       await runStore.save(run);
     }
     const runManager = new RunManager({
@@ -222,7 +226,8 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
       options.log('warn', `could not resume unfinished runs: ${text(error)}`);
       return [];
     });
-    if (resumed.length) options.log('info', `resumed ${resumed.length} paper/live run(s): ${resumed.join(', ')}`);
+    // One line per run, so each links to its page.
+    for (const runId of resumed) options.log('info', `resumed paper/live run ${runId} from its last checkpoint`, runSubject(runId));
   }
 
   /** One page of a run's State or Memory entries (every page of the store is read: nothing is cut off silently). */
@@ -248,6 +253,10 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           const summary = await runs().start(request);
           return { runId: summary.runId };
         } catch (error) {
+          // A refused start leaves no run behind: the log is the only place that says it was asked for.
+          if (error instanceof RunRequestError || error instanceof RunConflictError || isOutageError(error)) {
+            options.log('warn', `${request.kind} of ${request.strategyName} on ${request.symbols.join(', ')} ${request.interval} was not started: ${text(error)}`);
+          }
           throw contractError(error, 'runs.start', options.log);
         }
       },
@@ -256,7 +265,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           notDeleted(runId);
           return await runs().stop(runId);
         } catch (error) {
-          throw contractError(error, 'runs.stop', options.log);
+          throw contractError(error, 'runs.stop', options.log, runId);
         }
       },
       async list({ status, kind, limit = 200, offset = 0 }) {
@@ -279,7 +288,7 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           notDeleted(runId);
           return { run: named(await runs().detail(runId)) };
         } catch (error) {
-          throw contractError(error, 'runs.get', options.log);
+          throw contractError(error, 'runs.get', options.log, runId);
         }
       },
       async rename({ runId, name }) {
@@ -295,10 +304,10 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           }
           if (!stored && !manager.has(runId)) throw new RunNotFoundError(runId);
           names.set(runId, name);
-          options.log('info', `run ${runId} renamed to "${name}"`);
+          options.log('info', `run ${runId} renamed to "${name}"`, runSubject(runId));
           return { runId, name };
         } catch (error) {
-          throw contractError(error, 'runs.rename', options.log);
+          throw contractError(error, 'runs.rename', options.log, runId);
         }
       },
       async delete({ runId }) {
@@ -314,18 +323,18 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           await bound!.runStore.remove(runId);
           deleted.add(runId);
           names.delete(runId);
-          options.log('info', `run ${runId} deleted (${run.kind} ${run.strategyName} on ${run.symbols.join(', ')}): ${removed.signals} signals, ${removed.notifications} notifications, ${removed.stateEntries} State and ${removed.memoryEntries} Memory entries removed`);
+          options.log('info', `run ${runId} deleted (${run.kind} ${run.strategyName} on ${run.symbols.join(', ')}): ${countOf(removed.signals, 'signal')}, ${countOf(removed.notifications, 'notification')}, ${removed.stateEntries} State and ${removed.memoryEntries} Memory entries removed`, runSubject(runId));
           publishUnread();
           return { deleted: true, ...removed };
         } catch (error) {
-          throw contractError(error, 'runs.delete', options.log);
+          throw contractError(error, 'runs.delete', options.log, runId);
         }
       },
       async stopAll() {
         if (!bound) return;
         const manager = bound.runs;
         await Promise.all(
-          manager.list({ status: 'running' }).map((r) => manager.stop(r.runId).catch((error: unknown) => options.log('error', `stopping run ${r.runId} failed: ${text(error)}`))),
+          manager.list({ status: 'running' }).map((r) => manager.stop(r.runId).catch((error: unknown) => options.log('error', `stopping run ${r.runId} failed: ${text(error)}`, runSubject(r.runId)))),
         );
       },
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterName } from '../../../../shared/domain/persist-matrix';
-import type { LogLevel, LogLine } from '../../../../shared/domain/logs';
+import type { LogLevel, LogLine, LogSubject } from '../../../../shared/domain/logs';
 import type { LogKey } from '../subsystems';
 import type { TypedStore } from '../typed-store';
 
@@ -8,6 +8,8 @@ export interface LogInput {
   level: LogLevel;
   message: string;
   source?: string;
+  /** What the line concerns (a run, a candle series): the Logs view links it. */
+  subject?: LogSubject;
   data?: Record<string, unknown>;
 }
 
