@@ -30,6 +30,11 @@ export const strategyInfoSchema = z.object({
   description: z.string(),
   interval: z.enum(INTERVALS),
   params: z.array(paramFieldSchema),
+  /**
+   * The interval of the candles its runs read, when it is not the run's own: backtest-kit files
+   * read 1m candles whatever the frame's interval, so a 15m run needs stored 1m candles.
+   */
+  candleInterval: z.enum(INTERVALS).optional(),
   source: z.enum(STRATEGY_SOURCES),
   /** The module file, for user strategies. */
   file: z.string().optional(),

@@ -189,6 +189,7 @@ function fileStem(file: string): string {
 function infoOf(d: StrategyDefinition, source: 'builtin' | 'user', file?: string): StrategyInfo {
   const info: StrategyInfo = { name: d.name, description: d.description ?? '', interval: d.interval, params: [], source };
   if (file) info.file = file;
+  if (d.candleWindow?.interval) info.candleInterval = d.candleWindow.interval;
   try {
     info.params = paramFields(d.params);
   } catch (error) {

@@ -8,7 +8,7 @@ import { formatInt, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER 
 import { useAsync } from '../../lib/use-async';
 import { useRerun } from '../../stores/rerun';
 import { navigate } from '../../stores/route';
-import { explainStartError, validateForm, visibleSymbols, type FieldErrors, type StoredSeries } from './session-form';
+import { candleIntervalOf, explainStartError, runnableSeries, validateForm, visibleSymbols, type FieldErrors, type StoredSeries } from './session-form';
 
 const MODES: Array<{ kind: RunKind; label: string }> = [
   { kind: 'backtest', label: 'Backtest' },
@@ -126,7 +126,9 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
   const series = useMemo(() => data.data?.series ?? [], [data.data]);
   const strategy = strategies.find((s) => s.name === strategyName);
   const exchanges = useMemo(() => [...new Set(series.map((s) => s.exchangeName))].sort(), [series]);
-  const available = useMemo(() => series.filter((s) => s.exchangeName === exchangeName && s.interval === interval && s.count > 0), [series, exchangeName, interval]);
+  // A backtest-kit file reads 1m candles whatever the run's interval: its chips are the stored 1m series.
+  const candleInterval = candleIntervalOf(strategy, interval);
+  const available = useMemo(() => runnableSeries(series, exchangeName, candleInterval), [series, exchangeName, candleInterval]);
 
   // Sensible defaults as soon as the lists arrive: the first strategy and what is stored.
   useEffect(() => {
@@ -164,9 +166,9 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
     const lasts = chosen.map((s) => s.last).filter((v): v is number => v !== null);
     if (firsts.length && lasts.length) {
       setFrom(toUtcInput(Math.max(...firsts)));
-      setTo(toUtcInput(Math.min(...lasts) + INTERVAL_MS[interval]));
+      setTo(toUtcInput(Math.min(...lasts) + INTERVAL_MS[candleInterval]));
     }
-  }, [symbols.join(','), exchangeName, interval]);
+  }, [symbols.join(','), exchangeName, candleInterval]);
 
   // Errors describe the form as it was sent: any edit clears them, so none goes stale.
   const formKey = JSON.stringify([kind, strategyName, params, exchangeName, interval, symbols, from, to, speed, startingBalance, positionSize, fee, slippage]);
@@ -198,7 +200,7 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
       paramFields: strategy?.params ?? [],
       symbols,
       available,
-      intervalMs: INTERVAL_MS[interval],
+      intervalMs: INTERVAL_MS[candleInterval],
       from,
       to,
       startingBalance,
@@ -322,7 +324,15 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
       </div>
 
       <div className="field">
-        <span>Symbols</span>
+        <span>
+          Symbols
+          {kind !== 'live' && candleInterval !== interval && (
+            <span className="faint" data-testid="candle-interval-hint">
+              {' '}
+              · stored {candleInterval} candles: {strategyName} reads {candleInterval} candles on a {interval} frame
+            </span>
+          )}
+        </span>
         {kind === 'live' ? (
           <input
             aria-label="Symbols"
@@ -332,7 +342,7 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
           />
         ) : available.length === 0 ? (
           <span className="hint">
-            No {interval} candles stored for {exchangeName || 'this exchange'}. Import or download some in{' '}
+            No {candleInterval} candles stored for {exchangeName || 'this exchange'}{candleInterval !== interval ? ` (${strategyName} reads ${candleInterval} candles at every interval)` : ''}. Import or download some in{' '}
             <button type="button" className="link" onClick={() => navigate({ view: 'candles' })}>
               Candles
             </button>
@@ -364,7 +374,7 @@ export function NewSessionForm({ onCancel, initial }: { onCancel?(): void; initi
           </label>
           {chosen.length > 0 && (
             <span className="hint faint" style={{ gridColumn: '1 / -1', marginTop: -6, fontSize: 12 }} data-testid="stored-range">
-              Stored: {chosen.map((s) => `${s.symbol} ${formatTime(s.first)} → ${formatTime(s.last === null ? null : s.last + INTERVAL_MS[interval])}`).join(' · ')} UTC
+              Stored: {chosen.map((s) => `${s.symbol} ${formatTime(s.first)} → ${formatTime(s.last === null ? null : s.last + INTERVAL_MS[candleInterval])}`).join(' · ')} UTC
             </span>
           )}
         </div>

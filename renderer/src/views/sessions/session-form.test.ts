@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamField } from '../../../../shared/contract/domain';
 import { ContractFailure } from '../../../../shared/contract/result';
-import { explainStartError, validateForm, visibleSymbols, type FormValues, type StoredSeries } from './session-form';
+import { candleIntervalOf, explainStartError, runnableSeries, validateForm, visibleSymbols, type FormValues, type StoredSeries } from './session-form';
 
 const JAN = Date.UTC(2018, 0, 1);
 const DAY = 86_400_000;
@@ -56,5 +56,24 @@ describe('New session form checks', () => {
     const engine = explainStartError(new Error('invalid parameters for strategy "sma-crossover": fast: fast must be shorter than slow; slow: Too small: expected number to be >=2'), fields);
     expect(engine.fieldErrors['param.fast']).toBe('Fast must be shorter than slow');
     expect(engine.fieldErrors['param.slow']).toBe('Slow must be at least 2');
+  });
+});
+
+describe('the symbols a run can read', () => {
+  const dash5m: StoredSeries = { exchangeName: 'binance', symbol: 'DASH/BTC', interval: '5m', count: 9_000, first: JAN, last: JAN + 30 * DAY };
+  const xmr15m: StoredSeries = { exchangeName: 'binance', symbol: 'XMR/BTC', interval: '15m', count: 3_000, first: JAN, last: JAN + 30 * DAY };
+  const empty1m: StoredSeries = { ...eth, symbol: 'XLM/BTC', count: 0, first: null, last: null };
+  const stored = [eth, dash5m, xmr15m, empty1m];
+
+  it('a backtest-kit file on a 15m frame reads 1m candles: its chips are the stored 1m series', () => {
+    const candleInterval = candleIntervalOf({ candleInterval: '1m' }, '15m');
+    expect(candleInterval).toBe('1m');
+    expect(runnableSeries(stored, 'binance', candleInterval).map((s) => s.symbol)).toEqual(['ETH/BTC']);
+  });
+
+  it('a native strategy reads the run interval: its chips are the series stored at that interval', () => {
+    expect(runnableSeries(stored, 'binance', candleIntervalOf({}, '15m')).map((s) => s.symbol)).toEqual(['XMR/BTC']);
+    expect(runnableSeries(stored, 'binance', candleIntervalOf(undefined, '5m')).map((s) => s.symbol)).toEqual(['DASH/BTC']);
+    expect(runnableSeries(stored, 'kraken', '1m')).toEqual([]);
   });
 });

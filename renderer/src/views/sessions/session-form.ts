@@ -19,8 +19,9 @@ export interface FormValues {
   params: StrategyParams;
   paramFields: readonly ParamField[];
   symbols: readonly string[];
-  /** The stored series of the chosen exchange and interval (what the symbol chips show). */
+  /** The stored series of the chosen exchange and candle interval (what the symbol chips show). */
   available: readonly StoredSeries[];
+  /** Of the candles the run reads (candleIntervalOf). */
   intervalMs: number;
   from: string;
   to: string;
@@ -32,6 +33,19 @@ export interface FormValues {
 
 /** Field name → message; `param.<name>` for strategy parameters. Empty when the form can be sent. */
 export type FieldErrors = Record<string, string>;
+
+/**
+ * The interval of the candles a run reads: the strategy's own when it has one (a backtest-kit file
+ * reads 1m candles whatever the run's interval), else the run's.
+ */
+export function candleIntervalOf(strategy: { candleInterval?: Interval } | undefined, interval: Interval): Interval {
+  return strategy?.candleInterval ?? interval;
+}
+
+/** The stored series a run on this exchange can read (the symbol chips): those of the candle interval, not empty. */
+export function runnableSeries<S extends StoredSeries>(series: readonly S[], exchangeName: string, candleInterval: Interval): S[] {
+  return series.filter((s) => s.exchangeName === exchangeName && s.interval === candleInterval && s.count > 0);
+}
 
 /** Only the chosen symbols that the chips show: a symbol hidden by another interval or exchange is never sent. */
 export function visibleSymbols(kind: FormValues['kind'], symbols: readonly string[], available: readonly StoredSeries[]): string[] {
