@@ -13,7 +13,7 @@ import {
 } from '../../../shared/domain/runs';
 import { BacktestWriter, rememberLatest } from './backtest-results';
 import { CandleCache, type CandleStore } from './candle-cache';
-import { candleFilesFor } from './candle-files';
+import { candleFilesAsReady, candleFilesFor } from './candle-files';
 import { LiveRunPersistence } from './live-run-persistence';
 import { countOf } from '../../../shared/contract/notification-text';
 import { consoleLog, type EngineLog } from './run-context';
@@ -385,18 +385,24 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
 
   /** Backtest: the symbols spread over up to `backtestWorkers` workers, each replaying its cache file. */
   private async launchBacktest(record: RunRecord): Promise<void> {
-    const files = await candleFilesFor(this.cache, await this.withCandleWindow(record));
+    // A symbol's worker starts as soon as its own cache is checked, not once all symbols are.
+    const files = candleFilesAsReady(this.cache, await this.withCandleWindow(record));
     const pendingSymbols = [...record.request.symbols];
     const next = async (): Promise<void> => {
       while (pendingSymbols.length > 0 && !record.stopRequested && !record.failure && !this.closed) {
         const symbol = pendingSymbols.shift()!;
+        const cacheFile = await files.get(symbol)!.catch((error: unknown) => {
+          // The other workers start no further symbol of a run that is failing.
+          record.failure ??= { error: errorText(error), symbol };
+          throw error;
+        });
         const job: BacktestJob = {
           kind: 'backtest',
           runId: record.summary.runId,
           request: record.request,
           frameName: record.summary.frameName,
           symbol,
-          cacheFile: files[symbol]!,
+          cacheFile,
           strategiesDir: this.options.strategiesDir,
         };
         await this.runJob(record, job);
