@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactElement } from 'react';
 import { INTERVAL_MS } from '../../../../shared/candles';
 import type { Notification, RunDetail, SignalRow } from '../../../../shared/contract/domain';
 import { call } from '../../api/client';
@@ -263,6 +263,8 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
+const TITLE: CSSProperties = { flex: '0 1 auto', minWidth: 0, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' };
+
 export function RunPage({ runId }: { runId: string }): ReactElement {
   const summary = useRuns((s) => s.byId[runId]);
   const version = useRuns((s) => s.versions[runId] ?? 0);
@@ -347,7 +349,8 @@ export function RunPage({ runId }: { runId: string }): ReactElement {
     <div className="page" data-testid="run-page" data-run-status={r.status}>
       <div className="page-head">
         {back}
-        <h1 data-testid="run-title">
+        {/* One line whatever the symbols: cut with an ellipsis beside the actions, the whole title on hover. */}
+        <h1 data-testid="run-title" style={TITLE} title={`${runTitle(r)} · ${r.name ? `${r.strategyName} · ` : ''}${r.symbols.join(', ')} · ${r.interval}`}>
           {runTitle(r)} <span className="dim" style={{ fontWeight: 500 }}>· {r.name ? `${r.strategyName} · ` : ''}{r.symbols.join(', ')} · {r.interval}</span>
         </h1>
         <StatusPill status={r.status} />
