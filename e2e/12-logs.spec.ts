@@ -78,7 +78,7 @@ test('a run line opens the run page; a deleted run says it no longer exists; an 
   await openView(app, 'Logs');
   const imported = lineOf(app, new RegExp(`import of ${FILE.replaceAll('.', '\\.')} as binance ETH/BTC 1m stored: .* 0 new`));
   await expect(imported).toBeVisible();
-  await expect(imported.getByTestId('log-subject')).toHaveText('ETH/BTC 1m candles');
+  await expect(imported.getByTestId('log-subject')).toHaveText('→ ETH/BTC 1m candles');
   await imported.getByTestId('log-subject').click();
   const candles = app.getByTestId('candles-view');
   await expect(candles).toBeVisible();

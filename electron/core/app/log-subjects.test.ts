@@ -12,6 +12,7 @@ import { PAPER_DEMO_STRATEGY } from '../engine/test-support/paper-demo-strategy'
 import { createAppCore, type AppCore } from './app-core';
 import { AppLog } from './app-log';
 import { buildCoreParts } from './core-parts';
+import { createPersistence } from '../persist';
 
 /** A user strategy that throws on its first candle: its run fails with that reason. */
 const BROKEN_STRATEGY = `
@@ -118,6 +119,26 @@ describe('log lines name what they concern', () => {
     expect(await call('candles.import', { source: { kind: 'content', fileName: 'bad.json', text: '[[1, "x"' }, ...bad })).toMatchObject({ ok: false, inserted: 0 });
     expect(about(await tail(), { kind: 'series', ...bad }).map((l) => [l.level, l.message])).toEqual([['warn', expect.stringMatching(/^import of bad\.json as binance BAD\/BTC 1m refused/)]]);
   }, 60_000);
+});
+
+describe('a log kept in MongoDB (the matrix can put it there)', () => {
+  it('reads a line back with its subject, and without one when it had none', async () => {
+    const manager = new ConnectionManager({ uri });
+    await manager.connect();
+    try {
+      const persistence = await createPersistence({ mode: 'live', dataDir: join(root, 'mongo-log'), connection: manager, overrides: { log: 'mongodb' } });
+      await persistence.log.append({ level: 'info', message: 'run r-mongo started', source: 'engine', subject: { kind: 'run', runId: 'r-mongo' } });
+      await persistence.log.append({ level: 'info', message: 'database is back', source: 'database' });
+      const lines = await persistence.log.tail(10);
+      expect(lines.map((l) => [l.message, l.subject])).toEqual([
+        ['run r-mongo started', { kind: 'run', runId: 'r-mongo' }],
+        ['database is back', undefined],
+      ]);
+      await persistence.close();
+    } finally {
+      await manager.close();
+    }
+  });
 });
 
 describe('AppLog', () => {

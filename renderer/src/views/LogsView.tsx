@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactElement } from 'react';
 import { isInterval } from '../../../shared/candles';
 import { LOG_LEVELS, type LogLevel, type LogSubject } from '../../../shared/contract/domain';
 import { ContractFailure } from '../../../shared/contract/result';
@@ -11,6 +11,9 @@ import { navigate } from '../stores/route';
 import { useRuns } from '../stores/runs';
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** A long run name must not take over the line: cut, the whole of it in the tooltip. */
+const LINK: CSSProperties = { display: 'inline-block', maxWidth: '40ch', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', verticalAlign: 'bottom' };
 
 async function loadTail(): Promise<void> {
   try {
@@ -37,8 +40,8 @@ function SubjectLink({ subject, gone, onGone }: { subject: LogSubject; gone: boo
       navigate({ view: 'candles' });
     };
     return (
-      <button type="button" className="link log-subject" onClick={open} title={`Open ${exchangeName} ${symbol} ${interval} on the Candles page`} data-testid="log-subject">
-        {symbol} {interval} candles
+      <button type="button" className="link log-subject" style={LINK} onClick={open} title={`Open ${exchangeName} ${symbol} ${interval} on the Candles page`} data-testid="log-subject">
+        → {symbol} {interval} candles
       </button>
     );
   }
@@ -61,8 +64,8 @@ function SubjectLink({ subject, gone, onGone }: { subject: LogSubject; gone: boo
   };
   return (
     <>
-      <button type="button" className="link log-subject" onClick={open} title={`Open the page of run ${runId}`} data-testid="log-subject">
-        {name ? `run “${name}”` : 'open run'}
+      <button type="button" className="link log-subject" style={LINK} onClick={open} title={`Open the page of run ${name ? `“${name}” (${runId})` : runId}`} data-testid="log-subject">
+        → {name ? `run “${name}”` : 'run page'}
       </button>
       {error && <span className="lvl-error"> cannot open the run: {error}</span>}
     </>

@@ -1,4 +1,4 @@
-import type { LogLevel, LogLine } from '../../../../shared/domain/logs';
+import { logSubjectSchema, type LogLevel, type LogLine } from '../../../../shared/domain/logs';
 import type { MonitorFields } from './schema';
 import { defined, isRecord, millis, num, str, type Fields } from './values';
 
@@ -11,7 +11,7 @@ import { defined, isRecord, millis, num, str, type Fields } from './values';
  *   data      args: [data]
  *   level     type: debug / info / warn as is; our `error` is written as `warn` (backtest-kit has
  *             no error level) and kept exactly in monitor.level; a bot's `log` / `agent` read as info
- *   source, runId   monitor.source / monitor.runId
+ *   source, runId, subject   monitor.source / monitor.runId / monitor.subject (dropped on read if malformed)
  */
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 
@@ -36,7 +36,7 @@ export function logLineToDocument(line: LogLine): { payload: Fields; monitor: Mo
     topic: line.message,
     args: line.data !== undefined ? [line.data] : [],
   };
-  return { payload, monitor: defined({ level: line.level, source: line.source, runId: line.runId }) };
+  return { payload, monitor: defined({ level: line.level, source: line.source, runId: line.runId, subject: line.subject }) };
 }
 
 export function logLineFromDocument(doc: { payload: Fields; entryId?: unknown; createDate?: unknown; monitor?: MonitorFields }): LogLine {
@@ -58,6 +58,7 @@ export function logLineFromDocument(doc: { payload: Fields; entryId?: unknown; c
     message: str(payload.topic) ?? '',
     source: monitor.source,
     runId: monitor.runId,
+    subject: monitor.subject === undefined ? undefined : logSubjectSchema.safeParse(monitor.subject).data,
     data,
   }) as LogLine;
 }

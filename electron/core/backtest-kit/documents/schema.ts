@@ -22,6 +22,8 @@ export interface MonitorFields {
   message?: string;
   level?: string;
   source?: string;
+  /** A log line's subject (what it concerns); the monitor's own, backtest-kit has none. */
+  subject?: Record<string, unknown>;
   /** Payload fields the monitor filled in for backtest-kit that its own value did not hold. */
   derived?: string[];
   /** What the migration found in a previous-layout document and could not map: kept, never dropped. */
