@@ -130,16 +130,21 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   await page.getByTestId('notifications-view').waitFor();
   await page.waitForFunction(`!document.querySelector('[data-testid="unread-count"]')`, undefined, { timeout: 30_000 });
   // Page scripts are strings: tsx would wrap named functions in a helper the page does not have.
+  // Persisted: the unread badge. Without MongoDB the app's own recounts (0 stored) may reset the
+  // badge, so the diagnostic watches the feed instead: the newest row's number (one ordered stream,
+  // so every earlier one has arrived too).
+  const shownNow = persisted
+    ? `(() => { const badge = document.querySelector('[data-testid="unread-count"]'); return badge ? Number((badge.textContent || '').replace(/\\D/g, '')) : 0; })()`
+    : `Math.max(0, ...[...document.querySelectorAll('[data-testid="notification-row"][data-id^="bench-live-"]')].map((r) => Number(r.getAttribute('data-id').slice(11)) + 1))`;
   await page.evaluate(`(() => {
     const samples = [];
     window.__badge = samples;
     const record = () => {
-      const badge = document.querySelector('[data-testid="unread-count"]');
-      const count = badge ? Number((badge.textContent || '').replace(/\\D/g, '')) : 0;
+      const count = ${shownNow};
       const last = samples[samples.length - 1];
       if (!last || last[1] !== count) samples.push([Date.now(), count]);
     };
-    new MutationObserver(record).observe(document.querySelector('nav'), { subtree: true, childList: true, characterData: true });
+    new MutationObserver(record).observe(document.querySelector('${persisted ? 'nav' : '[data-testid="notification-feed"]'}'), { subtree: true, childList: true, characterData: true });
   })()`);
   const emitted: number[] = [];
   const total = EVENTS_PER_S * EVENT_SECONDS;
@@ -197,7 +202,7 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   const stored = persisted ? await inbox.unreadCount() : total;
   let timedOut = false;
   await page
-    .waitForFunction(`Number((document.querySelector('[data-testid="unread-count"]')?.textContent || '').replace(/\\D/g, '')) >= ${total}`, undefined, { timeout: 60_000 })
+    .waitForFunction(`${shownNow} >= ${total}`, undefined, { timeout: 60_000 })
     .catch(() => {
       timedOut = true;
     });
