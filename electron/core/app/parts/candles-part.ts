@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { INTERVAL_MS, INTERVALS, type CandleKey, type Interval } from '../../../../shared/candles';
 import type { LogSubject } from '../../../../shared/contract/domain';
 import type { EventPayload } from '../../../../shared/contract/events';
+import { countOf } from '../../../../shared/contract/notification-text';
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
 import { backfillGaps } from '../../market/candle-backfill';
@@ -185,7 +186,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         // The Logs view tells what happened to the data: every import, stored or refused.
         log?.(
           report.ok ? 'info' : 'warn',
-          `import of ${fileName} as ${key.exchangeName} ${key.symbol} ${key.interval} ${report.ok ? 'stored' : 'refused'}: ${report.rows} rows read, ${report.inserted} new, ${report.existing} already stored, ${report.skipped} skipped, ${report.issueCount} issues (${report.durationMs} ms)`,
+          `import of ${fileName} as ${key.exchangeName} ${key.symbol} ${key.interval} ${report.ok ? 'stored' : 'refused'}: ${countOf(report.rows, 'row')} read, ${report.inserted} new, ${report.existing} already stored, ${report.skipped} skipped, ${countOf(report.issueCount, 'issue')} (${report.durationMs} ms)`,
           seriesSubject(key),
         );
         return {
@@ -259,7 +260,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
       if (rows === 0) throw new ContractFailure('not_found', `no stored ${range.exchangeName} ${range.symbol} ${range.interval} candles in ${describeRange(range)}: nothing to export`);
       const exportId = randomUUID();
       exports.set(exportId, { range, format, createdAt: Date.now() });
-      log?.('info', `export of ${rows} ${range.exchangeName} ${range.symbol} ${range.interval} candles as ${format} (${describeRange(range)})`, seriesSubject(range));
+      log?.('info', `export of ${countOf(rows, `${range.exchangeName} ${range.symbol} ${range.interval} candle`)} as ${format} (${describeRange(range)})`, seriesSubject(range));
       return { exportId, fileName: exportFileName(range, format), mediaType: EXPORT_MEDIA_TYPES[format], rows };
     },
     async exportChunk({ exportId, after }) {
@@ -282,7 +283,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
       }
       // The store's delete also drops the chart's copies of the series and updates the series catalog.
       const deleted = await store().deleteRange(range);
-      log?.('info', `deleted ${deleted} ${key.exchangeName} ${key.symbol} ${key.interval} candles (${describeRange(range)})`, seriesSubject(key));
+      log?.('info', `deleted ${countOf(deleted, `${key.exchangeName} ${key.symbol} ${key.interval} candle`)} (${describeRange(range)})`, seriesSubject(key));
       return { count, deleted, dryRun: false };
     },
     async backfill(range, context) {
@@ -304,7 +305,7 @@ export function createCandlesPart({ database, uploads, importDirs, maxImportByte
         progress({ ...key, operation: 'backfill', fraction: 1, count: outcome.fetched, message: 'done' }, true);
         log?.(
           outcome.failures.length ? 'warn' : 'info',
-          `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} (${describeRange(range)}): ${outcome.gaps} gaps, ${outcome.missingBefore} missing before, ${outcome.inserted} new, ${outcome.missingAfter} still missing, ${outcome.failures.length} gaps failed${outcome.failures[0] ? ` (first: ${outcome.failures[0].message})` : ''}${outcome.stopped ? `; ${outcome.stopped}` : ''} (${outcome.durationMs} ms)`,
+          `backfill of ${key.exchangeName} ${key.symbol} ${key.interval} (${describeRange(range)}): ${countOf(outcome.gaps, 'gap')}, ${outcome.missingBefore} missing before, ${outcome.inserted} new, ${outcome.missingAfter} still missing, ${outcome.failures.length} failed${outcome.failures[0] ? ` (first: ${outcome.failures[0].message})` : ''}${outcome.stopped ? `; ${outcome.stopped}` : ''} (${outcome.durationMs} ms)`,
           seriesSubject(key),
         );
         return outcome;
