@@ -134,6 +134,8 @@ const bench: Benchmark = async (ctx) => {
   const redis = await startRedis();
   const redisUrl = `redis://${redis.host}:${redis.port}`;
   const workers: ChildProcess[] = [];
+  const otherWorkers: ChildProcess[] = [];
+  let otherRedis: Awaited<ReturnType<typeof startRedis>> | undefined;
   const services: SweepService[] = [];
   const results: BenchResult[] = [];
   try {
@@ -245,9 +247,11 @@ const bench: Benchmark = async (ctx) => {
       { name: 'optimize.machine_parallelism', value: Number(machineSpread.median.toFixed(2)), unit: 'x', note: `plain CPU work in ${defaultThreads} threads vs 1 between the rounds: ${machineSpread.text}; the ceiling of the speed-up above on this machine right now` },
     );
 
-    const startWorker = (n: number): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/cli/worker.ts'), '--redis', redisUrl, '--mongo', uri, '--cache-dir', cacheDir, '--name', `bench-${n}`], { stdio: 'ignore' });
-      workers.push(child);
+    const startWorker = (n: number, url = redisUrl, extra: string[] = []): ChildProcess => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/cli/worker.ts'), '--redis', url, '--mongo', uri, '--cache-dir', cacheDir, '--name', `bench-${n}`, ...extra], {
+        stdio: 'ignore',
+      });
+      (url === redisUrl ? workers : otherWorkers).push(child);
       return child;
     };
     const redisService = async (n: number): Promise<SweepService> => {
@@ -263,14 +267,30 @@ const bench: Benchmark = async (ctx) => {
     };
     // Queue overhead: one worker process against one trial thread, alternating, on the same grid.
     const bull1 = await redisService(1);
+    // The same one process taking two trials at once (--concurrency 2), on a Redis of its own so the
+    // two worker processes never share a queue: does a result write and the job round trip overlap
+    // the next replay?
+    otherRedis = await startRedis();
+    const otherUrl = `redis://${otherRedis.host}:${otherRedis.port}`;
+    startWorker(100, otherUrl, ['--concurrency', '2']);
+    const pairExecutor = new RedisTrialExecutor({ url: otherUrl }, store);
+    const pairDeadline = Date.now() + 120_000;
+    while ((await pairExecutor.workerCount()) < 1) {
+      if (Date.now() > pairDeadline) throw new Error('the --concurrency 2 worker did not connect in 120 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const bullPair = await serviceOf(pairExecutor, 'BullMQ 1 process, concurrency 2');
     const overheads: number[] = [];
+    const pairOverheads: number[] = [];
     const gaps: number[] = [];
     const bullOnes: Timed[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const local1 = await timed(oneService, `round ${r + 1}: in process, 1 thread`);
       const queued = await timed(bull1, `round ${r + 1}: BullMQ, 1 worker process`);
+      const paired = await timed(bullPair, `round ${r + 1}: BullMQ, 1 worker process, --concurrency 2`);
       bullOnes.push(queued);
       overheads.push(queued.msPerTrial - local1.msPerTrial);
+      pairOverheads.push(paired.msPerTrial - local1.msPerTrial);
       gaps.push(await workerGapMs(store, queued.sweepId));
     }
     const bullRate1 = spread(bullOnes.map((b) => b.perSecond));
@@ -287,7 +307,14 @@ const bench: Benchmark = async (ctx) => {
       name: 'optimize.queue_overhead_ms_per_trial',
       value: Number(overhead.median.toFixed(1)),
       unit: 'ms',
-      note: `time per trial through BullMQ with one worker process minus in process on one thread, per round: ${overhead.text} ms; queueing, Redis round trips, the worker's MongoDB write and the app's read-back (target <= 5)`,
+      note: `time per trial through BullMQ with one worker process minus in process on one thread, per round: ${overhead.text} ms; queueing, Redis round trips and the worker's MongoDB write (the app takes the result from the job's return value, no read-back) (target <= 5)`,
+    });
+    const pairOverhead = spread(pairOverheads, 1);
+    results.push({
+      name: 'optimize.queue_overhead_ms_per_trial_concurrency_2',
+      value: Number(pairOverhead.median.toFixed(1)),
+      unit: 'ms',
+      note: `the same with the one worker process run with --concurrency 2 (two trials at once on its one thread, so a trial's write and job round trip can overlap the next replay), per round: ${pairOverhead.text} ms`,
     });
     for (const n of [2, 4]) {
       const service = await redisService(n);
@@ -301,7 +328,7 @@ const bench: Benchmark = async (ctx) => {
   } finally {
     await Promise.all(services.map((s) => s.close().catch(() => undefined)));
     await Promise.all(
-      workers.map(
+      [...workers, ...otherWorkers].map(
         (w) =>
           new Promise<void>((resolve) => {
             if (w.exitCode !== null || w.signalCode !== null) return resolve();
@@ -313,6 +340,7 @@ const bench: Benchmark = async (ctx) => {
       ),
     );
     await redis.stop();
+    await otherRedis?.stop();
     await db.connection.dropDatabase().catch(() => undefined);
     await db.close();
     if (ttlBefore === undefined) delete process.env.BACKTEST_MONITOR_CANDLE_CHECK_TTL_MS;

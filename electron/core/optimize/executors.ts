@@ -5,7 +5,7 @@ import type { CandleCache } from '../engine/candle-cache';
 import type { SweepStore } from './sweep-store';
 import type { TrialPool } from './trial-pool';
 import type { TrialSpec } from './trial-spec';
-import { CandleFilesMemo, summarizeTrial } from './trial-summary';
+import { CandleFilesMemo, candleIntervalOf, summarizeTrial } from './trial-summary';
 
 /** Where a sweep's trials run. `run` resolves with the stored trial (never rejects for a trial's own failure). */
 /** A Redis URL without its password, for logs (the app's and every worker's). */
@@ -53,13 +53,23 @@ export class LocalTrialExecutor implements TrialExecutor {
     return this.pool.size * 2;
   }
 
+  /** A sweep's cache files per candle interval (a sweep of native and backtest-kit strategies at 15m reads 15m and 1m). */
+  private filesKey(spec: TrialSpec): string {
+    return `${spec.sweepId}\u0000${candleIntervalOf(spec)}`;
+  }
+
   async prepare(spec: TrialSpec): Promise<void> {
-    this.files.set(spec.sweepId, await this.checked.get(spec));
+    for (const key of [...this.files.keys()]) if (key.startsWith(`${spec.sweepId}\u0000`)) this.files.delete(key);
+    this.files.set(this.filesKey(spec), await this.checked.get(spec));
   }
 
   async run(spec: TrialSpec): Promise<TrialSummary> {
-    const files = this.files.get(spec.sweepId);
-    if (!files) throw new Error(`sweep ${spec.sweepId} was not prepared`);
+    let files = this.files.get(this.filesKey(spec));
+    if (!files) {
+      // The sweep's first trial of another candle interval: checked once, then kept like the first.
+      files = await this.checked.get(spec);
+      this.files.set(this.filesKey(spec), files);
+    }
     const started = performance.now();
     const outcome = await this.pool.run(spec, files, this.strategiesDir);
     const summary = summarizeTrial(spec, outcome, performance.now() - started, 'local');
@@ -87,14 +97,24 @@ export class TrialCancelledError extends Error {
 
 export const OPTIMIZE_QUEUE = 'backtest-monitor-optimize';
 
-/** How long finished jobs stay in Redis: a sweep resumed within it finds them done (results are in MongoDB anyway). */
+/** A job's return value when it is the stored trial of this spec (as workers return it), else null. */
+export function trialOfJob(value: unknown, spec: TrialSpec): TrialSummary | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const t = value as Partial<TrialSummary>;
+  if (t.trialId !== spec.trialId || t.sweepId !== spec.sweepId || t.index !== spec.index || t.phase !== spec.phase || t.strategyName !== spec.strategyName) return null;
+  if (!('stats' in t) || typeof t.durationMs !== 'number' || typeof t.finishedAt !== 'number' || typeof t.worker !== 'string') return null;
+  if (t.score !== null && typeof t.score !== 'number') return null;
+  return t as TrialSummary;
+}
+
+/** How long finished jobs stay in Redis: a sweep resumed within it finds them done (results are in MongoDB, the durable record). */
 const KEEP_FINISHED_S = 24 * 3600;
 
 /**
  * Redis through BullMQ: each trial is a job whose id is the trial id (so queuing it again, after a
  * restart, adds nothing), taken by `npm run worker` processes on any machine, which store the result
- * in MongoDB. A job that fails every attempt is stored here as a trial with its error, so the sweep
- * still ends.
+ * in MongoDB and return it as the job's value. A job that fails every attempt is stored here as a
+ * trial with its error, so the sweep still ends.
  */
 export class RedisTrialExecutor implements TrialExecutor {
   readonly kind = 'redis' as const;
@@ -144,8 +164,9 @@ export class RedisTrialExecutor implements TrialExecutor {
         await this.queue.remove(spec.trialId).catch(() => 0);
         throw new TrialCancelledError(spec.trialId);
       }
+      let returned: unknown;
       try {
-        await Promise.race([
+        returned = await Promise.race([
           job.waitUntilFinished(this.events),
           new Promise<never>((_, reject) => {
             const fail = (): void => reject(new TrialCancelledError(spec.trialId));
@@ -159,6 +180,10 @@ export class RedisTrialExecutor implements TrialExecutor {
         const message = error instanceof Error ? error.message : String(error);
         await this.store.recordTrial(summarizeTrial(spec, { stats: null, error: `the trial failed on the workers: ${message}` }, 0, 'redis'));
       }
+      // The worker returns the trial it stored: one MongoDB read per trial saved. A job finished by
+      // an older worker (which returned less) or a failed one is read back from MongoDB.
+      const carried = trialOfJob(returned, spec);
+      if (carried) return carried;
       const stored = await this.store.getTrial(spec.trialId);
       if (!stored) throw new Error(`trial ${spec.trialId} finished on a worker but is not in MongoDB (is the worker on another database?)`);
       return stored;

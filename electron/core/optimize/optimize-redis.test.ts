@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrialSummary } from '../../../shared/domain/optimize';
 import { startRedis, type RunningRedis } from '../../../test/support/redis';
 import { RedisTrialExecutor } from './executors';
@@ -34,18 +34,39 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function startWorker(n: number): ChildProcess {
+/** Output of each worker started, by name (its last 4,000 characters). */
+const logs = new Map<string, string>();
+
+function startWorker(n: number, extra: { args?: string[]; env?: Record<string, string> } = {}): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(process.cwd(), 'electron/core/cli/worker.ts'), '--redis', redisUrl, '--mongo', fx.db.uri, '--cache-dir', join(fx.dir, `worker-${n}`), '--name', `w${n}`, '--lock-ms', String(LOCK_MS)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '--import',
+      'tsx',
+      join(process.cwd(), 'electron/core/cli/worker.ts'),
+      '--redis',
+      redisUrl,
+      '--mongo',
+      fx.db.uri,
+      '--cache-dir',
+      join(fx.dir, `worker-${n}`),
+      '--name',
+      `w${n}`,
+      '--lock-ms',
+      String(LOCK_MS),
+      ...(extra.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } },
   );
   let log = '';
-  const keep = (chunk: Buffer): void => void (log = (log + chunk.toString()).slice(-4_000));
+  const keep = (chunk: Buffer): void => {
+    log = (log + chunk.toString()).slice(-4_000);
+    logs.set(`w${n}`, log);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') console.error(`worker w${n} exited (${code ?? signal}):\n${log}`);
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM' && !forced.has(child)) console.error(`worker w${n} exited (${code ?? signal}):\n${log}`);
   });
   workers.push(child);
   return child;
@@ -74,6 +95,28 @@ async function waitForWorkers(executor: RedisTrialExecutor, n: number): Promise<
   }
 }
 
+/** Workers made to exit by a second signal (their exit code 1 is expected). */
+const forced = new WeakSet<ChildProcess>();
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** The id of a trial the named worker holds (an active job it took), once it holds one. */
+async function heldBy(executor: RedisTrialExecutor, worker: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const held = (await executor.queue.getActive()).find((j) => j.processedBy === worker)?.id;
+    if (held) return held;
+    if (Date.now() > deadline) throw new Error(`${worker} never took a trial`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A 4-trial grid: small, so these tests are about the worker, not the replay. */
+const smallSweep = () => gridSweep(fx.range, { strategies: [{ strategyName: 'sma-crossover', params: { fast: { choices: [5, 10] }, slow: { choices: [20, 30] } } }] });
+
 const comparable = (trials: TrialSummary[]) => trials.map((t) => ({ index: t.index, params: t.params, score: t.score, stats: t.stats, error: t.error }));
 
 describe('sweeps on Redis with worker processes', () => {
@@ -86,9 +129,13 @@ describe('sweeps on Redis with worker processes', () => {
     const service = redisService();
     const executor = (service as unknown as { options: { executor: RedisTrialExecutor } }).options.executor;
     await waitForWorkers(executor, 3);
+    // The workers return each stored trial as the job's value: the app reads none back from MongoDB.
+    const readBack = vi.spyOn(fx.store, 'getTrial');
     const distributed = await service.start(gridSweep(fx.range));
     expect(distributed.executor).toBe('redis');
     const done = await service.waitFor(distributed.sweepId);
+    expect(readBack).not.toHaveBeenCalled();
+    readBack.mockRestore();
     expect(done.status).toBe('completed');
     expect(done.done).toBe(18);
     expect(done.best!.params).toEqual(localDone.best!.params);
@@ -163,5 +210,75 @@ describe('sweeps on Redis with worker processes', () => {
     // The trial the victim held was stored (by whoever finished it) exactly once.
     expect(trials.filter((t) => t.trialId === held)).toHaveLength(1);
     expect((await fx.store.deliveries(sweepId)).size).toBe(66);
+  });
+});
+
+describe('a worker never holds a trial for ever', () => {
+  /** The stuck worker's time limit per trial. */
+  const LIMIT_MS = 3_000;
+  /** Every trial of such a worker hangs before its result write, as one stuck in a MongoDB call. */
+  const HANG = { BACKTEST_MONITOR_WORKER_TEST_HANG: 'before-write' };
+
+  it('a trial that hangs is given up within the time limit and completed once by another worker; SIGTERM no longer waits for ever', { timeout: 300_000 }, async () => {
+    const service = redisService();
+    const executor = (service as unknown as { options: { executor: RedisTrialExecutor } }).options.executor;
+    const stuck = startWorker(30, { args: ['--trial-timeout-ms', String(LIMIT_MS)], env: HANG });
+    await waitForWorkers(executor, 1);
+    const { sweepId } = await service.start(smallSweep());
+    const held = await heldBy(executor, 'w30');
+    // Its lock is renewed while it hangs: only its own limit frees the trial. SIGTERM makes it take
+    // no further trial (so the retry cannot land on it again) and wait for the one it holds.
+    const signalled = Date.now();
+    stuck.kill('SIGTERM');
+    const exit = await exitOf(stuck);
+    const waited = Date.now() - signalled;
+    expect(exit.code).toBe(0);
+    expect(waited).toBeLessThan(LIMIT_MS + 30_000);
+    expect(logs.get('w30')).toContain(`trial ${held} did not finish within its time limit of ${LIMIT_MS} ms`);
+    // Given up means failed for a retry, not completed, not failed for good.
+    const job = await executor.queue.getJob(held);
+    expect(job?.attemptsMade).toBe(1);
+    expect(await fx.store.getTrial(held)).toBeNull();
+
+    startWorker(31);
+    const done = await service.waitFor(sweepId);
+    expect(done.status).toBe('completed');
+    expect(done.done).toBe(4);
+    const trials = (await service.trials(sweepId)).items;
+    expect(trials.map((t) => t.index)).toEqual([0, 1, 2, 3]);
+    expect(trials.every((t) => t.error === undefined && t.worker === 'w31')).toBe(true);
+    expect([...(await fx.store.deliveries(sweepId)).values()]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a second SIGTERM exits at once while a trial hangs; the trial is then completed once elsewhere', { timeout: 300_000 }, async () => {
+    const service = redisService();
+    const executor = (service as unknown as { options: { executor: RedisTrialExecutor } }).options.executor;
+    // A limit far beyond the test: only the second signal can end this worker.
+    const stuck = startWorker(40, { args: ['--trial-timeout-ms', '600000'], env: HANG });
+    forced.add(stuck);
+    await waitForWorkers(executor, 1);
+    const { sweepId } = await service.start(smallSweep());
+    const held = await heldBy(executor, 'w40');
+    stuck.kill('SIGTERM');
+    // The first signal waits for the trial held...
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(stuck.exitCode).toBeNull();
+    expect(stuck.signalCode).toBeNull();
+    // ...the second does not.
+    const signalled = Date.now();
+    stuck.kill('SIGTERM');
+    const exit = await exitOf(stuck);
+    expect(exit.code).toBe(1);
+    expect(Date.now() - signalled).toBeLessThan(15_000);
+    expect(logs.get('w40')).toContain('SIGTERM again: exiting now');
+
+    // Its trial's lock expires (LOCK_MS) and another worker completes it.
+    startWorker(41);
+    const done = await service.waitFor(sweepId);
+    expect(done.status).toBe('completed');
+    const trials = (await service.trials(sweepId)).items;
+    expect(trials.map((t) => t.index)).toEqual([0, 1, 2, 3]);
+    expect(trials.find((t) => t.trialId === held)?.worker).toBe('w41');
+    expect([...(await fx.store.deliveries(sweepId)).values()]).toEqual([1, 1, 1, 1]);
   });
 });

@@ -286,4 +286,35 @@ describe('backtest-kit strategy files', () => {
     expect(best.stats!.trades).toBe(result.run.stats!.trades);
     expect(best.stats!.totalPnlPercent).toBeCloseTo(result.run.stats!.totalPnlPercent, 9);
   });
+
+  it('sweeps a backtest-kit file at 15m (its frame ticks every 15 minutes over the stored 1m candles): each trial equal to a backtest of the file at 15m', { timeout: 400_000 }, async () => {
+    const dir = join(process.cwd(), 'test/differential/strategies');
+    const range = { from: fx.range.from + 86_400_000, to: fx.range.to };
+    // Only 1m candles are stored: the sweep must read those, as a run of the file at 15m does.
+    const definition = gridSweep(range, { interval: '15m', strategies: [{ strategyName: 'sma-market', params: { fast: { choices: [5, 10] }, slow: { choices: [20, 30] } } }] });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/optimize/test-support/bk-sweep-child.ts'), fx.db.uri, fx.dir, dir, JSON.stringify(definition), 'every'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    type Run = { status: string; stats: TrialSummary['stats'] };
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as { status: string; error?: string; trials: TrialSummary[]; runs: Record<string, Run> };
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('completed');
+    expect(result.trials).toHaveLength(4);
+    expect(result.trials.every((t) => t.error === undefined && t.stats !== null)).toBe(true);
+    expect(result.trials.reduce((n, t) => n + t.stats!.trades, 0)).toBeGreaterThan(0);
+    for (const t of result.trials) {
+      const run = result.runs[t.trialId]!;
+      expect(run.status).toBe('completed');
+      expect(t.stats!.trades).toBe(run.stats!.trades);
+      expect(t.stats!.totalPnlPercent).toBeCloseTo(run.stats!.totalPnlPercent, 9);
+      expect(t.stats!.maxDrawdownPercent).toBeCloseTo(run.stats!.maxDrawdownPercent, 9);
+    }
+    // The frame's interval is honoured: a crossing is seen only at a 15-minute tick, so each trial
+    // trades less than the same parameters on the 1m frame (not a 1m sweep under another name).
+    const oneMinute = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/optimize/test-support/bk-sweep-child.ts'), fx.db.uri, fx.dir, dir, JSON.stringify({ ...definition, interval: '1m' })], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim().split('\n').at(-1)!,
+    ) as { trials: TrialSummary[] };
+    for (const t of result.trials) expect(t.stats!.trades).toBeLessThan(oneMinute.trials.find((o) => o.index === t.index)!.stats!.trades);
+  });
 });

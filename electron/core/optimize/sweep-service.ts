@@ -9,6 +9,7 @@ import {
   type TrialSummary,
   type WalkForwardWindow,
 } from '../../../shared/domain/optimize';
+import type { Interval } from '../../../shared/candles';
 import type { ParamField } from '../../../shared/domain/strategies';
 import { paramFields } from '../engine/params-form';
 import type { EngineLog } from '../engine/run-context';
@@ -49,6 +50,8 @@ interface Active {
   /** What the strategies read around the range (backtest-kit files look back): the cache covers it. */
   before: number;
   after: number;
+  /** Strategies whose trials read candles of another interval than the frame's (backtest-kit files: 1m). */
+  candleIntervals: Map<string, Interval>;
   /** Progress writes, one after another: a late snapshot must never overwrite the final state. */
   saving: Promise<void>;
 }
@@ -233,6 +236,7 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
       doneAtSessionStart: 0,
       before: 0,
       after: 0,
+      candleIntervals: new Map(),
       saving: Promise.resolve(),
     };
     this.active.set(sweep.sweepId, a);
@@ -280,6 +284,8 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
       objective: d.objective,
     };
     if (d.account) spec.account = d.account;
+    const candleInterval = a.candleIntervals.get(strategyName);
+    if (candleInterval && candleInterval !== d.interval) spec.candleInterval = candleInterval;
     return spec;
   }
 
@@ -290,6 +296,7 @@ export class SweepService extends EventEmitter<{ progress: [OptimizeProgressEven
       const w = (await this.options.catalog.load(s.strategyName)).candleWindow;
       a.before = Math.max(a.before, w?.beforeMs ?? 0);
       a.after = Math.max(a.after, w?.afterMs ?? 0);
+      if (w?.interval) a.candleIntervals.set(s.strategyName, w.interval);
     }
     const phases = phasesOf(def);
     await this.options.executor.prepare(this.specOf(a, phases[0]!, 0, def.strategies[0]!.strategyName, {}));

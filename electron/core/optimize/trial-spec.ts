@@ -14,7 +14,13 @@ export interface TrialSpec {
   params: Record<string, ParamValue>;
   exchangeName: string;
   symbols: string[];
+  /** The frame's interval: how often the strategy is asked for a signal. */
   interval: Interval;
+  /**
+   * The candles the trial reads when they are not the frame's: backtest-kit files read the stored
+   * 1m candles whatever the frame's interval, as their runs do. Absent: `interval`.
+   */
+  candleInterval?: Interval;
   /** The trial's window; the candles loaded cover the whole sweep range (plus a strategy's look-back). */
   from: number;
   to: number;

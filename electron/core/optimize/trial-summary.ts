@@ -24,20 +24,28 @@ export function summarizeTrial(spec: TrialSpec, outcome: TrialOutcome, durationM
   return summary;
 }
 
+type CandleRange = Pick<TrialSpec, 'exchangeName' | 'symbols' | 'interval' | 'candleInterval' | 'cacheFrom' | 'cacheTo'>;
+
+/** The interval of the candles a trial reads (backtest-kit files: 1m whatever the frame's). */
+export function candleIntervalOf(spec: Pick<TrialSpec, 'interval' | 'candleInterval'>): TrialSpec['interval'] {
+  return spec.candleInterval ?? spec.interval;
+}
+
 /**
  * The candle cache file of every symbol of a sweep, over the range all its trials share: each symbol
  * is read from MongoDB once (and not at all while the cache file is still valid).
  */
 export async function ensureCandleFiles(
   cache: CandleCache,
-  spec: Pick<TrialSpec, 'exchangeName' | 'symbols' | 'interval' | 'cacheFrom' | 'cacheTo'>,
+  spec: CandleRange,
 ): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
+  const interval = candleIntervalOf(spec);
   for (const symbol of spec.symbols) {
-    const series = await cache.ensure({ exchangeName: spec.exchangeName, symbol, interval: spec.interval }, spec.cacheFrom, spec.cacheTo);
+    const series = await cache.ensure({ exchangeName: spec.exchangeName, symbol, interval }, spec.cacheFrom, spec.cacheTo);
     if (series.length === 0) {
       throw new Error(
-        `no stored ${spec.interval} candles for ${spec.exchangeName} ${symbol} in ${new Date(spec.cacheFrom).toISOString()} .. ${new Date(spec.cacheTo).toISOString()}; import or download them first`,
+        `no stored ${interval} candles for ${spec.exchangeName} ${symbol} in ${new Date(spec.cacheFrom).toISOString()} .. ${new Date(spec.cacheTo).toISOString()}; import or download them first`,
       );
     }
     files[symbol] = series.file;
@@ -75,8 +83,8 @@ export class CandleFilesMemo {
     private readonly ttlMs = candleCheckTtlMs(),
   ) {}
 
-  get(spec: Pick<TrialSpec, 'exchangeName' | 'symbols' | 'interval' | 'cacheFrom' | 'cacheTo'>): Promise<Record<string, string>> {
-    const key = JSON.stringify([spec.exchangeName, spec.interval, spec.cacheFrom, spec.cacheTo, spec.symbols]);
+  get(spec: CandleRange): Promise<Record<string, string>> {
+    const key = JSON.stringify([spec.exchangeName, candleIntervalOf(spec), spec.cacheFrom, spec.cacheTo, spec.symbols]);
     const hit = this.entries.get(key);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.files;
     const files = ensureCandleFiles(this.cache, spec);
