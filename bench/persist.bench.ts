@@ -7,9 +7,12 @@ import { MemoryAdapter } from '../electron/core/persist/adapters/memory-adapter'
 import { MongoAdapter } from '../electron/core/persist/adapters/mongo-adapter';
 import type { PersistAdapter } from '../electron/core/persist/contract';
 import { WriteSpool } from '../electron/core/persist/spool';
-import { DUMP, LOG, STATE, type DumpKey, type JsonValue, type LogKey, type StateKey } from '../electron/core/persist/subsystems';
+import { StorageService } from '../electron/core/persist/services/storage-service';
+import { DUMP, LOG, STATE, STORAGE, type DumpKey, type JsonValue, type LogKey, type StateKey, type StorageKey } from '../electron/core/persist/subsystems';
+import { closedSignal } from '../electron/core/persist/test-support/fixtures';
 import { TypedStore } from '../electron/core/persist/typed-store';
-import type { Benchmark, BenchResult } from './harness';
+import type { SignalRow } from '../shared/domain/signals';
+import type { Benchmark, BenchContext, BenchResult } from './harness';
 
 /** Runs `op` over and over (in `concurrency` parallel lanes) for about `budgetMs`; returns ops per second. */
 async function throughput(op: (i: number) => Promise<unknown>, budgetMs: number, concurrency = 1): Promise<{ perSecond: number; ops: number }> {
@@ -28,6 +31,49 @@ async function throughput(op: (i: number) => Promise<unknown>, budgetMs: number,
 const KEYS = 200;
 const stateKey = (i: number): StateKey => ({ signalId: `sig-${i % KEYS}`, bucketName: 'bench' });
 const stateValue = (i: number): JsonValue => ({ i, stop: 100 + (i % 7), trail: [1, 2, 3, 4, 5], note: 'moved the stop after a higher low' });
+
+const storageRow = (i: number): SignalRow => closedSignal(i, { signalId: `bench-${i}`, closedAt: 1_800_000_000_000 + i, runId: 'bench-run' });
+
+/**
+ * What a finished backtest costs the main thread in Storage: its newest rows written into a Storage
+ * already at its cap (as many older closed rows), so the write also trims that many rows. `bulk`:
+ * `writeMany`, the path BacktestWriter uses (10,000 rows, a backtest's share, and 1,000); `per_row`:
+ * `upsert` of each row, the path before it (1,000 rows only: 10,000 take minutes on MongoDB), on
+ * equal terms with the 1,000-row bulk figure (same rows, same full store). Wall time and the
+ * process's CPU time (the main thread's work; the database server runs in its own process).
+ */
+export async function measureStorageWrites(ctx: Pick<BenchContext, 'log'>, label: string, open: () => Promise<PersistAdapter<StorageKey, SignalRow>>): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const cases = [
+    { path: 'bulk', rows: 10_000 },
+    { path: 'bulk', rows: 1_000 },
+    { path: 'per_row', rows: 1_000 },
+  ] as const;
+  for (const { path, rows } of cases) {
+    const adapter = await open();
+    const storage = new StorageService(new TypedStore(STORAGE, adapter), rows, true);
+    await storage.writeMany(Array.from({ length: rows }, (_, i) => storageRow(i)));
+    const newer = Array.from({ length: rows }, (_, i) => storageRow(rows + i));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    if (path === 'bulk') await storage.writeMany(newer);
+    else for (const row of newer) await storage.upsert(row);
+    const wallMs = Math.round(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    const cpuMs = Math.round((used.user + used.system) / 1000);
+    const kept = (await storage.listSignals({}, { limit: 1 })).total;
+    ctx.log(`storage ${label} ${path} ${rows}: ${wallMs} ms wall, ${cpuMs} ms CPU, ${kept} rows kept`);
+    const name = `persist.storage.${label === 'mongodb' ? '' : `${label}.`}write_${rows / 1000}k${path === 'bulk' ? '' : '_per_row'}`;
+    const how = path === 'bulk' ? 'StorageService.writeMany (one batch)' : 'StorageService.upsert per row';
+    const what = `${rows.toLocaleString('en-US')} rows into a ${label} Storage at its ${rows.toLocaleString('en-US')}-row cap (trims as many)`;
+    results.push(
+      { name: `${name}_ms`, value: wallMs, unit: 'ms', note: `${how}: ${what}` },
+      { name: `${name}_cpu_ms`, value: cpuMs, unit: 'ms', note: `process CPU time of the same write` },
+    );
+    await adapter.close();
+  }
+  return results;
+}
 
 const persist: Benchmark = async (ctx) => {
   const results: BenchResult[] = [];
@@ -48,6 +94,7 @@ const persist: Benchmark = async (ctx) => {
   }
 
   await measureKeyValue('in-memory', new MemoryAdapter(STATE), 'validated with zod, cloned');
+  results.push(...(await measureStorageWrites(ctx, 'in-memory', async () => new MemoryAdapter<StorageKey, SignalRow>(STORAGE))));
   await measureKeyValue('local-file', await FileAdapter.open(STATE, { dir: join(ctx.workDir, 'state'), format: 'json' }), 'temp file + fsync + rename + dir fsync per write');
 
   const manager = new ConnectionManager({ uri: ctx.databaseUri('persist') });
@@ -56,6 +103,13 @@ const persist: Benchmark = async (ctx) => {
     const mongo = new MongoAdapter<StateKey, JsonValue>(() => manager.connection, STATE);
     await mongo.read(stateKey(0));
     await measureKeyValue('mongodb', mongo, `atomic findOneAndUpdate upsert on ${ctx.mongoServer}`);
+    await manager.connection.dropDatabase();
+    results.push(
+      ...(await measureStorageWrites(ctx, 'mongodb', async () => {
+        await manager.connection.dropDatabase();
+        return new MongoAdapter<StorageKey, SignalRow>(() => manager.connection, STORAGE);
+      })),
+    );
     await manager.connection.dropDatabase();
   } finally {
     await manager.close();

@@ -50,7 +50,7 @@ export class BacktestWriter {
       await this.history.saveFinal(record, storedBacktestResult(outcome, start, newest));
       if (!completed) return;
       try {
-        await this.persistence.storage.upsertMany(newest.slice(-cap));
+        await this.persistence.storage.writeMany(newest.slice(-cap));
       } catch (error) {
         this.log('error', `run ${record.summary.runId}: its newest signal rows could not be written to the backtest Storage (${errorText(error)}); its result and history record are kept`);
       }

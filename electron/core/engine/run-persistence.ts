@@ -14,7 +14,7 @@ export interface RunPersistence {
     /** Rows kept per mode; older closed rows make way. */
     readonly cap: number;
     upsert(row: SignalRow): Promise<void>;
-    upsertMany(rows: readonly SignalRow[]): Promise<void>;
+    writeMany(rows: readonly SignalRow[]): Promise<void>;
     listSignals(filter: { runId?: string; symbol?: string }, paging?: { limit?: number }): Promise<{ items: Array<{ value: SignalRow }>; total: number }>;
   };
   recent: { remember(row: SignalRow): Promise<void> };

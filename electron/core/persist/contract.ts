@@ -51,11 +51,33 @@ export interface PersistAdapter<K extends ContextKey, V> {
   readonly adapter: AdapterName;
   read(key: K): Promise<V | null>;
   write(key: K, value: V): Promise<void>;
+  /**
+   * Optional batch of `write`s (the same stored result as writing each entry; keys are distinct).
+   * Entries may land in any order, and on a failure some may have landed: callers retry the batch
+   * or fall back to `write` per entry, both of which are idempotent. See `writeEntries`.
+   */
+  writeMany?(entries: readonly Entry<K, V>[]): Promise<void>;
   has(key: K): Promise<boolean>;
   remove(key: K): Promise<void>;
+  /** Optional batch of `remove`s; same rules as `writeMany`. See `removeKeys`. */
+  removeMany?(keys: readonly K[]): Promise<void>;
   keys(filter?: Partial<K>): Promise<K[]>;
   list(query?: ListQuery<K>): Promise<ListPage<K, V>>;
   close(): Promise<void>;
+}
+
+/** `entries` through the adapter's batch write where it has one, else one `write` after another. */
+export async function writeEntries<K extends ContextKey, V>(adapter: PersistAdapter<K, V>, entries: readonly Entry<K, V>[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (adapter.writeMany) return adapter.writeMany(entries);
+  for (const { key, value } of entries) await adapter.write(key, value);
+}
+
+/** `keys` through the adapter's batch remove where it has one, else one `remove` after another. */
+export async function removeKeys<K extends ContextKey, V>(adapter: PersistAdapter<K, V>, keys: readonly K[]): Promise<void> {
+  if (keys.length === 0) return;
+  if (adapter.removeMany) return adapter.removeMany(keys);
+  for (const key of keys) await adapter.remove(key);
 }
 
 export class PersistError extends Error {

@@ -111,9 +111,9 @@ describe.each(modes)('subsystem services, $label', ({ mode }) => {
     await expect(p.storage.upsert({ ...signal(8), priceOpen: Number.NaN })).rejects.toThrow(PersistValidationError);
   });
 
-  it('storage: upsertMany writes a batch and enforces the cap once, keeping the newest closed rows', async () => {
+  it('storage: writeMany writes a batch and enforces the cap once, keeping the newest closed rows', async () => {
     const rows = Array.from({ length: 8 }, (_, i) => closedSignal(100 + i, { backtest, closedAt: 1_800_000_000_000 + i }));
-    await p.storage.upsertMany(rows);
+    await p.storage.writeMany(rows);
     const all = await p.storage.listSignals({}, { limit: 100 });
     expect(all.total).toBeLessThanOrEqual(5);
     const ids = all.items.map((e) => e.key.signalId);
@@ -189,8 +189,8 @@ describe('backtest mode', () => {
     try {
       const p = await createPersistence({ mode: 'backtest', dataDir });
       const batch = (start: number) => Array.from({ length: 10_500 }, (_, i) => closedSignal(start + i, { backtest: true, closedAt: 1_800_000_000_000 + start + i }));
-      await p.storage.upsertMany(batch(0));
-      await p.storage.upsertMany(batch(10_500));
+      await p.storage.writeMany(batch(0));
+      await p.storage.writeMany(batch(10_500));
       const { total } = await p.storage.listSignals({}, { limit: 1 });
       expect(total).toBeLessThanOrEqual(p.storage.cap);
       expect(await p.storage.getSignal('sig-20999')).not.toBeNull();

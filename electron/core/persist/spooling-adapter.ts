@@ -1,6 +1,6 @@
 import type { AdapterName, Subsystem } from '../../../shared/domain/persist-matrix';
 import type { ConnectionManager } from '../db/connection-manager';
-import { DatabaseUnavailableError, LIST_LIMIT_MAX, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { DatabaseUnavailableError, LIST_LIMIT_MAX, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 import { KeyedLock } from './keyed-lock';
 import { isOutageError } from './outage-errors';
 import { keyMatches, runQuery } from './query';
@@ -48,6 +48,51 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
 
   remove(key: K): Promise<void> {
     return this.writeOrSpool('remove', key);
+  }
+
+  /**
+   * A batch goes to MongoDB in one bulk call, or (during an outage, or while older writes are
+   * buffered) to the spool as one entry per key, group-committed. If the bulk call fails for an
+   * outage part of it may have landed: the whole batch is spooled then, and replaying a write
+   * that already landed stores the same value again. The batch holds the lock of each of its keys,
+   * so a single write of one of them made meanwhile lands after it, as it would after `write`.
+   */
+  private async batchOrSpool(op: 'write' | 'remove', entries: readonly { key: K; value?: V }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const keyIds = entries.map((e) => canonicalKey(this.def, e.key));
+    const spooled = async (): Promise<void> => {
+      await Promise.all(entries.map((e, i) => this.spool.append({ subsystem: this.def.name, op, keyId: keyIds[i]!, key: e.key, ...(op === 'write' ? { value: e.value } : {}) })));
+    };
+    const stored = (): Promise<void> =>
+      op === 'write' ? writeEntries(this.inner, entries as readonly Entry<K, V>[]) : removeKeys(this.inner, entries.map((e) => e.key));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const acquired = [...new Set(keyIds)].map((id) => new Promise<void>((resolve) => {
+        void this.lock.run(id, () => {
+          resolve();
+          return held;
+        });
+      }));
+    try {
+      await Promise.all(acquired);
+      if (this.spool.active || !this.connection.isConnected) return await spooled();
+      try {
+        await stored();
+      } catch (error) {
+        if (!isOutageError(error)) throw error;
+        await spooled();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  writeMany(entries: readonly Entry<K, V>[]): Promise<void> {
+    return this.batchOrSpool('write', entries);
+  }
+
+  removeMany(keys: readonly K[]): Promise<void> {
+    return this.batchOrSpool('remove', keys.map((key) => ({ key })));
   }
 
   /** Reads go to MongoDB only while it is up; otherwise they fail at once rather than after the driver's timeouts. */

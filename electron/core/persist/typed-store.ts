@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AdapterName } from '../../../shared/domain/persist-matrix';
-import { PersistValidationError, type ContextKey, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { PersistValidationError, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 
 interface TypedSubsystem<K extends ContextKey, V> {
   name: string;
@@ -53,6 +53,30 @@ export class TypedStore<K extends ContextKey, V> implements PersistAdapter<K, V>
   async write(key: K, value: V): Promise<void> {
     const checkedKey = this.checkKey(key);
     await this.inner.write(checkedKey, this.checkValue(value));
+  }
+
+  /**
+   * Each entry checked as `write` checks it; the valid ones are written as one batch (the adapter's
+   * `writeMany`, or one by one where it has none), and the refused ones are returned with their
+   * position in `entries` and the fields at fault. A refused entry stores nothing and stops no other.
+   */
+  async writeBatch(entries: readonly Entry<K, V>[]): Promise<Array<{ index: number; error: PersistValidationError }>> {
+    const valid: Entry<K, V>[] = [];
+    const refused: Array<{ index: number; error: PersistValidationError }> = [];
+    entries.forEach((entry, index) => {
+      try {
+        valid.push({ key: this.checkKey(entry.key), value: this.checkValue(entry.value) });
+      } catch (error) {
+        if (!(error instanceof PersistValidationError)) throw error;
+        refused.push({ index, error });
+      }
+    });
+    await writeEntries(this.inner, valid);
+    return refused;
+  }
+
+  async removeMany(keys: readonly K[]): Promise<void> {
+    await removeKeys(this.inner, keys.map((key) => this.checkKey(key)));
   }
 
   async has(key: K): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { AdapterName } from '../../../../shared/domain/persist-matrix';
-import type { ContextKey, ListPage, ListQuery, PersistAdapter } from '../contract';
+import type { ContextKey, Entry, ListPage, ListQuery, PersistAdapter } from '../contract';
 import { resolvePaging } from '../query';
 
 /** The no-op adapter: accepts every write and forgets it (Markdown reports are off by default). */
@@ -11,6 +11,8 @@ export class DummyAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
   }
 
   async write(_key: K, _value: V): Promise<void> {}
+
+  async writeMany(_entries: readonly Entry<K, V>[]): Promise<void> {}
 
   async has(_key: K): Promise<boolean> {
     return false;

@@ -31,6 +31,15 @@ const LIST_READ_PARALLELISM = 32;
 
 const envelopeSchema = z.object({ key: z.record(z.string(), z.union([z.string(), z.boolean()])), value: z.unknown() });
 
+/** Runs `task` on every item, LIST_READ_PARALLELISM at a time; rejects with the first failure once its batch has settled. */
+async function inBatches<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += LIST_READ_PARALLELISM) {
+    const settled = await Promise.allSettled(items.slice(start, start + LIST_READ_PARALLELISM).map(task));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
 /**
  * One file per key under `dir` (local-file and Markdown adapters). Every write is atomic (temp,
  * fsync, rename) and serialized per key; different keys write in parallel.
@@ -99,6 +108,15 @@ export class FileAdapter<K extends ContextKey, V> implements PersistAdapter<K, V
     const { stem, path, hashed } = this.locate(key);
     const content = this.encode(key, value, hashed);
     await this.lock.run(stem, () => writeFileAtomic(path, content, this.fileOps));
+  }
+
+  /** Each entry its own atomic file, a bounded number at a time (the fsyncs overlap, file handles stay few). */
+  async writeMany(entries: readonly Entry<K, V>[]): Promise<void> {
+    await inBatches(entries, ({ key, value }) => this.write(key, value));
+  }
+
+  async removeMany(keys: readonly K[]): Promise<void> {
+    await inBatches(keys, (key) => this.remove(key));
   }
 
   async has(key: K): Promise<boolean> {

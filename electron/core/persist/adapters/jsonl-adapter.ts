@@ -114,19 +114,41 @@ export class JsonlAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     this.size = 0;
   }
 
-  async write(key: K, value: V): Promise<void> {
+  private lineOf(key: K, value: V): string {
     const own = this.def.keyFromValue!(value);
     if (canonicalKey(this.def, own) !== canonicalKey(this.def, key)) {
       throw new UnsupportedOperationError('jsonl', `writing ${JSON.stringify(key)}`, `the line's own key is ${JSON.stringify(own)}`);
     }
-    const line = `${JSON.stringify(value)}\n`;
-    const bytes = Buffer.byteLength(line);
+    return `${JSON.stringify(value)}\n`;
+  }
+
+  /**
+   * Appends the lines in order, as few appends (and fsyncs) as rotation allows: a run of lines goes
+   * out in one append while it fits the current file.
+   */
+  private async append(lines: readonly string[]): Promise<void> {
     const task = async (): Promise<void> => {
       try {
-        if (this.size > 0 && this.size + bytes > this.maxBytes) await this.rotate();
-        await this.handle!.appendFile(line, 'utf8');
-        if (this.options.fsync) await this.handle!.sync();
-        this.size += bytes;
+        let chunk = '';
+        let chunkBytes = 0;
+        const flush = async (): Promise<void> => {
+          if (chunkBytes === 0) return;
+          await this.handle!.appendFile(chunk, 'utf8');
+          if (this.options.fsync) await this.handle!.sync();
+          this.size += chunkBytes;
+          chunk = '';
+          chunkBytes = 0;
+        };
+        for (const line of lines) {
+          const bytes = Buffer.byteLength(line);
+          if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.maxBytes) {
+            await flush();
+            await this.rotate();
+          }
+          chunk += line;
+          chunkBytes += bytes;
+        }
+        await flush();
       } catch (error) {
         throw new LocalWriteError(this.options.file, (error as { code?: string }).code, error);
       }
@@ -134,6 +156,15 @@ export class JsonlAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     const run = this.queue.then(task);
     this.queue = run.catch(() => undefined);
     await run;
+  }
+
+  async write(key: K, value: V): Promise<void> {
+    await this.append([this.lineOf(key, value)]);
+  }
+
+  /** All lines in one append where they fit the current file (one fsync with `fsync`). */
+  async writeMany(entries: readonly Entry<K, V>[]): Promise<void> {
+    await this.append(entries.map(({ key, value }) => this.lineOf(key, value)));
   }
 
   private async *linesOf(path: string): AsyncGenerator<V> {

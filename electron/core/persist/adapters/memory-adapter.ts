@@ -23,6 +23,14 @@ export class MemoryAdapter<K extends ContextKey, V> implements PersistAdapter<K,
     this.entries.set(canonicalKey(this.def, key), { key: { ...key }, value: structuredClone(value) });
   }
 
+  async writeMany(entries: readonly Entry<K, V>[]): Promise<void> {
+    for (const { key, value } of entries) await this.write(key, value);
+  }
+
+  async removeMany(keys: readonly K[]): Promise<void> {
+    for (const key of keys) this.entries.delete(canonicalKey(this.def, key));
+  }
+
   async has(key: K): Promise<boolean> {
     return this.entries.has(canonicalKey(this.def, key));
   }

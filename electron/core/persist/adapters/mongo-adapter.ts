@@ -4,11 +4,22 @@ import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type 
 import { fromStoredFieldNames } from '../../backtest-kit/documents/field-names';
 import { BaseCRUD } from '../../db/base-crud';
 import { isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
-import { CorruptEntryError, type ContextKey, type ListPage, type ListQuery, type PersistAdapter } from '../contract';
+import { CorruptEntryError, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from '../contract';
 import { LEGACY, migrationUpdate, type LegacyDoc } from '../legacy-layout';
 import { resolvePaging } from '../query';
 
 const UPSERT_RETRIES = 5;
+/** Operations per unordered bulkWrite: a finished backtest's 10,000 rows go in ten round trips. */
+export const BULK_CHUNK = 1_000;
+
+/** The indexes (in the batch) and errors of the operations an unordered bulkWrite refused, or undefined for another failure. */
+function refusedOperations(error: unknown): Array<{ index: number; error: unknown }> | undefined {
+  if (typeof error !== 'object' || error === null || !('writeErrors' in error)) return undefined;
+  const raw = (error as { writeErrors: unknown }).writeErrors;
+  const list = (Array.isArray(raw) ? raw : [raw]) as Array<{ index?: unknown; code?: unknown; errmsg?: unknown }>;
+  if (list.some((e) => typeof e?.index !== 'number')) return undefined;
+  return list.map((e) => ({ index: e.index as number, error: { code: e.code, message: typeof e.errmsg === 'string' ? e.errmsg : '' } }));
+}
 
 let insertCounter = 0;
 
@@ -148,6 +159,51 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
     }
   }
 
+  /**
+   * `writeValue` for many keys: the same upserts as one unordered bulkWrite per BULK_CHUNK entries.
+   * The entries that collide with a bot's or a previous-layout document (E11000) are then written
+   * one by one through `writeValue`, which knows how to treat those; any other refusal fails the
+   * batch (the rest of its chunk has landed; rewriting them is harmless).
+   */
+  async writeValues(entries: readonly { key: ContextKey; value: unknown }[]): Promise<void> {
+    await this.ready();
+    for (let start = 0; start < entries.length; start += BULK_CHUNK) {
+      const chunk = entries.slice(start, start + BULK_CHUNK);
+      const now = Date.now();
+      const operations = chunk.map(({ key, value }) => {
+        const { set, monitor } = this.codec.toDocument(key, value, now);
+        const monitorSet = Object.fromEntries(Object.entries(monitor).map(([k, v]) => [`monitor.${k}`, v]));
+        return {
+          updateOne: {
+            filter: { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>,
+            update: { $set: { ...set, ...monitorSet }, $setOnInsert: { 'monitor.seq': insertionStamp() } },
+            upsert: true,
+          },
+        };
+      });
+      let collided: number[] = [];
+      try {
+        await this.model.bulkWrite(operations, { ordered: false });
+      } catch (error) {
+        const refused = refusedOperations(error);
+        if (!refused || refused.some((r) => !isDuplicateKeyError(r.error))) throw error;
+        collided = refused.map((r) => r.index);
+      }
+      for (const index of collided) await this.writeValue(chunk[index]!.key, chunk[index]!.value);
+    }
+  }
+
+  /** `removeKey` for many keys, one unordered bulkWrite per BULK_CHUNK keys. */
+  async removeKeys(keys: readonly ContextKey[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += BULK_CHUNK) {
+      const operations = keys.slice(start, start + BULK_CHUNK).map((key) => {
+        const filter = { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>;
+        return this.codec.softRemove ? { updateOne: { filter, update: { $set: this.codec.softRemove } } } : { deleteMany: { filter } };
+      });
+      await this.model.bulkWrite(operations, { ordered: false });
+    }
+  }
+
   /** Deletes (or soft-deletes, for Memory) the key, but only a document the monitor wrote. */
   async removeKey(key: ContextKey): Promise<void> {
     const owned = { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>;
@@ -202,6 +258,14 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
 
   async write(key: K, value: V): Promise<void> {
     await (await this.service()).writeValue(key, value);
+  }
+
+  async writeMany(entries: readonly Entry<K, V>[]): Promise<void> {
+    if (entries.length > 0) await (await this.service()).writeValues(entries);
+  }
+
+  async removeMany(keys: readonly K[]): Promise<void> {
+    if (keys.length > 0) await (await this.service()).removeKeys(keys);
   }
 
   async has(key: K): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { FINAL_SIGNAL_STATUSES, type SignalRow, type SignalStatus } from '../../../../shared/domain/signals';
-import { LIST_LIMIT_MAX, type ListPage } from '../contract';
+import { LIST_LIMIT_MAX, PersistValidationError, type ListPage } from '../contract';
 import { isOutageError } from '../outage-errors';
 import type { StorageKey } from '../subsystems';
 import type { TypedStore } from '../typed-store';
@@ -56,17 +56,28 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
   }
 
   /**
-   * Many rows at once (a finished backtest): each row is validated and written, and the cap is
-   * enforced once at the end instead of being checked per row.
+   * Many rows at once (a finished backtest's newest rows): the same stored rows as `upsert` of each
+   * in order, at a fraction of the cost. Every row is still checked against the row schema (rows
+   * reach here from a worker that ran a strategy, so they are not trusted), the valid ones go to
+   * the adapter as one batch (one unordered bulkWrite per 1,000 rows on MongoDB, spooled during an
+   * outage), and the cap is enforced once for the batch instead of counted per row. A refused row
+   * stores nothing and stops no other: the valid rows are written, then a PersistValidationError
+   * names each refused row and its fields at fault.
    */
-  async upsertMany(rows: readonly SignalRow[]): Promise<void> {
-    const modes = new Set<boolean>();
-    for (const row of rows) {
-      const checked = this.store.checkValue(row);
-      await this.store.write({ backtest: checked.backtest, signalId: checked.signalId }, checked);
-      modes.add(checked.backtest);
-    }
+  async writeMany(rows: readonly SignalRow[]): Promise<void> {
+    // The last row of a key wins, as it would writing one after another.
+    const lastOfKey = new Map<string, number>();
+    rows.forEach((row, index) => lastOfKey.set(`${String(row.backtest)}|${String(row.signalId)}`, index));
+    const positions = [...lastOfKey.values()].sort((a, b) => a - b);
+    const entries = positions.map((index) => ({ key: { backtest: rows[index]!.backtest, signalId: rows[index]!.signalId }, value: rows[index]! }));
+    const refused = await this.store.writeBatch(entries);
+    const refusedAt = new Set(refused.map((r) => r.index));
+    const modes = new Set(entries.filter((_, i) => !refusedAt.has(i)).map((e) => e.key.backtest));
     for (const backtest of modes) await outageTolerant(() => this.enforceCap(backtest), undefined);
+    if (refused.length > 0) {
+      const problems = refused.flatMap(({ index, error }) => error.problems.map((problem) => `row ${positions[index]!} (signalId ${JSON.stringify(String(entries[index]!.key.signalId)).slice(0, 80)}) ${error.what === 'key' ? 'key ' : ''}${problem}`));
+      throw new PersistValidationError(`storage (${refused.length} of ${rows.length} rows refused, the others written)`, 'payload', problems);
+    }
   }
 
   private async countRows(backtest: boolean): Promise<number> {
@@ -105,7 +116,7 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
         limit: Math.min(excess, LIST_LIMIT_MAX),
       });
       if (victims.items.length === 0) break; // only open rows left: those are never dropped
-      for (const { key } of victims.items) await this.store.remove(key);
+      await this.store.removeMany(victims.items.map((v) => v.key));
       removed += victims.items.length;
       excess -= victims.items.length;
     }
