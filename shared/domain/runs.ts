@@ -134,12 +134,16 @@ export const runStatsSchema = z.object({
 /** `equity`: sum of trade PnL % so far (backtest-kit's totalPnl); `balance`: the compounded account. */
 export const equityPointSchema = z.object({ timestamp, equity: z.number().finite(), balance: z.number().finite().nonnegative().optional() });
 
+/** A running backtest's trades closed so far and the sum of their PnL % (its statistics come when it ends). */
+export const runTallySchema = z.object({ trades: z.number().int().nonnegative(), pnlPercent: z.number().finite() });
+
 export const runProgressSchema = z.object({
   processed: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
   /** 0..1 */
   progress: z.number().min(0).max(1),
   etaMs: z.number().nonnegative().optional(),
+  tally: runTallySchema.optional(),
 });
 
 export const runSummarySchema = z.object({
@@ -160,6 +164,8 @@ export const runSummarySchema = z.object({
   processed: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
   etaMs: z.number().nonnegative().optional(),
+  /** Backtests while running: trades closed so far (see runTallySchema); `stats` replaces it at the end. */
+  tally: runTallySchema.optional(),
   createdAt: timestamp,
   startedAt: timestamp.optional(),
   endedAt: timestamp.optional(),
@@ -207,5 +213,6 @@ export type RunStats = z.infer<typeof runStatsSchema>;
 export type EquityPoint = z.infer<typeof equityPointSchema>;
 export type RunProgress = z.infer<typeof runProgressSchema>;
 export type RunSummary = z.infer<typeof runSummarySchema>;
+export type RunTally = z.infer<typeof runTallySchema>;
 export type RunDetail = z.infer<typeof runDetailSchema>;
 export type RunEvent = z.infer<typeof runEventSchema>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { CandleDbService } from '../db/candle-db-service';
-import type { RunDetail, SignalRow } from '../../../shared/domain/runs';
+import type { RunDetail, RunEvent, SignalRow } from '../../../shared/domain/runs';
 import { createPersistence, type Persistence } from '../persist';
 import { RunManager } from './run-manager';
 import { InMemoryRunStore } from './run-store';
@@ -124,6 +124,33 @@ describe.each(['sma-crossover', 'rsi-mean-reversion', 'donchian-breakout'])('bac
     // Both symbols ran (in their own workers) and every signal belongs to one of them.
     expect(new Set(first.signals.map((x) => x.symbol))).toEqual(new Set(Object.keys(SYMBOLS)));
     for (const x of first.signals) expect(['closed', 'cancelled', 'opened', 'scheduled']).toContain(x.status);
+  }, 120_000);
+});
+
+describe('a running backtest', () => {
+  it('reports its trades closed so far with its progress, ending at its statistics', async () => {
+    const tallies: Array<{ trades: number; pnlPercent: number }> = [];
+    let runId = '';
+    const seen: RunEvent[] = [];
+    const listener = (e: RunEvent): void => {
+      seen.push(e);
+    };
+    manager.on('event', listener);
+    try {
+      ({ runId } = await manager.start({ kind: 'backtest', strategyName: 'sma-crossover', params: {}, exchangeName: EXCHANGE, symbols: Object.keys(SYMBOLS), interval: '1m', ...range, frameName: 'test' }));
+      await manager.waitFor(runId);
+    } finally {
+      manager.off('event', listener);
+    }
+    for (const e of seen) if (e.runId === runId && e.type === 'progress' && e.tally) tallies.push(e.tally);
+    const done = manager.get(runId);
+    expect(tallies.length).toBeGreaterThan(0);
+    for (let i = 1; i < tallies.length; i++) expect(tallies[i]!.trades).toBeGreaterThanOrEqual(tallies[i - 1]!.trades);
+    // The last progress (every symbol at its end) counted every closed trade of the run.
+    expect(tallies.at(-1)!.trades).toBe(done.stats!.trades);
+    expect(tallies.at(-1)!.pnlPercent).toBeCloseTo(done.stats!.totalPnlPercent, 9);
+    // Once finished, the statistics take over.
+    expect(done.tally).toBeUndefined();
   }, 120_000);
 });
 

@@ -471,6 +471,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     s.status = status;
     s.endedAt = Date.now();
     delete s.etaMs;
+    // The run's statistics take over from the running tally.
+    delete s.tally;
     const backtest = record.request.kind === 'backtest' ? outcomeOf(record) : undefined;
     const detail = backtest ? undefined : runDetailOf(s, record.request, [...record.signals.values()]);
     const stats = (s.stats = backtest?.stats ?? detail!.stats);
@@ -517,6 +519,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     for (const e of m.events) this.applyEvent(record, e);
     const key = job.kind === 'backtest' ? job.symbol : '*';
     record.progress.set(key, { processed: m.processed, total: m.total });
+    if (job.kind === 'backtest' && m.tally) record.tallies.set(job.symbol, m.tally);
     if (job.kind !== 'backtest') for (const s of record.request.symbols) if (s !== key) record.progress.delete(s);
     this.emitRun(record.summary.runId, progressOf(record));
     if (record.request.kind !== 'backtest') this.livePersistence.record(record, m.events, m.cursors ?? {});

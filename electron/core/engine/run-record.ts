@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { INTERVAL_MS } from '../../../shared/candles';
-import { FINAL_RUN_STATUSES, type RunEvent, type RunKind, type RunRequest, type RunStatus, type RunSummary, type SignalRow } from '../../../shared/domain/runs';
+import { FINAL_RUN_STATUSES, type RunEvent, type RunKind, type RunRequest, type RunStatus, type RunSummary, type RunTally, type SignalRow } from '../../../shared/domain/runs';
 import { BacktestOutcome } from './backtest-outcome';
 import type { StoredRun } from './run-store';
 import type { SymbolResult } from './symbol-result';
@@ -22,6 +22,8 @@ export interface RunRecord {
   cursors: Record<string, number>;
   /** Per-symbol progress, summed into the run's. */
   progress: Map<string, { processed: number; total: number }>;
+  /** Backtests: per-symbol trades closed so far (from the workers' progress), summed into the run's `tally`. */
+  tallies: Map<string, RunTally>;
   startedClock?: number;
   /**
    * Paper/live: how many of the processed steps have their writes done (signals, notifications,
@@ -86,6 +88,7 @@ export function newRunRecord(runId: string, request: RunRequest, stored?: Stored
     workers: new Set(),
     cursors: { ...(stored?.cursors ?? {}) },
     progress: new Map(),
+    tallies: new Map(),
     chain: Promise.resolve(),
     stopRequested: false,
     symbolResults: new Map(),
@@ -108,8 +111,17 @@ export function progressOf(record: RunRecord): RunEvent {
   const eta = etaOf(record, done, total);
   if (eta !== undefined) s.etaMs = eta;
   else delete s.etaMs;
+  if (record.tallies.size > 0) {
+    const tally: RunTally = { trades: 0, pnlPercent: 0 };
+    for (const t of record.tallies.values()) {
+      tally.trades += t.trades;
+      tally.pnlPercent += t.pnlPercent;
+    }
+    s.tally = tally;
+  }
   const event: RunEvent = { type: 'progress', runId: s.runId, at: Date.now(), processed, total, progress: s.progress };
   if (s.etaMs !== undefined) event.etaMs = s.etaMs;
+  if (s.tally !== undefined) event.tally = { ...s.tally };
   return event;
 }
 

@@ -1,4 +1,4 @@
-import type { RunNotification, RunRequest, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { RunNotification, RunRequest, RunTally, SignalRow, SignalTransition } from '../../../shared/domain/runs';
 import type { SymbolResult } from './symbol-result';
 
 /** Messages between the run manager (main thread) and a run worker. */
@@ -49,7 +49,8 @@ export type ToWorker =
   | { type: 'cancel-signal'; symbol: string };
 
 export type FromWorker =
-  | { type: 'events'; events: EngineEvent[]; processed: number; total: number; cursors?: Record<string, number> }
+  /** `tally`: a backtest symbol's trades closed so far (its rows come only with `done`). */
+  | { type: 'events'; events: EngineEvent[]; processed: number; total: number; cursors?: Record<string, number>; tally?: RunTally }
   | { type: 'heartbeat' }
   | { type: 'rpc'; id: number; subsystem: RpcSubsystem; method: 'get' | 'set'; key: Record<string, string | boolean>; value?: unknown }
   /** `result`: a backtest job's rows, trades and statistics (symbol-result.ts), computed in the worker. */

@@ -1,5 +1,5 @@
 import { INTERVAL_MS } from '../../../shared/candles';
-import type { RunNotification, SignalRow, SignalTransition } from '../../../shared/domain/runs';
+import type { RunNotification, RunTally, SignalRow, SignalTransition } from '../../../shared/domain/runs';
 import { readCachedColumns } from './candle-cache';
 import { appendCandle, allocateColumns, lowerBound, type CandleColumns } from './columnar';
 import { runBacktestKitJob, signalRowOf, type TickResult } from '../backtest-kit/strategy-api';
@@ -119,9 +119,10 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
   const from = r.from!;
   const span = Math.max(1, r.to! - from);
   let lastPost = Date.now();
+  const tally = new ClosedTradeTally();
   const post = (when: number): void => {
     const processed = Math.min(cols.length, Math.round(((when - from) / span) * cols.length));
-    port.post({ type: 'events', events: events.splice(0), processed: Math.max(0, processed), total: cols.length });
+    port.post({ type: 'events', events: events.splice(0), processed: Math.max(0, processed), total: cols.length, tally: tally.of(rows) });
   };
   await runBacktestKitJob({
     file: source.file,
@@ -151,8 +152,29 @@ async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: Stra
       return nextTick();
     },
   });
-  port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length });
+  port.post({ type: 'events', events: events.splice(0), processed: cols.length, total: cols.length, tally: tally.of(rows) });
   postResult(port, job, rows, cols.length);
+}
+
+/**
+ * A backtest symbol's trades closed so far, for its progress messages (the runs list shows them
+ * while it runs). Rows are only ever appended, so each report counts just the ones added since the
+ * last: the work follows the signals, not the candles.
+ */
+class ClosedTradeTally {
+  private counted = 0;
+  private readonly tally: RunTally = { trades: 0, pnlPercent: 0 };
+
+  of(rows: readonly SignalRow[]): RunTally {
+    for (; this.counted < rows.length; this.counted++) {
+      const row = rows[this.counted]!;
+      // The same trades the statistics count (statistics.ts `closedTrades`).
+      if (row.status !== 'closed' || row.pnlPercent === undefined) continue;
+      this.tally.trades++;
+      this.tally.pnlPercent += row.pnlPercent;
+    }
+    return { ...this.tally };
+  }
 }
 
 /** A backtest symbol's end: its rows, trades and statistics in one message of transferred buffers. */
@@ -216,11 +238,12 @@ async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess, o
   const rows: SignalRow[] = [];
   const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now(), rows);
   const chunk = job.chunkSize ?? DEFAULT_CHUNK;
+  const tally = new ClosedTradeTally();
   for (let a = 0; a < cols.length; a += chunk) {
     const b = Math.min(cols.length, a + chunk);
     const pending = runner.run(a, b);
     if (pending) await pending;
-    port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length });
+    port.post({ type: 'events', events: events.splice(0), processed: b, total: cols.length, tally: tally.of(rows) });
     await nextTick();
   }
   const open = runner.tracker.current;
