@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import {
   runRequestSchema,
   type RunDetail,
@@ -12,88 +11,30 @@ import {
   type RunSummary,
 } from '../../../shared/domain/runs';
 import { BacktestWriter, rememberLatest } from './backtest-results';
-import { CandleCache, type CandleStore } from './candle-cache';
-import { candleFilesAsReady, candleFilesFor } from './candle-files';
+import { CandleCache } from './candle-cache';
 import { LiveRunPersistence } from './live-run-persistence';
 import { countOf } from '../../../shared/contract/notification-text';
 import { consoleLog, type EngineLog } from './run-context';
 import { runDetailOf } from './run-detail';
+import { RunConflictError, RunManagerClosedError, RunNotFoundError, RunRequestError } from './run-errors';
 import { byNewest, storedResultOf, storedRunDetail } from './run-history';
+import { RunLauncher } from './run-launcher';
+import { describeRun, signedPercent } from './run-log-text';
+import type { RunListQuery, RunManagerOptions } from './run-manager-options';
 import { RunNotifier, runNotification } from './run-notifications';
-import type { JsonValue, RunPersistence } from './run-persistence';
-import { errorText, isFinal, modeOf, newRunRecord, outcomeOf, pendingAtCursors, progressOf, type RunFailure, type RunRecord } from './run-record';
+import { errorText, isFinal, modeOf, newRunRecord, outcomeOf, type RunFailure, type RunRecord } from './run-record';
 import { InMemoryRunStore, type RunStore } from './run-store';
-import { RunWorkerPool, terminateAll, type JobHandlers } from './run-worker-pool';
+import { RunWorkerPool, terminateAll } from './run-worker-pool';
 import { StrategyCatalog } from './strategy-catalog';
-import { parseStrategyParams, type StrategyDefinition } from './strategy';
-import { resolveRunWorkerEntry, type RunWorkerEntry } from './worker-entry';
-import type { BacktestJob, EngineEvent, FromWorker, LiveJob, ToWorker, WorkerJob } from './worker-protocol';
+import { parseStrategyParams } from './strategy';
+import { resolveRunWorkerEntry } from './worker-entry';
+import { WorkerMessageHandler } from './worker-messages';
+import type { ToWorker } from './worker-protocol';
 
-export interface RunManagerOptions {
-  /** The candle store backtests and paper replays read from (CandleDbService). */
-  candles: CandleStore;
-  /** Where the columnar candle cache lives. */
-  cacheDir: string;
-  /** The user strategies folder. */
-  strategiesDir?: string;
-  /** The strategies the app ships, handed in by its composition root (the engine imports none). */
-  builtins?: readonly StrategyDefinition[];
-  /** Subsystems per mode, from the adapter matrix (live: MongoDB, backtest: memory/local files). */
-  persistence: { live: RunPersistence; backtest: RunPersistence };
-  /** Where runs are recorded: paper/live ones to resume after a restart, finished ones as history. */
-  runStore?: RunStore;
-  maxConcurrentRuns?: number;
-  /** Worker threads one backtest uses for its symbols. */
-  backtestWorkers?: number;
-  /** A worker silent for this long is considered hung and terminated. */
-  watchdogMs?: number;
-  /** Live runs: exchange polling period. */
-  livePollMs?: number;
-  /** Live runs: REST base URL replacing the exchange's own (proxy, mirror, fake exchange in tests). */
-  exchangeApiUrl?: string;
-  workerEntry?: RunWorkerEntry;
-  /** Errors outside a run's own stream (a notification or checkpoint that could not be stored). */
-  log?: EngineLog;
-}
+export { RunConflictError, RunManagerClosedError, RunNotFoundError, RunRequestError } from './run-errors';
+export type { RunListQuery, RunManagerOptions } from './run-manager-options';
 
 type Listener = (event: RunEvent) => void;
-
-/** The request cannot run as asked (a field, the strategy or its parameters); `issues` name the fields. */
-export class RunRequestError extends Error {
-  constructor(
-    message: string,
-    readonly issues: Array<{ path: string; message: string }>,
-  ) {
-    super(message);
-    this.name = 'RunRequestError';
-  }
-}
-
-export class RunConflictError extends Error {
-  override name = 'RunConflictError';
-}
-
-export class RunManagerClosedError extends Error {
-  override name = 'RunManagerClosedError';
-  constructor() {
-    super('the run manager is closed (the database is being switched or the app is stopping)');
-  }
-}
-
-/** No run with this id, neither in this process nor in the run store. */
-export class RunNotFoundError extends Error {
-  override name = 'RunNotFoundError';
-  constructor(runId: string) {
-    super(`no run with id ${runId}`);
-  }
-}
-
-export interface RunListQuery {
-  status?: RunStatus;
-  kind?: RunKind;
-  limit?: number;
-  offset?: number;
-}
 
 const DEFAULT_LIST_LIMIT = 200;
 /** Finished runs whose rows stay in memory (the rest are read back from the run store). */
@@ -126,6 +67,7 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   private readonly livePersistence: LiveRunPersistence;
   private closed = false;
   private readonly backtestWriter: BacktestWriter;
+  private readonly jobs: RunLauncher;
   /** Runs between pump and their end (launch, result, final write). */
   private readonly launched = new Set<Promise<void>>();
 
@@ -141,6 +83,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     this.notifier = new RunNotifier(options.persistence, this, this.log);
     this.livePersistence = new LiveRunPersistence(options.persistence.live, this.runStore, this.notifier, this.log, () => this.closed);
     this.backtestWriter = new BacktestWriter(options.persistence.backtest, this.livePersistence, this.log);
+    const messages = new WorkerMessageHandler({ persistence: options.persistence, livePersistence: this.livePersistence, emitRun: (runId, event) => this.emitRun(runId, event), log: this.log });
+    this.jobs = new RunLauncher({ options, catalog: this.catalog, cache: this.cache, pool: this.pool, backtestWorkers: this.backtestWorkers, messages, isClosed: () => this.closed });
   }
 
   get strategies(): StrategyCatalog {
@@ -360,8 +304,8 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     await this.notifier.notify(record, runNotification(record, 'run.started', `Run started`, `${record.request.strategyName} on ${record.request.symbols.join(', ')}`));
     this.log('info', `run ${record.summary.runId} started: ${describeRun(record)}`, { kind: 'run', runId: record.summary.runId });
     await this.livePersistence.checkpoint(record);
-    if (record.request.kind === 'backtest') await this.launchBacktest(record);
-    else await this.launchLive(record);
+    if (record.request.kind === 'backtest') await this.jobs.launchBacktest(record);
+    else await this.jobs.launchLive(record);
     if (record.stopRequested || this.closed || isFinal(record.summary.status)) return;
     // Writes still queued may fail the run: wait for them before deciding how it ended.
     await record.chain;
@@ -370,84 +314,6 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       await rememberLatest(this.options.persistence.backtest, outcomeOf(record));
     }
     await this.finish(record, 'completed');
-  }
-
-  /**
-   * The record with its range widened by what the strategy reads around it (backtest-kit strategy
-   * files look back before the first tick); the workers still run the requested range.
-   */
-  private async withCandleWindow(record: RunRecord): Promise<RunRecord> {
-    const window = (await this.catalog.load(record.request.strategyName)).candleWindow;
-    if (!window) return record;
-    const r = record.request;
-    return { ...record, request: { ...r, interval: window.interval ?? r.interval, from: r.from! - window.beforeMs, to: r.to! + window.afterMs } };
-  }
-
-  /** Backtest: the symbols spread over up to `backtestWorkers` workers, each replaying its cache file. */
-  private async launchBacktest(record: RunRecord): Promise<void> {
-    // A symbol's worker starts as soon as its own cache is checked, not once all symbols are.
-    const files = candleFilesAsReady(this.cache, await this.withCandleWindow(record));
-    const pendingSymbols = [...record.request.symbols];
-    const next = async (): Promise<void> => {
-      while (pendingSymbols.length > 0 && !record.stopRequested && !record.failure && !this.closed) {
-        const symbol = pendingSymbols.shift()!;
-        const cacheFile = await files.get(symbol)!.catch((error: unknown) => {
-          // The other workers start no further symbol of a run that is failing.
-          record.failure ??= { error: errorText(error), symbol };
-          throw error;
-        });
-        const job: BacktestJob = {
-          kind: 'backtest',
-          runId: record.summary.runId,
-          request: record.request,
-          frameName: record.summary.frameName,
-          symbol,
-          cacheFile,
-          strategiesDir: this.options.strategiesDir,
-        };
-        await this.runJob(record, job);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.backtestWorkers, pendingSymbols.length)) }, next));
-  }
-
-  /** Paper replay or live feed: all symbols in one worker, resuming from the stored cursors. */
-  private async launchLive(record: RunRecord): Promise<void> {
-    const r = record.request;
-    const job: LiveJob = {
-      kind: r.kind as 'paper' | 'live',
-      runId: record.summary.runId,
-      request: r,
-      frameName: record.summary.frameName,
-      strategiesDir: this.options.strategiesDir,
-      cursors: record.cursors,
-      pending: pendingAtCursors(record),
-      pollMs: this.options.livePollMs,
-      exchangeApiUrl: this.options.exchangeApiUrl,
-    };
-    if (r.kind === 'paper') job.cacheFiles = await candleFilesFor(this.cache, record);
-    await this.runJob(record, job);
-  }
-
-  private runJob(record: RunRecord, job: WorkerJob): Promise<void> {
-    // Stopped (or failed) while its candles were being prepared: a worker started now would run on
-    // unwatched, since stop() has already terminated the run's workers.
-    if (record.stopRequested || record.failure || this.closed) return Promise.resolve();
-    const handlers: JobHandlers = {
-      workers: record.workers,
-      strategyName: record.request.strategyName,
-      onEvents: (m) => this.onEvents(record, job, m),
-      onDone: (m) => {
-        if (job.kind === 'backtest' && m.result) record.symbolResults.set(job.symbol, m.result);
-      },
-      onRpc: (worker, m) => this.onRpc(record, worker, m),
-      onFailure: (failure) => {
-        record.failure ??= failure;
-        void terminateAll(record.workers);
-      },
-      isStopping: () => record.stopRequested || this.closed,
-    };
-    return this.pool.run(job, handlers);
   }
 
   private async failWith(record: RunRecord, failure: RunFailure): Promise<void> {
@@ -511,59 +377,5 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
       this.subscribers.delete(r.summary.runId);
     }
   }
-
-  // ---- what the workers send ----------------------------------------------------------------------
-
-  private onEvents(record: RunRecord, job: WorkerJob, m: Extract<FromWorker, { type: 'events' }>): void {
-    if (record.stopRequested || isFinal(record.summary.status)) return;
-    for (const e of m.events) this.applyEvent(record, e);
-    const key = job.kind === 'backtest' ? job.symbol : '*';
-    record.progress.set(key, { processed: m.processed, total: m.total });
-    if (job.kind === 'backtest' && m.tally) record.tallies.set(job.symbol, m.tally);
-    if (job.kind !== 'backtest') for (const s of record.request.symbols) if (s !== key) record.progress.delete(s);
-    this.emitRun(record.summary.runId, progressOf(record));
-    if (record.request.kind !== 'backtest') this.livePersistence.record(record, m.events, m.cursors ?? {});
-  }
-
-  private applyEvent(record: RunRecord, e: EngineEvent): void {
-    const runId = record.summary.runId;
-    if (e.type === 'signal') {
-      record.signals.set(e.signal.signalId, e.signal);
-      this.emitRun(runId, { type: 'signal', runId, at: e.at, transition: e.transition, signal: e.signal });
-    } else if (e.type === 'notification') {
-      this.emitRun(runId, { type: 'notification', runId, at: e.at, notification: e.notification });
-      if (record.request.kind === 'backtest') {
-        this.options.persistence.backtest.notifications.append(e.notification).catch((error: unknown) => {
-          this.log('error', `run ${runId}: backtest notification ${e.notification.type} (${e.notification.notificationId}) could not be stored: ${errorText(error)}`, { kind: 'run', runId });
-        });
-      }
-    } else {
-      const { type: _t, ...rest } = e;
-      this.emitRun(runId, { type: 'state', runId, ...rest });
-    }
-  }
-
-  /** Session/State/Memory calls of a strategy, served from the run's persistence (per the matrix). */
-  private onRpc(record: RunRecord, worker: Worker, m: Extract<FromWorker, { type: 'rpc' }>): void {
-    const store = this.options.persistence[modeOf(record.request.kind)][m.subsystem] as unknown as {
-      get(k: unknown): Promise<JsonValue | null>;
-      set(k: unknown, v: JsonValue): Promise<void>;
-    };
-    const op = m.method === 'get' ? store.get(m.key) : store.set(m.key, (m.value ?? null) as JsonValue).then(() => null);
-    op.then(
-      (value) => worker.postMessage({ type: 'rpc-result', id: m.id, value } satisfies ToWorker),
-      (error: unknown) => worker.postMessage({ type: 'rpc-result', id: m.id, error: errorText(error) } satisfies ToWorker),
-    );
-  }
 }
 
-/** "+1.23%" / "-85.52%": the compounded return leads, the sum of trade PnL (which can pass -100%) follows under its own name. */
-function signedPercent(v: number): string {
-  return `${v > 0 ? '+' : ''}${v.toFixed(2)}%`;
-}
-
-/** "backtest sma-crossover on ETH/BTC 1m (binance, 2018-01-20T04:53..2018-01-30T04:51)" for the log. */
-function describeRun(record: RunRecord): string {
-  const r = record.request;
-  return `${r.kind} ${r.strategyName} on ${r.symbols.join(', ')} ${r.interval} (${r.exchangeName}, ${record.summary.frameName})`;
-}
