@@ -113,18 +113,30 @@ export class LiveRunPersistence {
     void terminateAll(record.workers);
   }
 
-  /** Paper/live: the signal rows, the latest signal per symbol and one notification per transition. */
+  /**
+   * Paper/live: the signal rows, the latest signal per symbol and one notification per transition.
+   * The notifications are not awaited one by one: the inbox writes what arrives together as one
+   * batch (and emits them in order), so a message with many transitions costs one inbox write.
+   * They are all stored before this returns (and so before the checkpoint that covers them).
+   */
   private async writeEvents(record: RunRecord, events: EngineEvent[]): Promise<void> {
+    const notified: Array<Promise<unknown>> = [];
+    const later = (p: Promise<unknown>): void => {
+      // Awaited below; if a row write fails first the run fails on that error instead.
+      p.catch(() => undefined);
+      notified.push(p);
+    };
     for (const e of events) {
       if (e.type === 'signal') {
         const row = e.signal;
         await this.live.storage.upsert(row);
         await this.live.recent.remember(row);
         const type = NOTIFY_TRANSITIONS[e.transition];
-        if (type) await this.notifier.notify(record, signalNotification(row, type, e.at));
+        if (type) later(this.notifier.notify(record, signalNotification(row, type, e.at)));
       } else if (e.type === 'notification') {
-        await this.live.notifications.append(e.notification);
+        later(this.live.notifications.append(e.notification));
       }
     }
+    await Promise.all(notified);
   }
 }

@@ -14,11 +14,35 @@ export interface NotificationPage {
   incomplete?: string;
 }
 
+/** At most this many notifications per batch (MongoDB's adapter splits bulk writes by 1,000 too). */
+const BATCH_MAX = 1_000;
+
+interface Pending {
+  notification: Notification;
+  resolve: (stored: Notification) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The inbox. `append` stores a notification and emits `notification` with it, so the app can
  * stream it to the UI live; `list` is newest first, with paging and filters.
+ *
+ * Writes are batched: one notification per upsert cannot keep up with a burst (the embedded
+ * MongoDB manages a few hundred single upserts a second), so whatever arrives while a batch is
+ * being written goes to the adapter as the next batch (MongoDB: one unordered bulkWrite; during an
+ * outage the spooling adapter spools the batch, see docs/persistence.md). Each notification is
+ * emitted, in the order appended, once its batch is acknowledged. `unreadCount` waits its turn in
+ * the same queue, so a count always matches the notifications emitted before it: a recount made
+ * during a burst never answers with fewer than the UI has already been shown.
  */
 export class NotificationService extends EventEmitter<{ notification: [Notification] }> {
+  private pending: Pending[] = [];
+  /** Counts waiting for the notifications appended before them (`after`: how many had been appended). */
+  private counts: Array<{ after: number; run: () => Promise<void> }> = [];
+  private appended = 0;
+  private settled = 0;
+  private draining = false;
+
   constructor(
     private readonly store: TypedStore<NotificationKey, Notification>,
     private readonly defaults: { backtest: boolean; runId?: string },
@@ -30,18 +54,95 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     return this.store.adapter;
   }
 
-  async append(input: NewNotification): Promise<Notification> {
-    const notification = this.store.checkValue({
-      notificationId: randomUUID(),
-      createdAt: Date.now(),
-      read: false,
-      backtest: this.defaults.backtest,
-      ...(this.defaults.runId !== undefined ? { runId: this.defaults.runId } : {}),
-      ...input,
+  /** Stores one notification (in the next batch) and resolves with it once stored and emitted. */
+  append(input: NewNotification): Promise<Notification> {
+    let notification: Notification;
+    try {
+      notification = this.store.checkValue({
+        notificationId: randomUUID(),
+        createdAt: Date.now(),
+        read: false,
+        backtest: this.defaults.backtest,
+        ...(this.defaults.runId !== undefined ? { runId: this.defaults.runId } : {}),
+        ...input,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<Notification>((resolve, reject) => {
+      this.appended++;
+      this.pending.push({ notification, resolve, reject });
+      this.drain();
     });
-    await this.store.write({ backtest: notification.backtest, notificationId: notification.notificationId }, notification);
-    this.emit('notification', notification);
-    return notification;
+  }
+
+  /** `append` for several at once: the same batch, the same order. */
+  appendMany(inputs: readonly NewNotification[]): Promise<Notification[]> {
+    return Promise.all(inputs.map((input) => this.append(input)));
+  }
+
+  /**
+   * One batch or count at a time. The first append of an idle queue waits one turn of the event
+   * loop so a burst made in one go shares its batch; later ones collect while the previous batch
+   * is written. Counts go between batches.
+   */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => {
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.pending.length > 0 || this.counts.length > 0) {
+        if (this.pending.length > 0) {
+          const batch = this.pending.splice(0, BATCH_MAX);
+          await this.writeBatch(batch);
+          this.settled += batch.length;
+        }
+        // Counts run alone: one made while the next batch lands could count notifications not yet emitted.
+        const ready = this.counts.filter((c) => c.after <= this.settled);
+        this.counts = this.counts.filter((c) => c.after > this.settled);
+        if (ready.length > 0) await Promise.all(ready.map((count) => count.run()));
+      }
+    } finally {
+      this.draining = false;
+      if (this.pending.length > 0 || this.counts.length > 0) this.drain();
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    // A notification appended twice in one batch (a retry) is written once, with its last value.
+    const byKey = new Map<string, Notification>();
+    for (const { notification: n } of batch) byKey.set(`${String(n.backtest)}\u0000${n.notificationId}`, n);
+    let refused: Array<{ index: number; error: unknown }>;
+    const entries = [...byKey.values()].map((n) => ({ key: { backtest: n.backtest, notificationId: n.notificationId }, value: n }));
+    try {
+      refused = await this.store.writeBatch(entries);
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const failed = new Map(refused.map((r) => [entries[r.index]!.value.notificationId, r.error]));
+    for (const p of batch) {
+      const error = failed.get(p.notification.notificationId);
+      if (error !== undefined) {
+        p.reject(error);
+        continue;
+      }
+      this.emit('notification', p.notification);
+      p.resolve(p.notification);
+    }
+  }
+
+  /** Runs `task` after every notification appended so far is stored (and emitted), before any later one is. */
+  private afterWrites<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.counts.push({ after: this.appended, run: () => task().then(resolve, reject) });
+      this.drain();
+    });
   }
 
   private where(filter: NotificationFilter): Record<string, string | boolean | string[]> {
@@ -117,7 +218,8 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     }
   }
 
-  async unreadCount(filter: NotificationFilter = {}): Promise<number> {
-    return (await this.list({ ...filter, unreadOnly: true }, { limit: 1 })).total;
+  /** Counted after the notifications appended before the call are stored (see the class comment). */
+  unreadCount(filter: NotificationFilter = {}): Promise<number> {
+    return this.afterWrites(async () => (await this.list({ ...filter, unreadOnly: true }, { limit: 1 })).total);
   }
 }

@@ -1,0 +1,141 @@
+import * as fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NewNotification, Notification } from '../../../shared/domain/notifications';
+import { openTestDb, type TestDb } from '../../../test/support/test-db';
+import { MongoAdapter } from './adapters/mongo-adapter';
+import type { Entry } from './contract';
+import { NotificationService } from './services/notification-service';
+import { WriteSpool } from './spool';
+import { SpoolingAdapter } from './spooling-adapter';
+import { NOTIFICATION, type NotificationKey } from './subsystems';
+import { TypedStore } from './typed-store';
+
+/** The MongoDB adapter on the test server, counting the calls that reach it. */
+class CountingMongo extends MongoAdapter<NotificationKey, Notification> {
+  singles = 0;
+  batches: number[] = [];
+  override async write(key: NotificationKey, value: Notification): Promise<void> {
+    this.singles++;
+    await super.write(key, value);
+  }
+  override async writeMany(entries: readonly Entry<NotificationKey, Notification>[]): Promise<void> {
+    this.batches.push(entries.length);
+    await super.writeMany(entries);
+  }
+}
+
+const note = (i: number): NewNotification => ({
+  notificationId: `burst-${String(i).padStart(4, '0')}`,
+  type: i % 3 === 0 ? 'signal.closed' : 'signal.opened',
+  runId: 'run-burst',
+  symbol: 'BTCUSDT',
+  title: `#${i}`,
+  message: 'burst',
+  createdAt: 1_800_000_000_000 + i,
+});
+
+describe('the inbox writes a burst of notifications in batches (MongoDB on the test server)', () => {
+  let db: TestDb;
+  let dir: string;
+  let spool: WriteSpool;
+  const collection = () => db.manager.connection.collection('notification-items');
+
+  beforeAll(async () => {
+    db = await openTestDb('notification_batch');
+  });
+  beforeEach(async () => {
+    await collection().deleteMany({});
+    dir = await fsp.mkdtemp(join(tmpdir(), 'notification-batch-'));
+    spool = await WriteSpool.open(join(dir, 'spool.jsonl'));
+  });
+  afterEach(async () => {
+    await spool.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await db.dispose();
+  });
+
+  /** The live inbox as the app builds it: the spooling adapter over MongoDB. */
+  function inbox(connection: { isConnected: boolean } = db.manager): { service: NotificationService; mongo: CountingMongo } {
+    const mongo = new CountingMongo(() => db.manager.connection, NOTIFICATION);
+    const service = new NotificationService(new TypedStore(NOTIFICATION, new SpoolingAdapter(NOTIFICATION, mongo, spool, connection)), { backtest: false });
+    return { service, mongo };
+  }
+
+  it('stores 1,000 notifications appended at once exactly once, in a few bulk writes, and emits them in order', async () => {
+    const { service, mongo } = inbox();
+    const seen: string[] = [];
+    service.on('notification', (n) => seen.push(n.notificationId));
+    const ids = Array.from({ length: 1_000 }, (_, i) => note(i).notificationId);
+    const stored = await Promise.all(ids.map((_, i) => service.append(note(i))));
+    expect(stored.map((n) => n.notificationId)).toEqual(ids);
+    expect(seen).toEqual(ids);
+    expect(mongo.singles).toBe(0);
+    expect(mongo.batches.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(mongo.batches.length).toBeLessThanOrEqual(2);
+    const docs = await collection().find({}, { projection: { 'payload.id': 1, notificationId: 1 } }).toArray();
+    expect(docs).toHaveLength(1_000);
+    expect(await service.unreadCount()).toBe(1_000);
+    expect(spool.size).toBe(0);
+  });
+
+  it('answers every recount made during a burst with exactly the number emitted before it, and ends at the stored count', async () => {
+    const { service, mongo } = inbox();
+    let emitted = 0;
+    service.on('notification', () => emitted++);
+    const answers: Array<{ count: number; emitted: number }> = [];
+    const appends: Array<Promise<Notification>> = [];
+    const recounts: Array<Promise<void>> = [];
+    // 1,000 notifications over about half a second, 20 at a time, with a recount after each wave.
+    for (let wave = 0; wave < 50; wave++) {
+      for (let i = wave * 20; i < (wave + 1) * 20; i++) appends.push(service.append(note(i)));
+      recounts.push(service.unreadCount().then((count) => void answers.push({ count, emitted })));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(appends);
+    await Promise.all(recounts);
+    // Each answer is taken with nothing in flight: what the UI was shown, no less and no more.
+    for (const a of answers) expect(a.count).toBe(a.emitted);
+    expect(answers.at(-1)!.count).toBe(1_000);
+    expect(await service.unreadCount()).toBe(await collection().countDocuments({}));
+    // Waves that arrived while a batch was written shared the next one.
+    expect(mongo.batches.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(mongo.singles).toBe(0);
+  });
+
+  it('spools the rest of a burst when MongoDB goes away part-way, and the replay stores each notification once', async () => {
+    const connection = { isConnected: true };
+    const { service } = inbox(connection);
+    const seen: string[] = [];
+    service.on('notification', (n) => {
+      seen.push(n.notificationId);
+      // The outage begins once 400 have been stored.
+      if (seen.length === 400) connection.isConnected = false;
+    });
+    const ids = Array.from({ length: 1_000 }, (_, i) => note(i).notificationId);
+    const appends: Array<Promise<Notification>> = [];
+    for (let wave = 0; wave < 10; wave++) {
+      for (let i = wave * 100; i < (wave + 1) * 100; i++) appends.push(service.append(note(i)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(appends);
+    expect(seen).toEqual(ids);
+    const landed = await collection().countDocuments({});
+    expect(landed).toBeGreaterThanOrEqual(400);
+    expect(landed).toBeLessThan(1_000);
+    expect(spool.size).toBe(1_000 - landed);
+    const mongo = new MongoAdapter<NotificationKey, Notification>(() => db.manager.connection, NOTIFICATION);
+    connection.isConnected = true;
+    await spool.replay({ apply: (e) => mongo.write(e.key as NotificationKey, e.value as Notification), isTransient: () => false });
+    expect(spool.size).toBe(0);
+    const docs = await collection().find({}).toArray();
+    expect(docs).toHaveLength(1_000);
+    expect(await service.unreadCount()).toBe(1_000);
+    const listed = await service.list({}, { limit: 1_000 });
+    expect(new Set(listed.items.map((n) => n.notificationId)).size).toBe(1_000);
+    expect([...listed.items.map((n) => n.notificationId)].reverse()).toEqual(ids);
+  });
+});
