@@ -194,7 +194,9 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
         where: this.where({ ...filter, unreadOnly: true }),
         limit: 1_000,
       });
-      for (const { key, value } of page.items) await this.store.write(key, { ...value, read: true });
+      // One batch per page (one bulkWrite on MongoDB) instead of an upsert per notification.
+      const refused = await this.store.writeBatch(page.items.map(({ key, value }) => ({ key, value: { ...value, read: true } })));
+      if (refused.length > 0) throw refused[0]!.error;
       changed += page.items.length;
       // Stop when done, or when a pass made no headway (never loop on a store that ignores writes).
       if (page.items.length === 0 || page.total <= page.items.length || page.total >= before) return changed;
