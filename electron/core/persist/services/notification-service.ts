@@ -222,6 +222,8 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
 
   /** Counted after the notifications appended before the call are stored (see the class comment). */
   unreadCount(filter: NotificationFilter = {}): Promise<number> {
-    return this.afterWrites(async () => (await this.list({ ...filter, unreadOnly: true }, { limit: 1 })).total);
+    // No sort: only the total is wanted, and it waits in the write queue (see the class comment).
+    const key = filter.backtest !== undefined ? { backtest: filter.backtest } : undefined;
+    return this.afterWrites(async () => (await this.store.list({ key, where: this.where({ ...filter, unreadOnly: true }), limit: 1 })).total);
   }
 }
