@@ -63,6 +63,11 @@ export interface PersistAdapter<K extends ContextKey, V> {
   removeMany?(keys: readonly K[]): Promise<void>;
   keys(filter?: Partial<K>): Promise<K[]>;
   list(query?: ListQuery<K>): Promise<ListPage<K, V>>;
+  /**
+   * Optional: the keys of `list(query)`'s page, in its order, without reading, decoding or cloning
+   * the values (the cap's trimming needs only which keys to remove). See `listedKeys`.
+   */
+  listKeys?(query: ListQuery<K>): Promise<K[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +83,12 @@ export async function removeKeys<K extends ContextKey, V>(adapter: PersistAdapte
   if (keys.length === 0) return;
   if (adapter.removeMany) return adapter.removeMany(keys);
   for (const key of keys) await adapter.remove(key);
+}
+
+/** `list(query)`'s keys, through the adapter's `listKeys` where it has one. */
+export async function listedKeys<K extends ContextKey, V>(adapter: PersistAdapter<K, V>, query: ListQuery<K>): Promise<K[]> {
+  if (adapter.listKeys) return adapter.listKeys(query);
+  return (await adapter.list(query)).items.map((e) => e.key);
 }
 
 export class PersistError extends Error {

@@ -1,6 +1,6 @@
 import type { AdapterName, Subsystem } from '../../../shared/domain/persist-matrix';
 import type { ConnectionManager } from '../db/connection-manager';
-import { DatabaseUnavailableError, LIST_LIMIT_MAX, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { DatabaseUnavailableError, LIST_LIMIT_MAX, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 import { KeyedLock } from './keyed-lock';
 import { isOutageError } from './outage-errors';
 import { keyMatches, runQuery } from './query';
@@ -153,6 +153,13 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
     }
     const page = runQuery(merged.values(), query);
     return incomplete ? { ...page, incomplete } : page;
+  }
+
+  /** MongoDB's keys-only query while nothing is buffered; otherwise the merged `list`'s keys. */
+  async listKeys(query: ListQuery<K>): Promise<K[]> {
+    const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
+    if (pending.length === 0) return this.stored('list', () => listedKeys(this.inner, query));
+    return (await this.list(query)).items.map((e) => e.key);
   }
 
   async close(): Promise<void> {

@@ -68,6 +68,19 @@ describe('StorageService.writeMany on MongoDB (the test server)', () => {
     expect(ids).not.toContain('sig-0100');
   });
 
+  it('lists the keys the cap trims in the order and page `list` gives them, on MongoDB and in memory', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => row(i, { closedAt: 1_800_000_000_000 + ((i * 7) % 40), status: i % 5 === 0 ? 'opened' : 'closed' }));
+    const memory = new TypedStore(STORAGE, new MemoryAdapter<StorageKey, SignalRow>(STORAGE));
+    const mongo = new TypedStore(STORAGE, new MongoAdapter<StorageKey, SignalRow>(() => db.manager.connection, STORAGE));
+    const query = { key: { backtest: true }, where: { status: ['closed'] }, sortBy: 'closedAt', order: 'asc' as const, offset: 3, limit: 20 };
+    for (const store of [memory, mongo]) {
+      await store.writeBatch(rows.map((r) => ({ key: { backtest: true, signalId: r.signalId }, value: r })));
+      const listed = (await store.list(query)).items.map((e) => e.key);
+      expect(listed).toHaveLength(20);
+      expect(await store.listKeys(query)).toEqual(listed);
+    }
+  });
+
   it('refuses an invalid row naming it and its field, and loses nothing else', async () => {
     const storage = service(10_000);
     await storage.writeMany([row(1), row(2)]);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AdapterName } from '../../../shared/domain/persist-matrix';
-import { PersistValidationError, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { PersistValidationError, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 
 interface TypedSubsystem<K extends ContextKey, V> {
   name: string;
@@ -93,6 +93,10 @@ export class TypedStore<K extends ContextKey, V> implements PersistAdapter<K, V>
 
   async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
     return this.inner.list({ ...query, key: this.checkPartialKey(query.key) });
+  }
+
+  async listKeys(query: ListQuery<K> = {}): Promise<K[]> {
+    return listedKeys(this.inner, { ...query, key: this.checkPartialKey(query.key) });
   }
 
   close(): Promise<void> {

@@ -50,6 +50,10 @@ export class MemoryAdapter<K extends ContextKey, V> implements PersistAdapter<K,
     return { ...page, items: page.items.map((e) => ({ key: { ...e.key }, value: structuredClone(e.value) })) };
   }
 
+  async listKeys(query: ListQuery<K>): Promise<K[]> {
+    return runQuery(this.entries.values(), query).items.map((e) => ({ ...e.key }));
+  }
+
   async close(): Promise<void> {
     // Nothing to release; the entries live as long as the persistence that owns them.
   }

@@ -111,9 +111,11 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
     return this.model.find(filter).sort(sort).skip(offset).limit(limit).lean<StoredDocument[]>();
   }
 
-  async findKeys(filter: QueryFilter<StoredDocument>): Promise<ContextKey[]> {
+  async findKeys(filter: QueryFilter<StoredDocument>, sort: Record<string, SortOrder> = naturalOrder(1), offset = 0, limit?: number): Promise<ContextKey[]> {
     const projection = Object.fromEntries([...this.def.keyParts.map((p) => [p, 1]), ['_id', 0]]);
-    const docs = await this.model.find(filter, projection).sort(naturalOrder(1)).lean<Record<string, unknown>[]>();
+    let query = this.model.find(filter, projection).sort(sort).skip(offset);
+    if (limit !== undefined) query = query.limit(limit);
+    const docs = await query.lean<Record<string, unknown>[]>();
     return docs.map((d) => this.pickKey(d));
   }
 
@@ -282,9 +284,8 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     return (await service.findKeys(service.liveFilter(filter))) as K[];
   }
 
-  async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
-    const { offset, limit } = resolvePaging(query);
-    const service = await this.service();
+  /** The filter and sort of a `list` query. */
+  private listQuery(service: PersistDbService, query: ListQuery<K>): { filter: QueryFilter<StoredDocument>; sort: Record<string, SortOrder> } {
     const clauses: Record<string, unknown>[] = [];
     for (const [field, wanted] of Object.entries(query.where ?? {})) clauses.push(service.codec.where(field, wanted));
     const filter = {
@@ -296,8 +297,23 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     // Insertion order breaks ties, matching the in-process adapters' stable sort.
     const natural = naturalOrder(direction);
     const sort: Record<string, SortOrder> = query.sortBy !== undefined ? { [service.codec.path(query.sortBy)]: direction, ...natural } : natural;
+    return { filter, sort };
+  }
+
+  async list(query: ListQuery<K> = {}): Promise<ListPage<K, V>> {
+    const { offset, limit } = resolvePaging(query);
+    const service = await this.service();
+    const { filter, sort } = this.listQuery(service, query);
     const [docs, total] = await Promise.all([service.findDocs(filter, sort, offset, limit), service.count(filter)]);
     return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: service.decode(d) as V })), total, offset, limit };
+  }
+
+  /** `list`'s keys only: the key fields are fetched, no value is decoded, nothing is counted. */
+  async listKeys(query: ListQuery<K>): Promise<K[]> {
+    const { offset, limit } = resolvePaging(query);
+    const service = await this.service();
+    const { filter, sort } = this.listQuery(service, query);
+    return (await service.findKeys(filter, sort, offset, limit)) as K[];
   }
 
   async close(): Promise<void> {

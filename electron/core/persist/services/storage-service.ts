@@ -106,7 +106,7 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
     let excess = total - Math.floor(this.cap * 0.9);
     let removed = 0;
     while (excess > 0) {
-      const victims = await this.store.list({
+      const victims = await this.store.listKeys({
         key: { backtest },
         // The cap is for the app's own rows: a bot's rows in a shared database are neither counted nor removed.
         ownOnly: true,
@@ -115,10 +115,10 @@ export class StorageService extends KeyValueService<StorageKey, SignalRow> {
         order: 'asc',
         limit: Math.min(excess, LIST_LIMIT_MAX),
       });
-      if (victims.items.length === 0) break; // only open rows left: those are never dropped
-      await this.store.removeMany(victims.items.map((v) => v.key));
-      removed += victims.items.length;
-      excess -= victims.items.length;
+      if (victims.length === 0) break; // only open rows left: those are never dropped
+      await this.store.removeMany(victims);
+      removed += victims.length;
+      excess -= victims.length;
     }
     this.estimatedRows = total - removed;
   }
