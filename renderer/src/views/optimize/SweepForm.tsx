@@ -127,7 +127,17 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
   const pickedInfos = picked.map((name) => strategies.find((s) => s.name === name)).filter((s): s is StrategyInfo => s !== undefined);
   const series = useMemo(() => data.data?.series ?? [], [data.data]);
   const exchanges = useMemo(() => [...new Set(series.map((s) => s.exchangeName))].sort(), [series]);
-  const available = useMemo(() => series.filter((s) => s.exchangeName === exchangeName && s.interval === interval && s.count > 0), [series, exchangeName, interval]);
+  // The candles the trials read: a backtest-kit file reads 1m whatever the sweep's interval, a native
+  // strategy the sweep's own; a symbol is offered only when every picked strategy can read it.
+  const candleIntervals = useMemo(() => {
+    const needed = new Set(pickedInfos.map((s) => s.candleInterval ?? interval));
+    return needed.size > 0 ? [...needed] : [interval];
+  }, [pickedInfos.map((s) => s.candleInterval ?? interval).join(','), interval]);
+  const readable = useMemo(() => series.filter((s) => s.exchangeName === exchangeName && candleIntervals.includes(s.interval) && s.count > 0), [series, exchangeName, candleIntervals]);
+  const available = useMemo(
+    () => readable.filter((s) => s.interval === candleIntervals[0] && candleIntervals.every((i) => readable.some((r) => r.symbol === s.symbol && r.interval === i))),
+    [readable, candleIntervals],
+  );
 
   useEffect(() => {
     if (!data.data) return;
@@ -141,7 +151,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
     }
   }, [data.data]);
 
-  const chosen = available.filter((s) => symbols.includes(s.symbol));
+  const chosen = readable.filter((s) => symbols.includes(s.symbol));
   useEffect(() => {
     const firsts = chosen.map((s) => s.first).filter((v): v is number => v !== null);
     const lasts = chosen.map((s) => s.last).filter((v): v is number => v !== null);
@@ -149,7 +159,7 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
       setFrom(toUtcInput(Math.max(...firsts)));
       setTo(toUtcInput(Math.min(...lasts) + INTERVAL_MS[interval]));
     }
-  }, [symbols.join(','), exchangeName, interval]);
+  }, [symbols.join(','), exchangeName, interval, candleIntervals.join(',')]);
 
   if (data.status === 'loading') return <Loading label="Loading strategies and stored candles…" />;
   if (data.status === 'error') return <ErrorState title="Cannot prepare a sweep" error={data.error} onRetry={data.reload} />;
@@ -181,7 +191,8 @@ export function SweepForm({ onCancel }: { onCancel(): void }): ReactElement {
         mode === 'walker' ? { strategyName: s.name } : { strategyName: s.name, params: Object.fromEntries(s.params.map((f) => [f.name, rangeOf(f, rowFor(s, f))])) },
       ),
       exchangeName,
-      symbols,
+      // Only the chosen symbols the chips show: one hidden by another interval or strategy is never sent.
+      symbols: symbols.filter((sym) => available.some((s) => s.symbol === sym)),
       interval,
       from: fromUtcInput(from) ?? NaN,
       to: fromUtcInput(to) ?? NaN,
