@@ -42,13 +42,19 @@ const storageRow = (i: number): SignalRow => closedSignal(i, { signalId: `bench-
  * equal terms with the 1,000-row bulk figure (same rows, same full store). Wall time and the
  * process's CPU time (the main thread's work; the database server runs in its own process).
  */
-export async function measureStorageWrites(ctx: Pick<BenchContext, 'log'>, label: string, open: () => Promise<PersistAdapter<StorageKey, SignalRow>>): Promise<BenchResult[]> {
+const STORAGE_CASES: ReadonlyArray<{ path: 'bulk' | 'per_row'; rows: number }> = [
+  { path: 'bulk', rows: 10_000 },
+  { path: 'bulk', rows: 1_000 },
+  { path: 'per_row', rows: 1_000 },
+];
+
+export async function measureStorageWrites(
+  ctx: Pick<BenchContext, 'log'>,
+  label: string,
+  open: () => Promise<PersistAdapter<StorageKey, SignalRow>>,
+  cases = STORAGE_CASES,
+): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const cases = [
-    { path: 'bulk', rows: 10_000 },
-    { path: 'bulk', rows: 1_000 },
-    { path: 'per_row', rows: 1_000 },
-  ] as const;
   for (const { path, rows } of cases) {
     const adapter = await open();
     const storage = new StorageService(new TypedStore(STORAGE, adapter), rows, true);
