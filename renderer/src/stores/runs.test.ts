@@ -53,3 +53,16 @@ describe('live trade counts', () => {
     expect(t.returnPercent).toBeCloseTo(-1, 9);
   });
 });
+
+describe("a running backtest's tally", () => {
+  it('keeps the trades and summed PnL its workers report with progress, on both progress paths', () => {
+    useRuns.getState().reset([run('d', 4)]);
+    useRuns.getState().applyProgress([{ runId: 'd', at: 5, progress: 0.3, processed: 30, total: 100, tally: { trades: 4, pnlPercent: 1.5 } }]);
+    expect(useRuns.getState().byId.d?.tally).toEqual({ trades: 4, pnlPercent: 1.5 });
+    useRuns.getState().applyEvents([{ type: 'progress', runId: 'd', at: 6, progress: 0.6, processed: 60, total: 100, tally: { trades: 9, pnlPercent: -2 } }]);
+    expect(useRuns.getState().byId.d?.tally).toEqual({ trades: 9, pnlPercent: -2 });
+    // A progress message without a tally (paper/live) keeps the last one.
+    useRuns.getState().applyProgress([{ runId: 'd', at: 7, progress: 0.7, processed: 70, total: 100 }]);
+    expect(useRuns.getState().byId.d?.tally).toEqual({ trades: 9, pnlPercent: -2 });
+  });
+});

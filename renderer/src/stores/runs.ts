@@ -55,7 +55,7 @@ export const useRuns = create<RunsState & RunsActions>((set) => ({
         const run = byId[p.runId];
         // Progress for a run we have not listed yet: the next runs.list (triggered by run.started) brings it.
         if (!run) continue;
-        byId[p.runId] = { ...run, status: run.status === 'queued' ? 'running' : run.status, progress: p.progress, processed: p.processed, total: p.total, etaMs: p.etaMs };
+        byId[p.runId] = { ...run, status: run.status === 'queued' ? 'running' : run.status, progress: p.progress, processed: p.processed, total: p.total, etaMs: p.etaMs, tally: p.tally ?? run.tally };
       }
       return { byId };
     });
@@ -89,7 +89,7 @@ export const useRuns = create<RunsState & RunsActions>((set) => ({
         const run = byId[e.runId];
         if (!run) continue;
         if (e.type === 'progress') {
-          byId[e.runId] = { ...run, progress: e.progress, processed: e.processed, total: e.total, etaMs: e.etaMs };
+          byId[e.runId] = { ...run, progress: e.progress, processed: e.processed, total: e.total, etaMs: e.etaMs, tally: e.tally ?? run.tally };
         } else if (e.type === 'status') {
           const final = e.status === 'completed' || e.status === 'failed' || e.status === 'stopped';
           byId[e.runId] = {

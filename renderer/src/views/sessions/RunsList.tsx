@@ -41,8 +41,10 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
   const tally = useRuns((s) => s.live[run.runId]);
   const active = isActive(run);
   // Finished runs: the run's own statistics; running ones: what their events have closed so far.
-  const trades = run.stats?.trades ?? (active ? (tally?.trades ?? 0) : undefined);
-  const ret = run.stats ? (run.stats.returnPercent ?? run.stats.totalPnlPercent) : active ? (tally?.returnPercent ?? 0) : undefined;
+  // A running backtest sends no per-signal events: its workers' progress carries the trades closed so far and their summed PnL.
+  const workerTally = active && !tally ? run.tally : undefined;
+  const trades = run.stats?.trades ?? (active ? (tally?.trades ?? workerTally?.trades ?? 0) : undefined);
+  const ret = run.stats ? (run.stats.returnPercent ?? run.stats.totalPnlPercent) : active ? (tally?.returnPercent ?? workerTally?.pnlPercent ?? 0) : undefined;
   const started = run.startedAt ?? run.createdAt;
   const ticked = useCompare((s) => s.ids.includes(run.runId));
   return (
@@ -85,7 +87,7 @@ function RunRow({ run }: { run: RunSummary }): ReactElement {
       <td className="num" data-testid="run-trades" title={active ? 'Closed so far' : 'Closed trades'}>
         {trades ?? '—'}
       </td>
-      <td className={`num ${signClass(ret)}`} data-testid="run-return" title={active ? 'Compounded return of the trades closed so far' : 'Compounded return'}>
+      <td className={`num ${signClass(ret)}`} data-testid="run-return" title={active ? (workerTally ? 'Sum of the PnL of the trades closed so far (compounded at the end)' : 'Compounded return of the trades closed so far') : 'Compounded return'}>
         {formatPercent(ret)}
       </td>
       <td className="num dim" title={`${formatTime(started)} UTC`}>
