@@ -16,7 +16,7 @@ export function WatchBadge({ watch }: { watch?: BotWatch }): ReactElement | null
         : 'Not watching';
   return (
     <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center' }} data-testid="bots-watch" data-watch-mode={watch.mode} title={watch.detail}>
-      <span className={`status ${watch.mode === 'off' ? 'stopped' : 'running'}`}>{text}</span>
+      <span className={`status ${watch.mode === 'off' ? 'stopped' : 'running'}`} style={{ textTransform: 'none' }}>{text}</span>
       <span className="faint">{watch.detail}</span>
     </span>
   );
@@ -120,9 +120,9 @@ export function BotsList({ onRetry }: { onRetry(): void }): ReactElement {
               <option value="backtest">Backtest</option>
             </select>
           </label>
-          <label className="field" style={{ flexDirection: 'row', alignItems: 'center', gap: 6 }}>
+          <label className="dim" style={{ display: 'flex', alignItems: 'center', gap: 6, alignSelf: 'end', paddingBottom: 8 }}>
             <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.target.checked)} />
-            <span>With a position or scheduled signal</span>
+            With a position or scheduled signal
           </label>
           <span className="faint">
             {shown.length} of {bots.length}
