@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
 import type { SignalRow } from '../shared/domain/signals';
 import { tickResultOf } from '../electron/core/backtest-kit/strategy-api';
 import { differences, type RunOutput } from '../test/differential/compare';
-import { inChildProcess, type Benchmark, type BenchResult } from './harness';
+import { childJsonLine, inChildProcess, type Benchmark, type BenchResult } from './harness';
 
 /** The rules compared with backtest-kit: SMA(10/30) crossover, ±1 % take-profit/stop-loss, 240 min lifetime. */
 const SMA_PARAMS = { fast: 10, slow: 30, takeProfitPercent: 1, stopLossPercent: 1, lifetimeMinutes: 240, allowShort: true };
@@ -175,19 +175,7 @@ function ensureBacktestKit(dir: string, log: (m: string) => void): void {
 
 /** backtest-kit runs in a child process: on a fatal error it exits the process it runs in. */
 function runBacktestKit(dir: string, candlesFile: string, setting: 'cache-off' | 'defaults', cwd: string): Promise<BacktestKitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, 'run-backtest-kit.mjs'), candlesFile, setting], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`backtest-kit (${setting}) exited with ${code}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as BacktestKitResult);
-    });
-  });
+  return childJsonLine<BacktestKitResult>([join(dir, 'run-backtest-kit.mjs'), candlesFile, setting], `backtest-kit (${setting})`, { cwd });
 }
 
 /** The backtest-kit strategy file both engines run (also one of the differential suite's files). */
@@ -195,19 +183,8 @@ const VERSUS_STRATEGY_FILE = join(process.cwd(), 'test', 'differential', 'strate
 
 /** backtest-kit 19.5.0 on the files, in a child process (it exits its process on a fatal error). */
 function runRealBacktestKit(files: string[], symbols: string[], from: number, to: number, repeat: number, cwd: string): Promise<RunOutput & { runs: number[] }> {
-  return new Promise((resolve, reject) => {
-    const args = [join(process.cwd(), 'test', 'differential', 'run-real.mjs'), VERSUS_STRATEGY_FILE, files.join(','), symbols.join(','), new Date(from).toISOString(), new Date(to).toISOString()];
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUN_REAL_REPEAT: String(repeat) } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`backtest-kit exited with ${code}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(out) as RunOutput & { runs: number[] });
-    });
-  });
+  const args = [join(process.cwd(), 'test', 'differential', 'run-real.mjs'), VERSUS_STRATEGY_FILE, files.join(','), symbols.join(','), new Date(from).toISOString(), new Date(to).toISOString()];
+  return childJsonLine<RunOutput & { runs: number[] }>(args, 'backtest-kit', { cwd, env: { ...process.env, RUN_REAL_REPEAT: String(repeat) } });
 }
 
 async function versusBacktestKit(ctx: Parameters<Benchmark>[0], workerFile: string, persistence: Awaited<ReturnType<typeof createPersistence>>, cwd: string): Promise<BenchResult[]> {

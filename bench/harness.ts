@@ -61,17 +61,30 @@ export interface ChildMemory<T> {
   result: T;
 }
 
-/** Runs `task` of bench/rss-child.ts alone in a fresh Node process and returns its memory figures. */
-export async function inChildProcess<T>(task: string, args: unknown): Promise<ChildMemory<T>> {
+/**
+ * Runs a Node script in a child process and returns the JSON object on the last line of its
+ * stdout; a non-zero exit or a last line that is no JSON object fails with `label` and the tail of
+ * its stderr.
+ */
+export async function childJsonLine<T>(args: readonly string[], label: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<T> {
   const { spawn } = await import('node:child_process');
-  const { join } = await import('node:path');
-  // `--import tsx` keeps the script in this one process (the tsx CLI would start another).
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench', 'rss-child.ts'), task, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`bench child ${task} exited with ${code}: ${err}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as ChildMemory<T>;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`${label} exited with ${code}: ${err.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}
+
+/** Runs `task` of bench/rss-child.ts alone in a fresh Node process and returns its memory figures. */
+export async function inChildProcess<T>(task: string, args: unknown): Promise<ChildMemory<T>> {
+  const { join } = await import('node:path');
+  // `--import tsx` keeps the script in this one process (the tsx CLI would start another).
+  return childJsonLine<ChildMemory<T>>(['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench', 'rss-child.ts'), task, JSON.stringify(args)], `bench child ${task}`);
 }

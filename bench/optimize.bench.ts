@@ -15,7 +15,7 @@ import { SweepStore } from '../electron/core/optimize/sweep-store';
 import { TrialPool } from '../electron/core/optimize/trial-pool';
 import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
 import { startRedis } from '../test/support/redis';
-import { BenchFailure, type Benchmark, type BenchResult } from './harness';
+import { BenchFailure, childJsonLine, type Benchmark, type BenchResult } from './harness';
 import { mulberry32 } from './random';
 
 /**
@@ -91,19 +91,7 @@ async function workerGapMs(store: SweepStore, sweepId: string): Promise<number> 
 
 /** Runs bench/optimize-10k-child.ts and returns its JSON line. */
 function tenThousandTrials(uri: string, workDir: string): Promise<TenKResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench/optimize-10k-child.ts'), uri, workDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').at(-1);
-      if (code !== 0 || !line) return reject(new Error(`the 10,000-trial child exited ${code}: ${err.slice(-2000)}`));
-      resolve(JSON.parse(line) as TenKResult);
-    });
-  });
+  return childJsonLine<TenKResult>(['--expose-gc', '--import', 'tsx', join(process.cwd(), 'bench/optimize-10k-child.ts'), uri, workDir], 'the 10,000-trial child');
 }
 
 interface TenKResult {
