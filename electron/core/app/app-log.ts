@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LogLevel, LogLine, LogSubject } from '../../../shared/contract/domain';
 import { maskSecretsIn } from '../db/connection-string';
-import type { Emit } from './ports';
+import type { Emit, LogSink } from './ports';
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
-
-export type LogSink = (input: { level: LogLevel; message: string; source?: string; subject?: LogSubject; data?: Record<string, unknown> }) => Promise<LogLine>;
 
 /** How the app's parts write a line: `subject` names what it concerns (the Logs view links it). */
 export type PartLog = (level: 'info' | 'warn' | 'error', message: string, subject?: LogSubject) => void;

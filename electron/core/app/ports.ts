@@ -1,7 +1,7 @@
 import type { InvokeChannel, ParsedRequestOf, ResponseOf } from '../../../shared/contract/channels';
 import type { EventName, EventPayload } from '../../../shared/contract/events';
 import type { ConnectionManager } from '../db/connection-manager';
-import type { LogSink } from './app-log';
+import type { LogLevel, LogLine, LogSubject } from '../../../shared/contract/domain';
 
 /**
  * The narrow surface the app shell needs from each core part (engine, market data, persistence).
@@ -80,6 +80,9 @@ export interface BotsPort {
 }
 
 /** Where core parts publish events; the app's bus numbers them and hands them to the transports. */
+/** Where the app log's lines are stored (the Log subsystem), once persistence is up. */
+export type LogSink = (input: { level: LogLevel; message: string; source?: string; subject?: LogSubject; data?: Record<string, unknown> }) => Promise<LogLine>;
+
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 /** Live-mode writes held while MongoDB is unreachable (the persistence layer's outage spool). */
