@@ -6,9 +6,10 @@ import { CoverageStrip } from '../components/CoverageStrip';
 import { useCandlePick } from '../components/Shortcuts';
 import { Icon } from '../components/icons';
 import { Empty, ErrorState, Loading, Panel } from '../components/states';
-import { formatBucket, formatCompact, formatInt, formatPrice, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../lib/format';
+import { formatBucket, formatInt, formatTime, fromUtcInput, toUtcInput, UTC_INPUT_PLACEHOLDER } from '../lib/format';
 import { useAsync, type AsyncState } from '../lib/use-async';
 import type { ResponseOf } from '../../../shared/contract/channels';
+import { CandleCells, CandleHead } from './candles/CandleRow';
 import { DerivedView, derivableFrom } from './candles/DerivedView';
 import { DownloadPanel } from './candles/DownloadPanel';
 import { ImportPanel } from './candles/ImportPanel';
@@ -46,27 +47,11 @@ function CandleTable({ series, range, total }: { series: SeriesKey; range: Range
     <>
       <div className="table-scroll" style={{ maxHeight: 420 }}>
         <table className="data" data-testid="candle-table">
-          <thead>
-            <tr>
-              <th>Open time (UTC)</th>
-              <th className="num">Open</th>
-              <th className="num">High</th>
-              <th className="num">Low</th>
-              <th className="num">Close</th>
-              <th className="num">Volume</th>
-            </tr>
-          </thead>
+          <CandleHead />
           <tbody>
             {data.rows.map((c) => (
               <tr key={c.timestamp}>
-                <td className="num" style={{ textAlign: 'left' }}>
-                  {formatTime(c.timestamp)}
-                </td>
-                <td className="num">{formatPrice(c.open)}</td>
-                <td className="num">{formatPrice(c.high)}</td>
-                <td className="num">{formatPrice(c.low)}</td>
-                <td className={`num ${c.close >= c.open ? 'up' : 'down'}`}>{formatPrice(c.close)}</td>
-                <td className="num dim">{formatCompact(c.volume)}</td>
+                <CandleCells candle={c} />
               </tr>
             ))}
           </tbody>

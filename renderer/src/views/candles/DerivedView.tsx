@@ -3,8 +3,9 @@ import { INTERVAL_MS, INTERVALS, type Interval } from '../../../../shared/candle
 import { call } from '../../api/client';
 import { CandleChart } from '../../components/CandleChart';
 import { Empty, ErrorState, Loading } from '../../components/states';
-import { formatBucket, formatCompact, formatInt, formatPrice, formatTime } from '../../lib/format';
+import { formatBucket, formatInt, formatTime } from '../../lib/format';
 import { useAsync } from '../../lib/use-async';
+import { CandleCells, CandleHead } from './CandleRow';
 
 /** Intervals offered to build on the fly (the exchanges' usual chart intervals). */
 const OFFERED: readonly Interval[] = ['5m', '15m', '30m', '1h', '4h', '1d'];
@@ -68,31 +69,18 @@ export function DerivedView({ exchangeName, symbol, source, target, range, versi
         <>
           <div className="table-scroll" style={{ maxHeight: 360 }}>
             <table className="data" data-testid="derived-table">
-              <thead>
-                <tr>
-                  <th>Open time (UTC)</th>
-                  <th className="num">Open</th>
-                  <th className="num">High</th>
-                  <th className="num">Low</th>
-                  <th className="num">Close</th>
-                  <th className="num">Volume</th>
-                  <th className="num">From {source}</th>
-                </tr>
-              </thead>
+              <CandleHead extra={<th className="num">From {source}</th>} />
               <tbody>
                 {rows.map((c) => (
                   <tr key={c.timestamp} data-partial={c.count < d.expected}>
-                    <td className="num" style={{ textAlign: 'left' }}>
-                      {formatTime(c.timestamp)}
-                    </td>
-                    <td className="num">{formatPrice(c.open)}</td>
-                    <td className="num">{formatPrice(c.high)}</td>
-                    <td className="num">{formatPrice(c.low)}</td>
-                    <td className={`num ${c.close >= c.open ? 'up' : 'down'}`}>{formatPrice(c.close)}</td>
-                    <td className="num dim">{formatCompact(c.volume)}</td>
-                    <td className={`num ${c.count < d.expected ? 'down' : 'dim'}`}>
-                      {c.count < d.expected ? `partial: ${c.count} of ${d.expected}` : `${c.count}`}
-                    </td>
+                    <CandleCells
+                      candle={c}
+                      extra={
+                        <td className={`num ${c.count < d.expected ? 'down' : 'dim'}`}>
+                          {c.count < d.expected ? `partial: ${c.count} of ${d.expected}` : `${c.count}`}
+                        </td>
+                      }
+                    />
                   </tr>
                 ))}
               </tbody>
