@@ -165,3 +165,18 @@ test('every one of backtest-kit\'s 31 notification types reads as a title, a mes
     await expect(app.getByTestId('notification-detail-panel').getByTestId('notification-data')).toContainText(/Message/);
   }
 });
+
+test('a bot notification the monitor cannot show is logged with a link to its bot', async ({ app }) => {
+  const strategy = `e2e-odd-${randomBytes(3).toString('hex')}`;
+  const bot = { strategy, exchange: 'e2e-exchange', symbol: 'ODDUSDT' };
+  await botWrites({ ...bot, step: 'open' });
+  await botWrites({ ...bot, step: 'odd' });
+  await openView(app, 'Logs');
+  const line = app.getByTestId('log-line').filter({ hasText: `of ${strategy} ODDUSDT (e2e-exchange) not shown: unknown type "signal.teleported"` });
+  await expect(line).toHaveCount(1, { timeout: 15_000 });
+  await expect(line.getByTestId('log-subject')).toHaveText(`→ bot ${strategy} ODDUSDT`);
+  await line.getByTestId('log-subject').click();
+  await expect(app.getByTestId('bot-page')).toBeVisible();
+  await expect(app.getByTestId('bot-page')).toContainText(strategy);
+  await expect(app.getByTestId('bot-notification').first()).toContainText('ODDUSDT: long position opened');
+});

@@ -15,7 +15,7 @@ export const buildCoreParts: PartsFactory = async (ctx) => {
   const bots = createBotsPart({
     emit: ctx.emit,
     unreadCount: async () => (await engine.notifications?.unreadCount({}))?.count ?? 0,
-    log: (level, message) => ctx.log.write(level, message, 'bots'),
+    log: (level, message, subject) => ctx.log.write(level, message, 'bots', undefined, subject),
   });
   const exchangeApiUrl = process.env.BACKTEST_MONITOR_EXCHANGE_API_URL?.trim() || undefined;
   const engine = await createEnginePart({

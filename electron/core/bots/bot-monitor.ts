@@ -1,4 +1,5 @@
-import type { BotDetail, BotKey, BotSummary, BotWatch, BotsChanged } from '../../../shared/contract/bots';
+import { botIdOf, type BotDetail, type BotKey, type BotSummary, type BotWatch, type BotsChanged } from '../../../shared/contract/bots';
+import type { LogSubject } from '../../../shared/domain/logs';
 import type { Notification } from '../../../shared/domain/notifications';
 import { notificationFromDocument } from './bot-notifications';
 import { BotReader, noteDocument, type BotIndex } from './bot-reader';
@@ -10,7 +11,7 @@ export interface BotMonitorOptions {
   onNotifications(notifications: Notification[]): void;
   /** Anything a bot wrote, for the Bots view. */
   onBotsChanged(event: BotsChanged): void;
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  log?: (level: 'info' | 'warn' | 'error', message: string, subject?: LogSubject) => void;
   intervalMs?: number;
   mode?: 'change-stream' | 'poll';
 }
@@ -118,7 +119,8 @@ export class BotMonitor {
       if (change.collection !== C.notification) continue;
       const n = notificationFromDocument(change.doc);
       if (!('notificationId' in n)) {
-        this.options.log?.('warn', `bot notification ${String((change.doc as RawDocument)._id)} not shown: ${n.skipped}`);
+        const bot = key ? ` of ${key.strategyName} ${key.symbol} (${key.exchangeName})` : '';
+        this.options.log?.('warn', `bot notification ${String((change.doc as RawDocument)._id)}${bot} not shown: ${n.skipped}`, key ? { kind: 'bot', botId: botIdOf(key) } : undefined);
         continue;
       }
       if (this.announced.add(n.notificationId)) notifications.push(n);

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BotsChanged } from '../../../shared/contract/bots';
+import { botIdOf, type BotsChanged } from '../../../shared/contract/bots';
+import type { LogSubject } from '../../../shared/domain/logs';
 import type { Notification } from '../../../shared/domain/notifications';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { BotMonitor } from './bot-monitor';
@@ -60,6 +61,7 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
   let monitor: BotMonitor;
   const notifications: Notification[] = [];
   const changes: BotsChanged[] = [];
+  const logged: Array<{ level: string; message: string; subject?: LogSubject }> = [];
 
   beforeAll(async () => {
     app = await openTestDb('bots');
@@ -69,6 +71,7 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
       onNotifications: (ns) => notifications.push(...ns),
       onBotsChanged: (e) => changes.push(e),
       intervalMs: 250,
+      log: (level, message, subject) => logged.push({ level, message, ...(subject ? { subject } : {}) }),
     });
     await monitor.attach(app.manager.connection.db!);
   });
@@ -245,6 +248,19 @@ describe('bots: reading and watching what backtest-kit bots wrote', () => {
     await writeNotification(bot, marker);
     await until('the marker', () => notifications.find((x) => x.notificationId === marker.id), 5_000);
     expect(notifications.map((x) => x.notificationId)).not.toContain(note.id);
+  });
+
+  it('logs a notification it cannot show with the bot it came from, so the Logs view links to the bot', async () => {
+    logged.length = 0;
+    const odd = signalNotification(BOT, 'signal.teleported', { id: 's3', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1 });
+    await writeNotification(bot, odd);
+    const marker = signalNotification(BOT, 'signal.info', { id: 's4', position: 'long', priceOpen: 1 }, { at: T, currentPrice: 1, extra: { note: 'after' } });
+    await writeNotification(bot, marker);
+    await until('the marker', () => notifications.find((x) => x.notificationId === marker.id), 5_000);
+    const line = logged.find((l) => l.message.includes('not shown'));
+    expect(line).toMatchObject({ level: 'warn', subject: { kind: 'bot', botId: botIdOf(LIVE_KEY) } });
+    expect(line!.message).toContain('probe-strategy PROBEUSDT (probe-exchange)');
+    expect(line!.message).toContain('unknown type "signal.teleported"');
   });
 
   it('never writes: the bot documents are byte-for-byte what the bot left', async () => {

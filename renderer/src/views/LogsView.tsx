@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type ReactElement } from 'react';
 import { isInterval } from '../../../shared/candles';
+import { botKeyFromId } from '../../../shared/contract/bots';
 import { LOG_LEVELS, type LogLevel, type LogSubject } from '../../../shared/contract/domain';
 import { ContractFailure } from '../../../shared/contract/result';
 import { call, errorMessage } from '../api/client';
@@ -26,11 +27,28 @@ async function loadTail(): Promise<void> {
 
 /**
  * The link of a line that names what it concerns: a run opens its page, a series the Candles page
- * on it. A run is looked up first: a deleted one says so here instead of opening a page of nothing.
+ * on it, a bot its page on the Bots page. A run is looked up first: a deleted one says so here instead of opening a page of nothing.
  */
 function SubjectLink({ subject, gone, onGone }: { subject: LogSubject; gone: boolean; onGone: (runId: string) => void }): ReactElement | null {
   const name = useRuns((s) => (subject.kind === 'run' ? s.byId[subject.runId]?.name : undefined));
   const [error, setError] = useState<string>();
+  if (subject.kind === 'bot') {
+    const bot = botKeyFromId(subject.botId);
+    // A line from another version may name a bot in a form this one cannot read.
+    if (!bot) return null;
+    return (
+      <button
+        type="button"
+        className="link log-subject"
+        style={LINK}
+        onClick={() => navigate({ view: 'bots', runId: subject.botId })}
+        title={`Open the bot ${bot.strategyName} ${bot.symbol} (${bot.exchangeName}) on the Bots page`}
+        data-testid="log-subject"
+      >
+        → bot {bot.strategyName} {bot.symbol}
+      </button>
+    );
+  }
   if (subject.kind === 'series') {
     const { exchangeName, symbol, interval } = subject;
     // A line from another version may name an interval this one cannot show.

@@ -1,6 +1,7 @@
 import { ContractFailure } from '../../../../shared/contract/result';
 import type { ConnectionManager } from '../../db/connection-manager';
 import { BotMonitor } from '../../bots';
+import type { PartLog } from '../app-log';
 import type { BotsPort, Emit } from '../ports';
 import { coalescedTask } from '../coalesced-task';
 
@@ -8,7 +9,7 @@ export interface BotsPartOptions {
   emit: Emit;
   /** The inbox's unread count (the engine part's), sent after bot notifications arrive. */
   unreadCount?: () => Promise<number>;
-  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  log: PartLog;
   intervalMs?: number;
 }
 
@@ -45,7 +46,7 @@ export function createBotsPart(options: BotsPartOptions): BotsPart {
     onBotsChanged(event) {
       options.emit('bots.changed', event);
     },
-    log: (level, message) => options.log(level, message),
+    log: options.log,
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
   });
 

@@ -10,6 +10,7 @@
  * close: the position gone (payload null, as backtest-kit writes it), status resumed, a
  *        signal.closed notification and the closed signal in storage-items.
  * all-types: one notification of each of backtest-kit's 31 types.
+ * odd:   a notification of a type the monitor does not know (a newer backtest-kit's, say).
  */
 import mongoose from 'mongoose';
 import { parseArgs } from 'node:util';
@@ -38,8 +39,8 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   const { uri, strategy, exchange, symbol, step } = values;
-  if (!uri || !strategy || !exchange || !symbol || (step !== 'open' && step !== 'close' && step !== 'all-types')) {
-    throw new Error('usage: --uri --strategy --exchange --symbol --step open|close|all-types [--signal-id]');
+  if (!uri || !strategy || !exchange || !symbol || !['open', 'close', 'all-types', 'odd'].includes(step ?? '')) {
+    throw new Error('usage: --uri --strategy --exchange --symbol --step open|close|all-types|odd [--signal-id]');
   }
   const bot = { strategyName: strategy, exchangeName: exchange, symbol, frameName: '' };
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 15_000 }).asPromise();
@@ -48,7 +49,9 @@ async function main(): Promise<void> {
     const now = Date.now();
     const minute = now - (now % 60_000);
     const signal = signalRow(bot, { id: values['signal-id'], priceOpen: 100, priceTakeProfit: 102, priceStopLoss: 99, at: minute });
-    if (step === 'all-types') {
+    if (step === 'odd') {
+      await writeNotification(db, signalNotification(bot, 'signal.teleported', signal, { at: now, currentPrice: 100 }));
+    } else if (step === 'all-types') {
       for (const payload of everyNotificationType(bot, signal, now)) await writeNotification(db, payload);
     } else if (step === 'open') {
       await writeCandle(db, { exchangeName: exchange, symbol, interval: '1m', timestamp: minute, open: 100, high: 101.2, low: 99.8, close: 101, volume: 12 });
