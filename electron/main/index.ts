@@ -9,6 +9,7 @@ import { buildCoreParts } from '../core/app/core-parts';
 import type { Dispatch } from '../core/app/dispatcher';
 import { AppEventBus } from '../core/app/event-bus';
 import { FileSecretStore, type SecretCipher } from '../core/app/secret-store';
+import { WIRE_SERVER_DIR_ENV } from '../core/db/wire-server';
 import { openExternalConfirmed } from './external-links';
 import { startIpcBridge, trustedRendererCheck } from './ipc-bridge';
 import { installMenu } from './menu';
@@ -22,6 +23,8 @@ const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undef
 const isTrustedSender = trustedRendererCheck(rendererIndexFile, devServerUrl);
 /** Reload and DevTools exist only when running from the source tree, never in the packaged app. */
 const development = !app.isPackaged;
+// The packaged app has no source tree to build the embedded database from: it ships it built.
+if (app.isPackaged && !process.env[WIRE_SERVER_DIR_ENV]) process.env[WIRE_SERVER_DIR_ENV] = join(process.resourcesPath, 'mongo-server');
 
 let win: BrowserWindow | undefined;
 let corePromise: Promise<AppCore> | undefined;

@@ -122,12 +122,31 @@ export function provisionWireServer(root = findProjectRoot()): { classpath: stri
   return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
 }
 
+/**
+ * Where a packaged app finds the server already built (electron-builder's extraResources: the jars
+ * in `lib/`, the compiled launcher in `classes/`). Set by the desktop app's main process; there is
+ * no project tree, Maven or javac on a user's machine, only a Java runtime.
+ */
+export const WIRE_SERVER_DIR_ENV = 'BACKTEST_MONITOR_WIRE_SERVER_DIR';
+
+/** The classpath of a server built ahead of time into `dir` (see `npm run package:*`). */
+export function prebuiltWireServer(dir: string): { classpath: string } {
+  const lib = join(dir, 'lib');
+  const classes = join(dir, 'classes');
+  const haveJars = existsSync(lib) && readdirSync(lib).some((f) => f.startsWith('mongo-java-server-core'));
+  if (!haveJars || !existsSync(join(classes, 'MongoServerLauncher.class'))) {
+    throw new Error(`${WIRE_SERVER_NAME} is not built in ${dir} (expected lib/mongo-java-server-core-*.jar and classes/MongoServerLauncher.class; the package step provisions them)`);
+  }
+  return { classpath: `${classes}${process.platform === 'win32' ? ';' : ':'}${join(lib, '*')}` };
+}
+
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export async function startWireServer(options: WireServerOptions = {}): Promise<RunningWireServer> {
-  const { classpath } = provisionWireServer();
+  const prebuilt = process.env[WIRE_SERVER_DIR_ENV];
+  const { classpath } = prebuilt ? prebuiltWireServer(prebuilt) : provisionWireServer();
   const host = options.host ?? '127.0.0.1';
   const { credentials } = options;
   if (credentials) checkCredentials(credentials);
@@ -155,6 +174,11 @@ export async function startWireServer(options: WireServerOptions = {}): Promise<
       child.kill('SIGKILL');
       reject(new Error(`${WIRE_SERVER_NAME} did not start within ${options.startTimeoutMs ?? 30000} ms: ${stderr}`));
     }, options.startTimeoutMs ?? 30000);
+    // No Java on the PATH: spawn reports it here (unhandled, it would take the app down).
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${WIRE_SERVER_NAME} needs a Java runtime (17 or newer) on the PATH: ${error.message}`));
+    });
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (line.startsWith('READY ')) {
