@@ -3,12 +3,14 @@ import type { AdapterName, Subsystem } from '../../../../shared/domain/persist-m
 import { documentCodec, documentModel, MONITOR_WRITER, type DocumentCodec, type MonitorFields, type StoredDocument } from '../../backtest-kit/documents';
 import { fromStoredFieldNames } from '../../backtest-kit/documents/field-names';
 import { BaseCRUD } from '../../db/base-crud';
-import { isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
+import { DuplicateKeyError, isDuplicateKeyError, toDuplicateKeyError } from '../../db/errors';
 import { CorruptEntryError, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from '../contract';
 import { LEGACY, migrationUpdate, type LegacyDoc } from '../legacy-layout';
 import { resolvePaging } from '../query';
 
 const UPSERT_RETRIES = 5;
+/** Key lookups in flight at once when a batch's keys are already taken (one indexed findOne each). */
+const LOOKUP_CONCURRENCY = 8;
 /** Operations per unordered bulkWrite: a finished backtest's 10,000 rows go in ten round trips. */
 export const BULK_CHUNK = 1_000;
 
@@ -31,6 +33,22 @@ let insertCounter = 0;
 function insertionStamp(): number {
   insertCounter = (insertCounter + 1) % 1000;
   return Date.now() * 1000 + insertCounter;
+}
+
+/** One entry ready to write: its key, the value's fields and the monitor's (as `$set` paths too). */
+interface PreparedWrite {
+  key: ContextKey;
+  set: Record<string, unknown>;
+  monitor: MonitorFields;
+  monitorSet: Record<string, unknown>;
+  now: number;
+}
+
+/** What a key lookup needs of the document holding the key. */
+interface Holder {
+  _id: unknown;
+  monitor?: { writer?: unknown };
+  insertedAt?: unknown;
 }
 
 interface MongoSubsystem {
@@ -119,80 +137,170 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
     return docs.map((d) => this.pickKey(d));
   }
 
-  /**
-   * Upserts `value` under `key`. The filter includes `monitor.writer`, so on a document a bot wrote
-   * the upsert's insert collides with the unique key (E11000); then only the monitor's fields are
-   * set there (and a previous-layout document of ours is migrated to the new layout on the spot).
-   */
-  async writeValue(key: ContextKey, value: unknown): Promise<void> {
-    await this.ready();
-    const { set, monitor } = this.codec.toDocument(key, value, Date.now());
+  /** What writing `value` under `key` sets: the value's fields and the monitor's, as the codec maps them. */
+  private prepare(key: ContextKey, value: unknown, now: number): PreparedWrite {
+    const { set, monitor } = this.codec.toDocument(key, value, now);
     const monitorSet = Object.fromEntries(Object.entries(monitor).map(([k, v]) => [`monitor.${k}`, v]));
-    const keyFilter = this.keyFilter(key);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.model.updateOne(
-          { ...keyFilter, 'monitor.writer': MONITOR_WRITER },
-          { $set: { ...set, ...monitorSet }, $setOnInsert: { 'monitor.seq': insertionStamp() } },
-          { upsert: true },
-        );
-        return;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        if (attempt >= UPSERT_RETRIES) throw toDuplicateKeyError(error, this.collectionName);
-      }
-      // A previous-layout document of ours (value under `data`): migrated on the spot, with the new
-      // value, its old fields kept under monitor.legacy as `npm run db -- migrate` keeps them.
-      const legacyDoc = (await this.model.collection.findOne({ ...keyFilter, ...LEGACY })) as LegacyDoc | null;
-      if (legacyDoc) {
-        const migrated = migrationUpdate(this.def.name, legacyDoc);
-        const merged = { ...migrated.$set, ...set, monitor: { ...(migrated.$set.monitor as MonitorFields), ...monitor }, updatedDate: new Date() };
-        const rewritten = await this.model.collection.updateOne({ _id: legacyDoc._id as never, ...LEGACY }, { $set: merged, $unset: migrated.$unset });
-        if (rewritten.matchedCount > 0) return;
-      }
-      // A bot's document: leave its payload alone, touch only the monitor's fields (and not updatedDate).
-      const foreign = await this.model.updateOne(
-        { ...keyFilter, 'monitor.writer': { $ne: MONITOR_WRITER } },
-        { $set: monitorSet },
-        { timestamps: false },
-      );
-      if (foreign.matchedCount > 0) return;
-      // Neither: another writer of ours inserted the key meanwhile; the next upsert updates it.
-    }
+    return { key, set, monitor, monitorSet, now };
   }
 
   /**
-   * `writeValue` for many keys: the same upserts as one unordered bulkWrite per BULK_CHUNK entries.
-   * The entries that collide with a bot's or a previous-layout document (E11000) are then written
-   * one by one through `writeValue`, which knows how to treat those; any other refusal fails the
-   * batch (the rest of its chunk has landed; rewriting them is harmless).
+   * The document a new key gets: what mongoose's upsert on (key, monitor.writer) inserted before
+   * (the key, the value's fields, the monitor's with writer and insertion stamp, both timestamps
+   * and `__v`), built here because it goes in with a plain insert.
+   */
+  private newDocument(write: PreparedWrite): Record<string, unknown> {
+    const at = new Date(write.now);
+    return {
+      ...this.keyFilter(write.key),
+      ...write.set,
+      monitor: { writer: MONITOR_WRITER, seq: insertionStamp(), ...write.monitor },
+      __v: 0,
+      createDate: at,
+      updatedDate: at,
+    };
+  }
+
+  /**
+   * Who holds each key now: `_id`, writer and (legacy layout) `insertedAt`, or undefined where no
+   * document has it. Queries name exactly the unique key's fields (or `$in` on a one-field key),
+   * the only shape mongo-java-server answers from the index; anything more scans the collection.
+   */
+  private async holders(keys: readonly ContextKey[]): Promise<Array<Holder | undefined>> {
+    const projection = { _id: 1, 'monitor.writer': 1, insertedAt: 1 };
+    const collection = this.model.collection;
+    if (this.def.keyParts.length === 1) {
+      const [part] = this.def.keyParts as [string];
+      const found = (await collection.find({ [part]: { $in: keys.map((k) => k[part]) } }, { projection: { ...projection, [part]: 1 } }).toArray()) as Array<Holder & Record<string, unknown>>;
+      const byValue = new Map(found.map((doc) => [doc[part], doc]));
+      return keys.map((k) => byValue.get(k[part]));
+    }
+    const out: Array<Holder | undefined> = new Array(keys.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < keys.length; i = next++) out[i] = ((await collection.findOne(this.keyFilter(keys[i]!), { projection })) as Holder | null) ?? undefined;
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, keys.length) }, worker));
+    return out;
+  }
+
+  /**
+   * Stores `value` under `key`. The key is looked up first (an index query): a new key is
+   * inserted (an insert never overwrites: E11000 means another writer got there first, and the
+   * lookup is repeated); our own document is updated by `_id`; on a document a bot wrote only the
+   * monitor's fields are set; a previous-layout document of ours is migrated on the spot.
+   */
+  async writeValue(key: ContextKey, value: unknown): Promise<void> {
+    await this.ready();
+    await this.writeOne(this.prepare(key, value, Date.now()));
+  }
+
+  private async writeOne(write: PreparedWrite): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const [holder] = await this.holders([write.key]);
+      try {
+        if (await this.writeTo(holder, write)) return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        if (attempt >= UPSERT_RETRIES) throw toDuplicateKeyError(error, this.collectionName);
+        continue;
+      }
+      // The document went away (removed) or changed hands (migrated) between the lookup and the write.
+      if (attempt >= UPSERT_RETRIES) throw new Error(`${this.collectionName}: could not write ${JSON.stringify(write.key)}: its document kept changing under ${UPSERT_RETRIES} attempts`);
+    }
+  }
+
+  /** Writes to what the lookup found; false when that document was gone by the time of the write. */
+  private async writeTo(holder: Holder | undefined, write: PreparedWrite): Promise<boolean> {
+    if (!holder) {
+      await this.model.collection.insertOne(this.newDocument(write));
+      return true;
+    }
+    // `_id` alone is safe: a document's writer never changes (a migrated one keeps ours, and a bot's
+    // deleted and written again is another `_id`), and it is the one filter answered from an index.
+    if (holder.monitor?.writer === MONITOR_WRITER) {
+      const updated = await this.model.updateOne({ _id: holder._id } as QueryFilter<StoredDocument>, { $set: { ...write.set, ...write.monitorSet } });
+      return updated.matchedCount > 0;
+    }
+    if (holder.insertedAt !== undefined) {
+      // A previous-layout document of ours (value under `data`): migrated on the spot, with the new
+      // value, its old fields kept under monitor.legacy as `npm run db -- migrate` keeps them.
+      const legacyDoc = (await this.model.collection.findOne({ _id: holder._id as never })) as LegacyDoc | null;
+      if (legacyDoc && legacyDoc.payload === undefined && legacyDoc.insertedAt !== undefined) {
+        const migrated = migrationUpdate(this.def.name, legacyDoc);
+        const merged = { ...migrated.$set, ...write.set, monitor: { ...(migrated.$set.monitor as MonitorFields), ...write.monitor }, updatedDate: new Date() };
+        // Guarded by the layout: two writers migrating at once, only one rewrites (a rare, one-off scan).
+        const rewritten = await this.model.collection.updateOne({ _id: holder._id as never, ...LEGACY }, { $set: merged, $unset: migrated.$unset });
+        return rewritten.matchedCount > 0;
+      }
+    }
+    // A bot's document: leave its payload alone, touch only the monitor's fields (and not updatedDate).
+    // A value with no field of the monitor's (State, Memory) cannot be stored there: refused, as before.
+    if (Object.keys(write.monitorSet).length === 0) {
+      throw new DuplicateKeyError(this.collectionName, Object.fromEntries(this.def.keyParts.map((p) => [p, 1])), this.keyFilter(write.key));
+    }
+    const foreign = await this.model.updateOne({ _id: holder._id } as QueryFilter<StoredDocument>, { $set: write.monitorSet }, { timestamps: false });
+    return foreign.matchedCount > 0;
+  }
+
+  /**
+   * `writeValue` for many keys, BULK_CHUNK at a time: a key written twice keeps its last value;
+   * every entry is first tried as a new document in one unordered insertMany (the common case: a
+   * burst of new notifications or signal rows is one round trip); the keys already taken are
+   * looked up by index, ours updated by `_id` in one unordered bulkWrite, and a bot's or a
+   * previous-layout document handled one by one as `writeValue` does. Any refusal other than
+   * E11000 fails the batch (what landed stays; rewriting it is harmless).
    */
   async writeValues(entries: readonly { key: ContextKey; value: unknown }[]): Promise<void> {
     await this.ready();
-    for (let start = 0; start < entries.length; start += BULK_CHUNK) {
-      const chunk = entries.slice(start, start + BULK_CHUNK);
-      const now = Date.now();
-      const operations = chunk.map(({ key, value }) => {
-        const { set, monitor } = this.codec.toDocument(key, value, now);
-        const monitorSet = Object.fromEntries(Object.entries(monitor).map(([k, v]) => [`monitor.${k}`, v]));
-        return {
-          updateOne: {
-            filter: { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>,
-            update: { $set: { ...set, ...monitorSet }, $setOnInsert: { 'monitor.seq': insertionStamp() } },
-            upsert: true,
-          },
-        };
-      });
-      let collided: number[] = [];
-      try {
-        await this.model.bulkWrite(operations, { ordered: false });
-      } catch (error) {
-        const refused = refusedOperations(error);
-        if (!refused || refused.some((r) => !isDuplicateKeyError(r.error))) throw error;
-        collided = refused.map((r) => r.index);
-      }
-      for (const index of collided) await this.writeValue(chunk[index]!.key, chunk[index]!.value);
+    const latest = new Map<string, { key: ContextKey; value: unknown }>();
+    for (const entry of entries) {
+      const id = JSON.stringify(this.def.keyParts.map((p) => entry.key[p]));
+      latest.delete(id);
+      latest.set(id, entry);
     }
+    const unique = [...latest.values()];
+    for (let start = 0; start < unique.length; start += BULK_CHUNK) {
+      const now = Date.now();
+      const writes = unique.slice(start, start + BULK_CHUNK).map(({ key, value }) => this.prepare(key, value, now));
+      const taken = await this.insertNew(writes);
+      if (taken.length > 0) await this.updateTaken(taken);
+    }
+  }
+
+  /** Inserts each write as a new document; returns those whose key was already taken. */
+  private async insertNew(writes: readonly PreparedWrite[]): Promise<PreparedWrite[]> {
+    try {
+      await this.model.collection.insertMany(
+        writes.map((w) => this.newDocument(w)),
+        { ordered: false },
+      );
+      return [];
+    } catch (error) {
+      const refused = refusedOperations(error);
+      if (!refused || refused.some((r) => !isDuplicateKeyError(r.error))) throw error;
+      return refused.map((r) => writes[r.index]!);
+    }
+  }
+
+  private async updateTaken(writes: readonly PreparedWrite[]): Promise<void> {
+    const holders = await this.holders(writes.map((w) => w.key));
+    const own: Array<{ write: PreparedWrite; _id: unknown }> = [];
+    const rest: PreparedWrite[] = [];
+    writes.forEach((write, i) => {
+      const holder = holders[i];
+      if (holder?.monitor?.writer === MONITOR_WRITER) own.push({ write, _id: holder._id });
+      else rest.push(write);
+    });
+    if (own.length > 0) {
+      const operations = own.map(({ write, _id }) => ({
+        updateOne: { filter: { _id } as QueryFilter<StoredDocument>, update: { $set: { ...write.set, ...write.monitorSet } } },
+      }));
+      const result = await this.model.bulkWrite(operations, { ordered: false });
+      // Some were removed between the lookup and the update: those go the one-by-one way (rewriting the others is harmless).
+      if (result.matchedCount < own.length) rest.push(...own.map((o) => o.write));
+    }
+    for (const write of rest) await this.writeOne(write);
   }
 
   /** `removeKey` for many keys, one unordered bulkWrite per BULK_CHUNK keys. */
