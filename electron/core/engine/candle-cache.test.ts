@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Candle } from '../../../shared/candles';
 import type { CandleRange } from '../db/candle-db-service';
-import { CandleCache, readCachedColumns, type CandleStore } from './candle-cache';
+import { CandleCache, readCachedColumns, ReusableBuffer, type CandleStore } from './candle-cache';
 import { candleAt } from './columnar';
 
 const MIN = 60_000;
@@ -50,14 +50,42 @@ describe('candle cache', () => {
     const cache = new CandleCache(tempDir(), store);
     const built = await cache.ensure(key, T0, T0 + candles.length * MIN);
     expect(built).toMatchObject({ length: candles.length, hit: false });
-    expect(store.reads).toEqual([50_000, 50_000, 20_001]);
+    expect(store.reads).toEqual([...Array<number>(12).fill(10_000), 1]);
     const cols = readCachedColumns(built.file);
     expect(cols.length).toBe(candles.length);
-    for (const i of [0, 49_999, 50_000, 120_000]) expect(candleAt(cols, i)).toEqual(candles[i]);
+    for (const i of [0, 9_999, 10_000, 49_999, 50_000, 120_000]) expect(candleAt(cols, i)).toEqual(candles[i]);
+    // Read into a reused buffer (as a run worker does), a larger one first: the same candles.
+    const buffer = new ReusableBuffer();
+    buffer.take(8 * 6 * 200_000);
+    const reused = readCachedColumns(built.file, buffer);
+    expect(reused.length).toBe(candles.length);
+    for (const i of [0, 10_000, 120_000]) expect(candleAt(reused, i)).toEqual(candles[i]);
 
     store.reads.length = 0;
     expect(await cache.ensure(key, T0, T0 + candles.length * MIN)).toMatchObject({ hit: true, file: built.file });
     expect(store.reads).toEqual([]);
+  });
+
+  it('reads the range again when candles are added while it is read, and stores what it read last', async () => {
+    const candles = series(25_000);
+    const store = new PagedStore(candles);
+    let grown = false;
+    const findRange = store.findRange.bind(store);
+    store.findRange = async (r) => {
+      const rows = await findRange(r);
+      // An import lands between the count and the last page of the first build.
+      if (!grown && r.from! > T0) {
+        grown = true;
+        candles.push(...series(25_100).slice(25_000));
+      }
+      return rows;
+    };
+    const dir = tempDir();
+    const built = await new CandleCache(dir, store).ensure(key, T0, T0 + 30_000 * MIN);
+    expect(built).toMatchObject({ length: 25_100, hit: false });
+    const cols = readCachedColumns(built.file);
+    for (const i of [0, 24_999, 25_099]) expect(candleAt(cols, i)).toEqual(candles[i]);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a write that fails names the file and leaves no temporary file', async () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CandleKey } from '../../../shared/candles';
 import type { CandleRange } from '../db/candle-db-service';
-import { allocateColumns, appendCandle, COLUMN_NAMES, unpackColumns, type CandleColumns } from './columnar';
+import { COLUMN_NAMES, unpackColumns, type CandleColumns } from './columnar';
 
 /** What the cache needs from the candle store (CandleDbService satisfies it). */
 export interface CandleStore {
@@ -36,7 +36,9 @@ export interface CachedSeries {
 
 const VERSION = 1;
 /** Candles per read while building a cache file. */
-const READ_BATCH = 50_000;
+const READ_BATCH = 10_000;
+/** Builds of one range in a row that found its candles changed while they were read. */
+const MAX_BUILD_ATTEMPTS = 3;
 
 /**
  * Local columnar cache of stored candles: a range is read from MongoDB once, written as packed
@@ -45,6 +47,9 @@ const READ_BATCH = 50_000;
  * queries); if they differ from the header, the range is read again.
  */
 export class CandleCache {
+  /** The last pending `ensure` of each cache file: the next one for that file waits for it. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly dir: string,
     private readonly store: CandleStore,
@@ -68,77 +73,134 @@ export class CandleCache {
     return { count, first: firstRows[0]?.timestamp ?? null, last: lastRows[0]?.timestamp ?? null };
   }
 
-  /** Makes sure a valid cache file exists for the range and returns where it is. */
-  async ensure(key: CandleKey, from: number, to: number): Promise<CachedSeries> {
+  /**
+   * Makes sure a valid cache file exists for the range and returns where it is. Calls for the same
+   * range (runs of one symbol started together) take turns: the first builds the file, the others
+   * then find it valid.
+   */
+  ensure(key: CandleKey, from: number, to: number): Promise<CachedSeries> {
     const paths = this.pathsFor(key, from, to);
+    const turn = (this.turns.get(paths.bin) ?? Promise.resolve()).then(() => this.ensureNow(key, from, to, paths));
+    const last = turn.catch(() => undefined);
+    this.turns.set(paths.bin, last);
+    void last.then(() => {
+      if (this.turns.get(paths.bin) === last) this.turns.delete(paths.bin);
+    });
+    return turn;
+  }
+
+  private async ensureNow(key: CandleKey, from: number, to: number, paths: { bin: string; header: string }): Promise<CachedSeries> {
     const current = await this.fingerprint(key, from, to);
     const header = readHeader(paths.header);
     if (header && header.count === current.count && header.first === current.first && header.last === current.last) {
       return { file: paths.bin, length: header.count, hit: true };
     }
-    const cols = await this.readColumns(key, from, to, current.count);
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
       throw new Error(`candle cache: cannot create ${this.dir}: ${(error as Error).message}`, { cause: error });
     }
     // Body first, header last, each via rename: a crash leaves either the old pair or a header-less body.
-    writeAtomic(paths.bin, columnChunks(cols));
-    const n = cols.length;
-    const fresh: CacheHeader = { version: VERSION, key, from, to, count: n, first: n > 0 ? cols.timestamp[0]! : null, last: n > 0 ? cols.timestamp[n - 1]! : null };
-    writeAtomic(paths.header, [Buffer.from(JSON.stringify(fresh))]);
-    return { file: paths.bin, length: n, hit: false };
+    let expected = current.count;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const body = await writeAtomic(paths.bin, (fd) => this.writeColumns(fd, key, from, to, expected));
+        const fresh: CacheHeader = { version: VERSION, key, from, to, ...body };
+        await writeAtomic(paths.header, async (fd) => writeAll(fd, Buffer.from(JSON.stringify(fresh)), 0));
+        return { file: paths.bin, length: body.count, hit: false };
+      } catch (error) {
+        if (!(error instanceof CandlesChangedError)) throw error;
+        // Candles were imported or deleted in the range while it was read: the layout (column after
+        // column, each `count` long) no longer fits, so it is read again with the new count.
+        if (attempt >= MAX_BUILD_ATTEMPTS) {
+          throw new Error(`candle cache: the stored candles of ${key.exchangeName} ${key.symbol} ${key.interval} kept changing while they were read (${error.message}); start the run again when that is over`, { cause: error });
+        }
+        expected = (await this.fingerprint(key, from, to)).count;
+      }
+    }
   }
 
   /**
-   * Reads the range in pages of READ_BATCH candles straight into typed columns, so building the
-   * cache of a million candles never holds a million candle objects (the heap, and with it the
-   * process's memory, would stay that large long after).
+   * Reads the range in pages of READ_BATCH candles and writes each page straight into the file at
+   * its place in every column (the layout is column after column, `expected` long each). Neither
+   * the whole range as candle objects nor as columns is ever in memory: building the cache of a
+   * million candles holds one page, so the heap it leaves behind (which the process keeps long
+   * after) stays that small. Returns the candles' count and first/last times; a count other than
+   * `expected` throws CandlesChangedError (the temporary file is then removed).
    */
-  private async readColumns(key: CandleKey, from: number, to: number, expected: number): Promise<CandleColumns> {
-    let cols = allocateColumns(Math.max(16, expected));
+  private async writeColumns(fd: number, key: CandleKey, from: number, to: number, expected: number): Promise<CacheFingerprint> {
+    const page = new Float64Array(COLUMN_NAMES.length * READ_BATCH);
+    const bytes = new Uint8Array(page.buffer);
+    let count = 0;
+    let first: number | null = null;
+    let last: number | null = null;
     for (let cursor = from; ; ) {
       const rows = await this.store.findRange({ ...key, from: cursor, to, limit: READ_BATCH });
-      for (const c of rows) cols = appendCandle(cols, c);
       // A store that ignores the limit answers with the whole rest of the range at once.
-      if (rows.length < READ_BATCH) return cols;
+      for (let start = 0; start < rows.length; start += READ_BATCH) {
+        const n = Math.min(READ_BATCH, rows.length - start);
+        if (count + n <= expected) {
+          for (let i = 0; i < n; i++) {
+            const c = rows[start + i]!;
+            page[i] = c.timestamp;
+            page[READ_BATCH + i] = c.open;
+            page[2 * READ_BATCH + i] = c.high;
+            page[3 * READ_BATCH + i] = c.low;
+            page[4 * READ_BATCH + i] = c.close;
+            page[5 * READ_BATCH + i] = c.volume;
+          }
+          for (let k = 0; k < COLUMN_NAMES.length; k++) writeAll(fd, bytes.subarray(k * READ_BATCH * 8, (k * READ_BATCH + n) * 8), (k * expected + count) * 8);
+        }
+        count += n;
+      }
+      if (rows.length > 0) {
+        first ??= rows[0]!.timestamp;
+        last = rows.at(-1)!.timestamp;
+      }
+      if (rows.length < READ_BATCH) {
+        if (count !== expected) throw new CandlesChangedError(`${expected} counted, ${count} read`);
+        return { count, first, last };
+      }
       cursor = rows.at(-1)!.timestamp + 1;
     }
   }
 }
 
-/** The packed layout (columnar.ts `packColumns`: column after column) as views, without a second copy. */
-function columnChunks(c: CandleColumns): Uint8Array[] {
-  return COLUMN_NAMES.map((name) => {
-    const col = c[name].subarray(0, c.length);
-    return new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
-  });
+/** The range held another number of candles at the end of a build than when it was counted. */
+class CandlesChangedError extends Error {}
+
+/** Writes every byte of `chunk` at `position` (a single write may take only part of it). */
+function writeAll(fd: number, chunk: Uint8Array, position: number): void {
+  for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off, chunk.byteLength - off, position + off);
 }
+
+let tmpCount = 0;
 
 /**
  * Temp file then rename. A failure (a full disk, no permission) names the file and removes the
  * half-written temp file, so neither a bare "ENOSPC" nor a stray `.tmp` is left behind.
  */
-function writeAtomic(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+async function writeAtomic<T>(path: string, write: (fd: number) => Promise<T>): Promise<T> {
+  const tmp = `${path}.${process.pid}-${++tmpCount}.tmp`;
   try {
     const fd = openSync(tmp, 'w');
+    let result: T;
     try {
-      for (const chunk of chunks) {
-        for (let off = 0; off < chunk.byteLength; ) off += writeSync(fd, chunk, off, chunk.byteLength - off);
-      }
+      result = await write(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    return result;
   } catch (error) {
     try {
       rmSync(tmp, { force: true });
     } catch {
       // The original error says what matters; the temp file name is in it.
     }
-    throw new Error(`candle cache: cannot write ${path} (${bytes} bytes, through ${tmp}): ${(error as Error).message}`, { cause: error });
+    // Only the file system's own errors (they carry `syscall`) get the path; the store's pass as they are.
+    if (!(error instanceof Error) || typeof (error as NodeJS.ErrnoException).syscall !== 'string') throw error;
+    throw new Error(`candle cache: cannot write ${path} (through ${tmp}): ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -152,8 +214,44 @@ function readHeader(path: string): CacheHeader | null {
 }
 
 /** Reads a cache file written by CandleCache (used inside run workers). */
-export function readCachedColumns(file: string): CandleColumns {
+export function readCachedColumns(file: string, into?: ReusableBuffer): CandleColumns {
   const header = readHeader(file.replace(/\.bin$/, '.json'));
   if (!header) throw new Error(`candle cache ${file} has no valid header; rebuild it with CandleCache.ensure`);
-  return unpackColumns(readFileSync(file), header.count);
+  if (!into) return unpackColumns(readFileSync(file), header.count);
+  const bytes = into.take(header.count * COLUMN_NAMES.length * 8);
+  const fd = openSync(file, 'r');
+  try {
+    let read = 0;
+    while (read < bytes.byteLength) {
+      const n = readSync(fd, bytes, read, bytes.byteLength - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    if (read !== bytes.byteLength || fstatSync(fd).size !== bytes.byteLength) {
+      throw new Error(`candle cache body ${file} has ${fstatSync(fd).size} bytes, expected ${bytes.byteLength} for ${header.count} candles`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return unpackColumns(bytes, header.count);
+}
+
+/**
+ * One buffer a run worker reads its cache files into, job after job. Columns of a finished job
+ * are garbage the worker's heap may keep until its next collection; reading the next job's file
+ * into a new buffer would then hold both (2 × 48 MB for 10^6 candles). Reusing one bounds a warm
+ * worker at its largest series, whatever the garbage collector does. Only for one job at a time:
+ * the previous columns must no longer be in use when `take` is called again.
+ */
+export class ReusableBuffer {
+  private buffer = new ArrayBuffer(0);
+
+  take(byteLength: number): Uint8Array {
+    if (this.buffer.byteLength < byteLength) {
+      // Dropped first, so the old and the new one are not both referenced from here.
+      this.buffer = new ArrayBuffer(0);
+      this.buffer = new ArrayBuffer(byteLength);
+    }
+    return new Uint8Array(this.buffer, 0, byteLength);
+  }
 }

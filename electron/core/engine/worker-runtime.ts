@@ -1,6 +1,6 @@
 import { INTERVAL_MS } from '../../../shared/candles';
 import type { RunNotification, RunTally, SignalRow, SignalTransition } from '../../../shared/domain/runs';
-import { readCachedColumns } from './candle-cache';
+import { readCachedColumns, ReusableBuffer } from './candle-cache';
 import { appendCandle, allocateColumns, lowerBound, type CandleColumns } from './columnar';
 import { runBacktestKitJob, signalRowOf, type TickResult } from '../backtest-kit/strategy-api';
 import { importerFor, StrategyCatalog } from './strategy-catalog';
@@ -21,6 +21,12 @@ const DEFAULT_CHUNK = 65_536;
 const PAGE = 500;
 const WARMUP_CANDLES = 500;
 const HEARTBEAT_MS = 500;
+
+/**
+ * This worker's one buffer for a backtest job's candles (jobs run one at a time here): a warm
+ * worker holds its largest series once, never a finished job's columns beside the next one's.
+ */
+const backtestCandles = new ReusableBuffer();
 
 const nextTick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +119,7 @@ function riskNotice(job: BacktestJob, message: string, time: number): RunNotific
 async function runBacktestKitBacktest(job: BacktestJob, loaded: { strategy: StrategyDefinition; params: Record<string, unknown> }, port: WorkerPort): Promise<void> {
   const source = loaded.strategy.backtestKit!;
   const r = job.request;
-  const cols = readCachedColumns(job.cacheFile);
+  const cols = readCachedColumns(job.cacheFile, backtestCandles);
   const events: EngineEvent[] = [];
   const rows: SignalRow[] = [];
   const from = r.from!;
@@ -233,7 +239,7 @@ function makeRunner(
 async function runBacktest(job: BacktestJob, port: WorkerPort, rpc: RawAccess, options: WorkerOptions): Promise<void> {
   const loaded = await loadStrategy(job, options);
   if (loaded.strategy.backtestKit) return runBacktestKitBacktest(job, loaded, port);
-  const cols = readCachedColumns(job.cacheFile);
+  const cols = readCachedColumns(job.cacheFile, backtestCandles);
   const events: EngineEvent[] = [];
   const rows: SignalRow[] = [];
   const runner = makeRunner(job, job.symbol, cols, loaded, rpc, events, () => Date.now(), rows);
