@@ -85,6 +85,13 @@ describe('a backtest outcome merged from its symbols’ packed results', () => {
     const newest = JSON.parse(JSON.stringify(expected.signals.slice(-250))) as SignalRow[];
     expect(outcome.newestRows(250)).toEqual(newest);
     expect(outcome.newestRows(10_000)).toHaveLength(all.length);
+    // Pages of any size put together are the whole list in creation order.
+    const whole = JSON.parse(JSON.stringify(expected.signals)) as SignalRow[];
+    for (const size of [1, 37, 500]) {
+      const paged: SignalRow[] = [];
+      for (let a = 0; a < all.length; a += size) paged.push(...outcome.rowsInOrder(a, a + size));
+      expect(paged).toEqual(whole);
+    }
     expect(outcome.latestRows().map((r) => r.signalId)).toEqual(bySymbol.map((rows) => rows.at(-1)!.signalId));
     const packed = packSymbolResult(SYMBOLS[0]!, bySymbol[0]!).result;
     expect(rowsOf(packed, 10, 13)).toEqual(JSON.parse(JSON.stringify(bySymbol[0]!.slice(10, 13))));

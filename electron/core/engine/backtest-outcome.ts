@@ -41,12 +41,26 @@ export class BacktestOutcome {
 
   /** The newest `count` rows, in creation order (each symbol's share is a contiguous tail of its rows). */
   newestRows(count: number): SignalRow[] {
-    const first = Math.max(0, this.rowCount - count);
+    return this.rowsInOrder(Math.max(0, this.rowCount - count), this.rowCount);
+  }
+
+  /**
+   * Rows [first, end) of the run's creation order, parsed: only those, so a caller can go through
+   * a big run a page at a time (each symbol's share of a page is a contiguous run of its rows).
+   */
+  rowsInOrder(first: number, end: number): SignalRow[] {
+    end = Math.min(end, this.rowCount);
+    if (end <= first) return [];
     const from = this.results.map((r) => r.rowEnds.length);
-    for (let i = first; i < this.rowCount; i++) from[this.orderSymbol[i]!] = Math.min(from[this.orderSymbol[i]!]!, this.orderRow[i]!);
-    const parsed = this.results.map((r, k) => rowsOf(r, from[k]!));
-    const out: SignalRow[] = new Array(this.rowCount - first);
-    for (let i = first; i < this.rowCount; i++) {
+    const to = this.results.map(() => 0);
+    for (let i = first; i < end; i++) {
+      const k = this.orderSymbol[i]!;
+      from[k] = Math.min(from[k]!, this.orderRow[i]!);
+      to[k] = Math.max(to[k]!, this.orderRow[i]! + 1);
+    }
+    const parsed = this.results.map((r, k) => rowsOf(r, from[k]!, to[k]!));
+    const out: SignalRow[] = new Array(end - first);
+    for (let i = first; i < end; i++) {
       const k = this.orderSymbol[i]!;
       out[i - first] = parsed[k]![this.orderRow[i]! - from[k]!]!;
     }

@@ -7,6 +7,11 @@ import { errorText, type RunRecord } from './run-record';
 import { thinEquity } from './run-history';
 import { MAX_EQUITY_POINTS, MAX_KEPT_ROWS, type StoredRunResult } from './run-store';
 
+/** Rows per Storage write of a finished backtest (one bulk write each on MongoDB). */
+const STORAGE_PAGE = 1_000;
+
+type RecordLike = Pick<RunRecord, 'summary'>;
+
 /**
  * What a finished backtest writes, once its replay is over (the replay loop never waits on
  * persistence): each symbol's latest row to Recent, the newest rows the backtest column's Storage
@@ -43,19 +48,34 @@ export class BacktestWriter {
     this.queue = this.queue.then(async () => {
       // The run's completion reaches its listeners first; parsing its rows for the writes comes after.
       await new Promise((resolve) => setImmediate(resolve));
-      // Storage keeps at most `cap` rows per mode, so only the newest `cap` of this run can stay;
-      // they are parsed once for both writes.
-      const cap = this.persistence.storage.cap;
-      const newest = outcome.newestRows(completed ? Math.max(cap, MAX_KEPT_ROWS) : MAX_KEPT_ROWS);
-      await this.history.saveFinal(record, storedBacktestResult(outcome, start, newest));
+      // The history keeps the newest MAX_KEPT_ROWS rows; they are parsed once, for it and for Storage.
+      const kept = outcome.newestRows(MAX_KEPT_ROWS);
+      await this.history.saveFinal(record, storedBacktestResult(outcome, start, kept));
       if (!completed) return;
-      try {
-        await this.persistence.storage.writeMany(newest.slice(-cap));
-      } catch (error) {
-        this.log('error', `run ${record.summary.runId}: its newest signal rows could not be written to the backtest Storage (${errorText(error)}); its result and history record are kept`);
-      }
+      await this.writeStorage(record, outcome, kept);
     });
     return this.queue;
+  }
+
+  /**
+   * The newest rows Storage can keep (`cap` per mode), oldest first, a page at a time: only a
+   * page of rows beyond the history's is parsed at once, and each page's checked copies are
+   * garbage before the next, so the memory this takes does not grow with the cap. A page that
+   * fails is logged and the others are still written.
+   */
+  private async writeStorage(record: RecordLike, outcome: BacktestOutcome, kept: readonly SignalRow[]): Promise<void> {
+    const total = outcome.rowCount;
+    const keptFrom = total - kept.length;
+    const first = Math.max(0, total - this.persistence.storage.cap);
+    for (let a = first; a < total; a += STORAGE_PAGE) {
+      const b = Math.min(total, a + STORAGE_PAGE);
+      const page = a >= keptFrom ? kept.slice(a - keptFrom, b - keptFrom) : [...outcome.rowsInOrder(a, Math.min(b, keptFrom)), ...kept.slice(0, Math.max(0, b - keptFrom))];
+      try {
+        await this.persistence.storage.writeMany(page);
+      } catch (error) {
+        this.log('error', `run ${record.summary.runId}: signal rows ${a + 1}–${b} of ${total} could not be written to the backtest Storage (${errorText(error)}); its result and history record are kept`);
+      }
+    }
   }
 
   settled(): Promise<void> {

@@ -41,10 +41,14 @@ export function packSymbolResult(symbol: string, rows: readonly SignalRow[], acc
     end += 1 + Buffer.byteLength(text);
     rowEnds[i] = end;
   });
-  const bytes = Buffer.from(texts.join(','));
-  // A Buffer may sit in Node's shared pool; a copy of its own can be transferred.
-  const packed = new Uint8Array(bytes.byteLength);
-  packed.set(bytes);
+  // Encoded straight into the buffer that is transferred: no joined string or pooled Buffer as
+  // well, which would stay behind as this worker's garbage after every symbol.
+  const packed = new Uint8Array(Math.max(0, end));
+  let at = 0;
+  texts.forEach((text, i) => {
+    if (i > 0) packed[at++] = 0x2c; // ','
+    at += encoder.encodeInto(text, packed.subarray(at)).written;
+  });
   const createdAt = Float64Array.from(ordered, createdAtOf);
   const trades = tradeTableOf(ordered);
   const openTrades = openTradesOf(ordered);
@@ -52,6 +56,7 @@ export function packSymbolResult(symbol: string, rows: readonly SignalRow[], acc
   return { result, transfer: [packed.buffer, rowEnds.buffer, createdAt.buffer, ...tradeBuffers(trades)] };
 }
 
+const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Rows [from, to) of a symbol's result (creation order), parsed. */
