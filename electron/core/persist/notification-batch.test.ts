@@ -16,6 +16,12 @@ import { TypedStore } from './typed-store';
 class CountingMongo extends MongoAdapter<NotificationKey, Notification> {
   singles = 0;
   batches: number[] = [];
+  /** `list` calls: each unread count is one (a count over the collection). */
+  lists = 0;
+  override async list(query: Parameters<MongoAdapter<NotificationKey, Notification>['list']>[0]): ReturnType<MongoAdapter<NotificationKey, Notification>['list']> {
+    this.lists++;
+    return super.list(query);
+  }
   override async write(key: NotificationKey, value: Notification): Promise<void> {
     this.singles++;
     await super.write(key, value);
@@ -137,5 +143,72 @@ describe('the inbox writes a burst of notifications in batches (MongoDB on the t
     const listed = await service.list({}, { limit: 1_000 });
     expect(new Set(listed.items.map((n) => n.notificationId)).size).toBe(1_000);
     expect([...listed.items.map((n) => n.notificationId)].reverse()).toEqual(ids);
+  });
+
+  it('the tracked unread count answers each call during a burst with the number emitted before it, with no database count, and ends at the exact count', async () => {
+    const { service, mongo } = inbox();
+    // The first tracked count has nothing to go by: it counts in the database (and starts tracking).
+    expect(await service.trackedUnreadCount()).toBe(0);
+    const countsBefore = mongo.lists;
+    let emitted = 0;
+    service.on('notification', () => emitted++);
+    const answers: Array<{ count: number; emitted: number }> = [];
+    const appends: Array<Promise<Notification>> = [];
+    const counts: Array<Promise<void>> = [];
+    for (let wave = 0; wave < 50; wave++) {
+      for (let i = wave * 20; i < (wave + 1) * 20; i++) appends.push(service.append({ ...note(i), read: i % 10 === 0 }));
+      counts.push(service.trackedUnreadCount().then((count) => void answers.push({ count, emitted: emitted - Math.floor((emitted + 9) / 10) })));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(appends);
+    await Promise.all(counts);
+    expect(mongo.lists).toBe(countsBefore);
+    for (const a of answers) expect(a.count).toBe(a.emitted);
+    expect(answers.at(-1)!.count).toBe(900);
+    expect(await service.unreadCount()).toBe(900);
+    expect(await collection().countDocuments({ 'monitor.read': { $ne: true } })).toBe(900);
+  });
+
+  it('a notification appended again counts once; mark read, mark all read and removal make the next tracked count exact', async () => {
+    const { service } = inbox();
+    expect(await service.trackedUnreadCount()).toBe(0);
+    await service.appendMany(Array.from({ length: 10 }, (_, i) => note(i)));
+    expect(await service.trackedUnreadCount()).toBe(10);
+    await service.append(note(3));
+    expect(await service.trackedUnreadCount()).toBe(10);
+    await service.append({ ...note(4), read: true });
+    expect(await service.trackedUnreadCount()).toBe(9);
+    await service.append(note(4));
+    expect(await service.trackedUnreadCount()).toBe(10);
+    expect(await service.markRead([note(5).notificationId!])).toBe(1);
+    expect(await service.trackedUnreadCount()).toBe(9);
+    await service.appendMany([note(20), note(21)]);
+    expect(await service.trackedUnreadCount()).toBe(11);
+    expect(await service.markAllRead()).toBe(11);
+    expect(await service.trackedUnreadCount()).toBe(0);
+    await service.appendMany([note(30), { ...note(31), runId: 'other-run' }]);
+    expect(await service.trackedUnreadCount()).toBe(2);
+    await service.removeByRun('run-burst');
+    expect(await service.trackedUnreadCount()).toBe(1);
+    expect(await service.unreadCount()).toBe(1);
+  });
+
+  it("what the tracked count cannot see (a bot's notification written to the collection) is in the next exact count, which the tracked count then follows", async () => {
+    const { service } = inbox();
+    await service.appendMany([note(1), note(2), note(3)]);
+    expect(await service.trackedUnreadCount()).toBe(3);
+    await collection().insertOne({ backtest: false, notificationId: 'bot-1', payload: { id: 'bot-1', type: 'signal.opened', backtest: false, createdAt: 5 }, createDate: new Date(), updatedDate: new Date() });
+    // Tracked: no database count, so the bot's is not in it yet.
+    expect(await service.trackedUnreadCount()).toBe(3);
+    expect(await service.unreadCount()).toBe(4);
+    expect(await service.trackedUnreadCount()).toBe(4);
+    await service.append(note(4));
+    expect(await service.trackedUnreadCount()).toBe(5);
+    // One stored before that exact count and appended again: whether it was read is not known
+    // without a query, so it counts again until the next exact count.
+    await service.append(note(1));
+    expect(await service.trackedUnreadCount()).toBe(6);
+    expect(await service.unreadCount()).toBe(5);
+    expect(await service.trackedUnreadCount()).toBe(5);
   });
 });

@@ -15,7 +15,7 @@ import { LIST_LIMIT_MAX } from '../../persist/contract';
 import { isOutageError } from '../../persist/outage-errors';
 import { OutageTolerantRunStore } from './outage-tolerant-run-store';
 import type { CoreParts, Emit } from '../ports';
-import { coalescedTask } from '../coalesced-task';
+import { unreadPublisher } from '../unread-publisher';
 import type { PartLog } from '../app-log';
 import { countOf } from '../../../../shared/contract/notification-text';
 
@@ -101,9 +101,11 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return bound.live;
   };
 
-  // A recount is a database count: a burst of run notifications costs two of them, not one each.
-  const publishUnread = coalescedTask(
-    async () => options.emit('notifications.unread', { count: await unreadCount() }),
+  // During a burst of run notifications the badge follows the inboxes' tracked counts (no database
+  // count per batch); an exact recount follows once the burst settles (see unread-publisher.ts).
+  const publishUnread = unreadPublisher(
+    unreadCount,
+    (count) => options.emit('notifications.unread', { count }),
     (error: unknown) => options.log('warn', `could not recount unread notifications: ${text(error)}`),
   );
 
@@ -148,8 +150,9 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return partial ? { results, partial } : { results };
   }
 
-  async function unreadCount(): Promise<number> {
-    const { results } = await fromInboxes((p) => p.notifications.unreadCount());
+  /** Every inbox's unread count: `tracked` kept by each inbox between its exact counts (see NotificationService). */
+  async function unreadCount(how: 'tracked' | 'exact' = 'exact'): Promise<number> {
+    const { results } = await fromInboxes((p) => (how === 'tracked' ? p.notifications.trackedUnreadCount() : p.notifications.unreadCount()));
     return results.reduce((a, b) => a + b, 0);
   }
 

@@ -17,6 +17,20 @@ export interface NotificationPage {
 /** At most this many notifications per batch (MongoDB's adapter splits bulk writes by 1,000 too). */
 const BATCH_MAX = 1_000;
 
+/**
+ * The unfiltered unread count as of the last exact count, moved by every notification this service
+ * stored since: +1 for a new unread one, and for one it already stored since then the change of its
+ * read flag (`written`). A notification stored before that count and appended again unread is
+ * counted again until the next exact count (its earlier read flag is unknown without a query).
+ */
+interface Tracked {
+  count: number;
+  written: Map<string, boolean>;
+}
+
+/** Past this many notifications stored since the last exact count, the next tracked count recounts (bounds `written`). */
+const TRACKED_MAX = 100_000;
+
 interface Pending {
   notification: Notification;
   resolve: (stored: Notification) => void;
@@ -34,6 +48,14 @@ interface Pending {
  * emitted, in the order appended, once its batch is acknowledged. `unreadCount` waits its turn in
  * the same queue, so a count always matches the notifications emitted before it: a recount made
  * during a burst never answers with fewer than the UI has already been shown.
+ *
+ * The unread count is a count over the whole collection, which mongo-java-server answers by
+ * scanning it (about 60 ms at 15,000 notifications): once per batch it was most of the time a
+ * notification took to reach the badge. So the service also keeps it: `trackedUnreadCount`
+ * answers from the last exact count plus the unread notifications this service has stored since
+ * (see `Tracked`), and recounts instead whenever it cannot follow a change (mark read, removal,
+ * a failed batch). Writes it cannot see (a bot's, another app's, a notification re-sent after a
+ * restart) are caught by the next exact count, which the app makes once a burst settles.
  */
 export class NotificationService extends EventEmitter<{ notification: [Notification] }> {
   private pending: Pending[] = [];
@@ -42,6 +64,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   private appended = 0;
   private settled = 0;
   private draining = false;
+  private tracked: Tracked | undefined;
+  /** Moves with every change the tracked count cannot follow; an exact count begun before one is not kept. */
+  private generation = 0;
+  /** Mark-read and removal calls in progress (they write outside the queue). */
+  private changing = 0;
 
   constructor(
     private readonly store: TypedStore<NotificationKey, Notification>,
@@ -103,9 +130,10 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
           this.settled += batch.length;
         }
         // Counts run alone: one made while the next batch lands could count notifications not yet emitted.
+        // One after another, in the order asked: a tracked count asked after an exact one includes what it found.
         const ready = this.counts.filter((c) => c.after <= this.settled);
         this.counts = this.counts.filter((c) => c.after > this.settled);
-        if (ready.length > 0) await Promise.all(ready.map((count) => count.run()));
+        for (const count of ready) await count.run();
       }
     } finally {
       this.draining = false;
@@ -122,10 +150,13 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     try {
       refused = await this.store.writeBatch(entries);
     } catch (error) {
+      // What part of the batch landed is unknown: the next count is an exact one.
+      this.untrack();
       for (const p of batch) p.reject(error);
       return;
     }
     const failed = new Map(refused.map((r) => [entries[r.index]!.value.notificationId, r.error]));
+    this.track(entries.filter((e) => !failed.has(e.value.notificationId)).map((e) => e.value));
     for (const p of batch) {
       const error = failed.get(p.notification.notificationId);
       if (error !== undefined) {
@@ -135,6 +166,47 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
       this.emit('notification', p.notification);
       p.resolve(p.notification);
     }
+  }
+
+  /** Moves the tracked count by notifications just stored (see `Tracked`). */
+  private track(stored: readonly Notification[]): void {
+    const tracked = this.tracked;
+    if (!tracked) return;
+    for (const n of stored) {
+      const id = `${String(n.backtest)}\u0000${n.notificationId}`;
+      const before = tracked.written.get(id);
+      tracked.count += Number(!n.read) - Number(before === false);
+      tracked.written.set(id, n.read);
+    }
+    if (tracked.written.size > TRACKED_MAX) this.untrack();
+  }
+
+  private untrack(): void {
+    this.tracked = undefined;
+    this.generation++;
+  }
+
+  /** Runs a change the tracked count cannot follow (mark read, removal): the counts after it are exact. */
+  private async untracked<T>(change: () => Promise<T>): Promise<T> {
+    this.changing++;
+    this.untrack();
+    try {
+      return await change();
+    } finally {
+      this.changing--;
+      this.untrack();
+    }
+  }
+
+  /** The exact count; an unfiltered one made while nothing else changed the inbox also re-bases the tracked count. */
+  private async recount(filter: NotificationFilter): Promise<number> {
+    const generation = this.generation;
+    const key = filter.backtest !== undefined ? { backtest: filter.backtest } : undefined;
+    // No sort: only the total is wanted.
+    const { total } = await this.store.list({ key, where: this.where({ ...filter, unreadOnly: true }), limit: 1 });
+    const unfiltered = filter.backtest === undefined && filter.type === undefined && filter.symbol === undefined && filter.runId === undefined;
+    if (unfiltered && generation === this.generation && this.changing === 0) this.tracked = { count: total, written: new Map() };
+    return total;
   }
 
   /** Runs `task` after every notification appended so far is stored (and emitted), before any later one is. */
@@ -171,7 +243,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   }
 
   /** Marks the given notifications read; returns how many changed. Unknown ids are skipped. */
-  async markRead(notificationIds: readonly string[], backtest = this.defaults.backtest): Promise<number> {
+  markRead(notificationIds: readonly string[], backtest = this.defaults.backtest): Promise<number> {
+    return this.untracked(() => this.markEachRead(notificationIds, backtest));
+  }
+
+  private async markEachRead(notificationIds: readonly string[], backtest: boolean): Promise<number> {
     let changed = 0;
     for (const notificationId of notificationIds) {
       const key = { backtest, notificationId };
@@ -184,7 +260,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   }
 
   /** Marks every unread notification matching the filter read; returns how many changed. */
-  async markAllRead(filter: NotificationFilter = {}): Promise<number> {
+  markAllRead(filter: NotificationFilter = {}): Promise<number> {
+    return this.untracked(() => this.markPagesRead(filter));
+  }
+
+  private async markPagesRead(filter: NotificationFilter): Promise<number> {
     let changed = 0;
     let before = Number.POSITIVE_INFINITY;
     // Each pass marks a page read, so the next query for unread ones starts over at offset 0.
@@ -208,7 +288,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
    * Removes every notification of a run (the user deleted the run); returns how many. Only the app's
    * own: a bot's notifications in a shared database are never removed.
    */
-  async removeByRun(runId: string): Promise<number> {
+  removeByRun(runId: string): Promise<number> {
+    return this.untracked(() => this.removePages(runId));
+  }
+
+  private async removePages(runId: string): Promise<number> {
     let removed = 0;
     // Each pass removes a page, so the next starts over; a pass that removes nothing ends it.
     for (let before = Number.POSITIVE_INFINITY; ; ) {
@@ -220,10 +304,17 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     }
   }
 
-  /** Counted after the notifications appended before the call are stored (see the class comment). */
+  /** Counted (exactly, in the database) after the notifications appended before the call are stored (see the class comment). */
   unreadCount(filter: NotificationFilter = {}): Promise<number> {
-    // No sort: only the total is wanted, and it waits in the write queue (see the class comment).
-    const key = filter.backtest !== undefined ? { backtest: filter.backtest } : undefined;
-    return this.afterWrites(async () => (await this.store.list({ key, where: this.where({ ...filter, unreadOnly: true }), limit: 1 })).total);
+    return this.afterWrites(() => this.recount(filter));
+  }
+
+  /**
+   * `unreadCount()` without a query while the service can follow the count (see `Tracked`), and an
+   * exact count otherwise. For the badge during a burst; pair it with an exact count once the
+   * burst settles (electron/core/app/unread-publisher.ts).
+   */
+  trackedUnreadCount(): Promise<number> {
+    return this.afterWrites(async () => this.tracked?.count ?? this.recount({}));
   }
 }
