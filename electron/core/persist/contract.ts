@@ -68,6 +68,8 @@ export interface PersistAdapter<K extends ContextKey, V> {
    * the values (the cap's trimming needs only which keys to remove). See `listedKeys`.
    */
   listKeys?(query: ListQuery<K>): Promise<K[]>;
+  /** Optional: `list(query)`'s total without reading any entry (the inbox's unread count). See `countedEntries`. */
+  count?(query: ListQuery<K>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,12 @@ export async function removeKeys<K extends ContextKey, V>(adapter: PersistAdapte
 export async function listedKeys<K extends ContextKey, V>(adapter: PersistAdapter<K, V>, query: ListQuery<K>): Promise<K[]> {
   if (adapter.listKeys) return adapter.listKeys(query);
   return (await adapter.list(query)).items.map((e) => e.key);
+}
+
+/** How many entries `list(query)` matches, through the adapter's `count` where it has one. */
+export async function countedEntries<K extends ContextKey, V>(adapter: PersistAdapter<K, V>, query: ListQuery<K>): Promise<number> {
+  if (adapter.count) return adapter.count(query);
+  return (await adapter.list({ ...query, offset: 0, limit: 1 })).total;
 }
 
 export class PersistError extends Error {

@@ -16,11 +16,15 @@ import { TypedStore } from './typed-store';
 class CountingMongo extends MongoAdapter<NotificationKey, Notification> {
   singles = 0;
   batches: number[] = [];
-  /** `list` calls: each unread count is one (a count over the collection). */
+  /** Queries over the collection (`list`, `count`): each exact unread count is one. */
   lists = 0;
   override async list(query: Parameters<MongoAdapter<NotificationKey, Notification>['list']>[0]): ReturnType<MongoAdapter<NotificationKey, Notification>['list']> {
     this.lists++;
     return super.list(query);
+  }
+  override async count(query: Parameters<MongoAdapter<NotificationKey, Notification>['count']>[0]): Promise<number> {
+    this.lists++;
+    return super.count(query);
   }
   override async write(key: NotificationKey, value: Notification): Promise<void> {
     this.singles++;

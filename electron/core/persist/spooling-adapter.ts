@@ -1,6 +1,6 @@
 import type { AdapterName, Subsystem } from '../../../shared/domain/persist-matrix';
 import type { ConnectionManager } from '../db/connection-manager';
-import { DatabaseUnavailableError, LIST_LIMIT_MAX, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { countedEntries, DatabaseUnavailableError, LIST_LIMIT_MAX, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 import { KeyedLock } from './keyed-lock';
 import { isOutageError } from './outage-errors';
 import { keyMatches, runQuery } from './query';
@@ -160,6 +160,13 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
     const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
     if (pending.length === 0) return this.stored('list', () => listedKeys(this.inner, query));
     return (await this.list(query)).items.map((e) => e.key);
+  }
+
+  /** MongoDB's count while nothing is buffered; otherwise the merged `list`'s total. */
+  async count(query: ListQuery<K>): Promise<number> {
+    const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
+    if (pending.length === 0) return this.stored('list', () => countedEntries(this.inner, query));
+    return (await this.list({ ...query, offset: 0, limit: 1 })).total;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AdapterName } from '../../../shared/domain/persist-matrix';
-import { PersistValidationError, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
+import { PersistValidationError, countedEntries, listedKeys, removeKeys, writeEntries, type ContextKey, type Entry, type ListPage, type ListQuery, type PersistAdapter } from './contract';
 
 interface TypedSubsystem<K extends ContextKey, V> {
   name: string;
@@ -97,6 +97,10 @@ export class TypedStore<K extends ContextKey, V> implements PersistAdapter<K, V>
 
   async listKeys(query: ListQuery<K> = {}): Promise<K[]> {
     return listedKeys(this.inner, { ...query, key: this.checkPartialKey(query.key) });
+  }
+
+  async count(query: ListQuery<K> = {}): Promise<number> {
+    return countedEntries(this.inner, { ...query, key: this.checkPartialKey(query.key) });
   }
 
   close(): Promise<void> {

@@ -416,6 +416,12 @@ export class MongoAdapter<K extends ContextKey, V> implements PersistAdapter<K, 
     return { items: docs.map((d) => ({ key: service.pickKey(d) as K, value: service.decode(d) as V })), total, offset, limit };
   }
 
+  /** `list`'s total only: one count, no documents fetched or sorted (mongo-java-server sorts every match for a page of one). */
+  async count(query: ListQuery<K> = {}): Promise<number> {
+    const service = await this.service();
+    return service.count(this.listQuery(service, query).filter);
+  }
+
   /** `list`'s keys only: the key fields are fetched, no value is decoded, nothing is counted. */
   async listKeys(query: ListQuery<K>): Promise<K[]> {
     const { offset, limit } = resolvePaging(query);

@@ -202,8 +202,8 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   private async recount(filter: NotificationFilter): Promise<number> {
     const generation = this.generation;
     const key = filter.backtest !== undefined ? { backtest: filter.backtest } : undefined;
-    // No sort: only the total is wanted.
-    const { total } = await this.store.list({ key, where: this.where({ ...filter, unreadOnly: true }), limit: 1 });
+    // Only the total: no documents fetched or sorted.
+    const total = await this.store.count({ key, where: this.where({ ...filter, unreadOnly: true }) });
     const unfiltered = filter.backtest === undefined && filter.type === undefined && filter.symbol === undefined && filter.runId === undefined;
     if (unfiltered && generation === this.generation && this.changing === 0) this.tracked = { count: total, written: new Map() };
     return total;
