@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import type { Candle } from '../shared/candles';
 import { createAppCore, type AppCore } from '../electron/core/app/app-core';
-import { coalescedTask } from '../electron/core/app/coalesced-task';
 import type { AppEventBus } from '../electron/core/app/event-bus';
 import { ConnectionManager } from '../electron/core/db/connection-manager';
 import { CandleStore } from '../electron/core/market/candle-store';
 import { createPersistence } from '../electron/core/persist';
 import type { NotificationService } from '../electron/core/persist/services/notification-service';
 import { buildCoreParts } from '../electron/core/app/core-parts';
+import { UNREAD_CONFIRM, unreadPublisher } from '../electron/core/app/unread-publisher';
 import { startHost } from '../electron/server/ws-host';
 import { BenchFailure, type Benchmark, type BenchResult } from './harness';
 
@@ -23,6 +23,12 @@ const RUNS = 20;
 const NOTIFICATIONS = 5_000;
 const STORED_CANDLES = 1_000_000;
 const REPEATS = 5;
+/**
+ * `UI_BENCH_ONLY=event_to_dom npm run bench -- ui` measures only event-to-DOM (and its unpersisted
+ * diagnostic), over the 5,000 stored notifications but without the runs and candles the other
+ * measurements need: for working on that path; the figures reported come from the full run.
+ */
+const ONLY = process.env.UI_BENCH_ONLY;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -119,9 +125,10 @@ async function chartRender(page: Page): Promise<number[]> {
 
 /**
  * 1,000 notifications/s through the inbox: each is written to MongoDB by the NotificationService,
- * then put on the core's bus, and the unread count is recounted from the database the way the
- * engine part does for run notifications (a coalesced recount: one at a time, a burst folds into
- * one more). Records when the unread badge in the page first counts each of them. A badge that
+ * then put on the core's bus, and the unread count is published the way the engine part does for
+ * run notifications (unreadPublisher: the inbox's tracked count at once, coalesced, and an exact
+ * recount in the database once the burst settles, at least every 5 s). Records when the unread
+ * badge in the page first counts each of them. A badge that
  * never reaches the count sent within 60 s fails the benchmark; what arrived is still reported
  * (received/sent), and so does a final recount that differs from the count sent.
  */
@@ -151,8 +158,9 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   const writes: Array<Promise<void>> = [];
   let writeErrors = 0;
   let recountErrors = 0;
-  const publishUnread = coalescedTask(
-    async () => bus.emit('notifications.unread', { count: await inbox.unreadCount() }),
+  const publishUnread = unreadPublisher(
+    (how) => (how === 'tracked' ? inbox.trackedUnreadCount() : inbox.unreadCount()),
+    (count) => bus.emit('notifications.unread', { count }),
     (error: unknown) => {
       recountErrors++;
       if (recountErrors === 1) log(`event→DOM: an unread recount failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -206,6 +214,8 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
     .catch(() => {
       timedOut = true;
     });
+  // The exact recount that follows the burst runs while the database is still there (and is checked below).
+  if (persisted) await new Promise((r) => setTimeout(r, UNREAD_CONFIRM.quietMs + 1_000));
   const samples = (await page.evaluate('window.__badge')) as Array<[number, number]>;
   // The badge may step back when a recount answered before later writes lands after them: an
   // event counts as shown the first time the badge reached its number.
@@ -217,6 +227,11 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
     if (high < i + 1) break;
     latencies.push(samples[s - 1]![0] - emitted[i]!);
   }
+  // Where the slow ones were: the slowest 1% by the second of the burst they were sent in (a stall shows as one second).
+  const slow = latencies.map((ms, i) => ({ ms, second: Math.floor((emitted[i]! - start) / 1000) })).sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(latencies.length / 100));
+  const bySecond = new Map<number, number>();
+  for (const e of slow) bySecond.set(e.second, (bySecond.get(e.second) ?? 0) + 1);
+  log(`event→DOM: p90 ${percentile(latencies, 90)} ms, p95 ${percentile(latencies, 95)} ms, max ${Math.max(...latencies)} ms; slowest 1% by second sent: ${[...bySecond].sort((a, b) => a[0] - b[0]).map(([sec, n]) => `${sec}s×${n}`).join(' ')}`);
   log(`event→DOM: ${latencies.length} of ${emitted.length} events counted by the badge, ${samples.length} badge updates, ${writeErrors} write errors, ${recountErrors} recount errors, ${stored} unread stored${timedOut ? ', timed out' : ''}`);
   if (latencies.length === 0) throw new Error(`event→DOM: none of ${total} notifications reached the badge`);
   if (timedOut || writeErrors > 0 || recountErrors > 0 || stored !== total) {
@@ -227,11 +242,25 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   return { p99: percentile(latencies, 99), p50: percentile(latencies, 50), received: latencies.length, sent: total, writeErrors };
 }
 
+/** 5,000 unread notifications in the MongoDB inbox, through the NotificationService. */
+async function storedNotifications(inbox: NotificationService, log: (m: string) => void): Promise<void> {
+  const started = Date.now();
+  for (let i = 0; i < NOTIFICATIONS; i += 100) {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, j) =>
+        inbox.append({ notificationId: `stored-${i + j}`, type: 'signal.closed', backtest: false, runId: 'earlier-run', symbol: 'BENCH/USD', title: `Stored ${i + j}`, message: 'an earlier notification', read: false }),
+      ),
+    );
+  }
+  log(`${NOTIFICATIONS} notifications stored in ${Date.now() - started} ms`);
+}
+
 /**
  * What a trader's app holds after a while: 20 finished backtests (through runs.start), 5,000 unread
  * notifications in the MongoDB inbox (through the NotificationService) and 1,000,000 stored 1m candles.
  */
 async function realisticData(core: AppCore, inbox: NotificationService, store: CandleStore, log: (m: string) => void): Promise<void> {
+  if (ONLY === 'event_to_dom') return storedNotifications(inbox, log);
   let started = Date.now();
   const imported = await core.dispatch('candles.import', {
     source: { kind: 'content', fileName: 'BENCH_USD-1m.csv', text: syntheticCsv(CHART_CANDLES) },
@@ -262,15 +291,7 @@ async function realisticData(core: AppCore, inbox: NotificationService, store: C
     }
   }
   log(`${RUNS} backtests finished in ${Date.now() - started} ms`);
-  started = Date.now();
-  for (let i = 0; i < NOTIFICATIONS; i += 100) {
-    await Promise.all(
-      Array.from({ length: 100 }, (_, j) =>
-        inbox.append({ notificationId: `stored-${i + j}`, type: 'signal.closed', backtest: false, runId: 'earlier-run', symbol: 'BENCH/USD', title: `Stored ${i + j}`, message: 'an earlier notification', read: false }),
-      ),
-    );
-  }
-  log(`${NOTIFICATIONS} notifications stored in ${Date.now() - started} ms`);
+  await storedNotifications(inbox, log);
   started = Date.now();
   const key = { exchangeName: 'bench', symbol: 'BIG/USD', interval: '1m' as const };
   let batch: Candle[] = [];
@@ -290,6 +311,7 @@ async function realisticData(core: AppCore, inbox: NotificationService, store: C
 }
 
 const uiBenchmark: Benchmark = async (ctx) => {
+  if (ONLY !== undefined && ONLY !== 'event_to_dom') throw new Error(`UI_BENCH_ONLY: only 'event_to_dom' is known, got '${ONLY}'`);
   const root = process.cwd();
   const staticDir = ensureBuilt(root);
   const dataDir = join(ctx.workDir, 'app');
@@ -331,13 +353,13 @@ const uiBenchmark: Benchmark = async (ctx) => {
     await page.goto(`${host.url}#/sessions`);
     await page.getByTestId('db-foot').getByText('Host connected').waitFor();
 
-    await attempt('ui.chart_2000_candles', async () => {
+    if (ONLY === undefined) await attempt('ui.chart_2000_candles', async () => {
       const charts = await chartRender(page);
       ctx.log(`chart with ${CHART_CANDLES} candles: ${charts.join(', ')} ms`);
       results.push({ name: 'ui.chart_2000_candles_ms', value: round(median(charts)), unit: 'ms', note: `median of ${REPEATS}: click on Candles until all ${CHART_CANDLES} candle shapes are in the DOM (query included)` });
     });
 
-    await attempt('ui.first_load', async () => {
+    if (ONLY === undefined) await attempt('ui.first_load', async () => {
       const loads = await firstLoad(browser, host.url, signIn, RUNS, NOTIFICATIONS);
       ctx.log(`first load: ${loads.join(', ')} ms`);
       results.push({ name: 'ui.first_load_ms', value: round(median(loads)), unit: 'ms', note: `median of ${REPEATS} cold page loads until the Sessions view lists ${RUNS} finished runs and the badge counts the ${NOTIFICATIONS} unread (${STORED_CANDLES.toLocaleString('en')} candles stored too); an error state or 60 s fails it` });
@@ -364,7 +386,7 @@ const uiBenchmark: Benchmark = async (ctx) => {
       if (!marked.ok) throw new Error(`notifications.markRead failed: ${marked.error.message}`);
       const events = await eventToDom(page, live.notifications, core.bus, ctx.log);
       results.push(
-        { name: 'ui.event_to_dom_p99_ms', value: round(events.p99), unit: 'ms', note: `${EVENTS_PER_S} notifications/s for ${EVENT_SECONDS} s, each stored by the NotificationService in MongoDB, then on the bus, the unread count recounted as the engine part does (coalesced: one recount at a time, a burst folds into one more) → unread badge in the DOM; p50 ${round(events.p50)} ms; target ≤ 100` },
+        { name: 'ui.event_to_dom_p99_ms', value: round(events.p99), unit: 'ms', note: `${EVENTS_PER_S} notifications/s for ${EVENT_SECONDS} s, each stored by the NotificationService in MongoDB, then on the bus, the unread count published as the engine part does (unreadPublisher: the inbox's tracked count after each batch, an exact recount ${UNREAD_CONFIRM.quietMs} ms after the burst and at least every ${UNREAD_CONFIRM.maxWaitMs / 1000} s) → unread badge in the DOM; ${events.received} of ${events.sent} counted; p50 ${round(events.p50)} ms; target ≤ 100` },
         { name: 'ui.event_to_dom_received', value: events.received, unit: 'events', note: `of ${events.sent} sent, counted by the badge; must equal the sent count` },
       );
     });
