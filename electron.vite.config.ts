@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
 const root = import.meta.dirname;
-const runWorker = resolve(root, 'electron/core/engine/run-worker.ts');
+const runWorker = resolve(root, 'electron/core/strategies/run-worker.ts');
 const optimizeWorker = resolve(root, 'electron/core/optimize/trial-thread.ts');
 
 /**

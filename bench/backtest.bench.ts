@@ -26,7 +26,7 @@ const SMA_PARAMS = { fast: 10, slow: 30, takeProfitPercent: 1, stopLossPercent: 
 async function bundleWorker(outDir: string): Promise<string> {
   const file = join(outDir, 'run-worker.js');
   await build({
-    entryPoints: { 'run-worker': join(process.cwd(), 'electron/core/engine/run-worker.ts') },
+    entryPoints: { 'run-worker': join(process.cwd(), 'electron/core/strategies/run-worker.ts') },
     outdir: outDir,
     // Split chunks keep live-only modules (ccxt) out of a backtest worker's start, as the app's bundler does.
     splitting: true,

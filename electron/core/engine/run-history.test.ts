@@ -51,8 +51,12 @@ describe('run history after a restart', () => {
     const first = await openApp();
     // Each run's detail as this process had it (the manager keeps only the newest finished run's rows).
     const before = new Map<string, RunDetail>();
+    const runStore = new RunDbService(db.manager.connection);
     const a = await first.start(backtestRequest());
     expect((await first.waitFor(a.runId, 60_000)).status).toBe('completed');
+    // `stored` resolves once the finished backtest's history record is written (it follows the completion).
+    expect((await first.stored(a.runId)).status).toBe('completed');
+    expect((await runStore.get(a.runId))?.summary.status).toBe('completed');
     before.set(a.runId, first.get(a.runId));
     const b = await first.start({ ...backtestRequest(), params: { fast: 5, slow: 20 } });
     expect((await first.waitFor(b.runId, 60_000)).status).toBe('completed');
@@ -95,6 +99,8 @@ describe('run history after a restart', () => {
       expect(after.signals).toEqual(was.signals);
     }
     await expect(second.detail('nope')).rejects.toBeInstanceOf(RunNotFoundError);
+    expect((await second.stored(a.runId)).stats).toEqual(before.get(a.runId)!.stats);
+    await expect(second.stored('nope')).rejects.toBeInstanceOf(RunNotFoundError);
 
     // A run started now is listed first, beside the history.
     const c = await second.start(backtestRequest());

@@ -217,6 +217,23 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
     return storedRunDetail(stored, this.options.persistence[modeOf(stored.summary.kind)].storage);
   }
 
+  /**
+   * Resolves with the run's summary once its record is in the run store as it is now (a finished
+   * backtest's history record and rows are written after its completion): what a caller that only
+   * needs the run stored (a rename, a delete) waits for, without `detail` parsing every row.
+   */
+  async stored(runId: string): Promise<RunSummary> {
+    const held = this.runs.get(runId);
+    if (held) {
+      await held.stored;
+      return { ...held.summary };
+    }
+    await this.settled();
+    const stored = await this.runStore.get(runId);
+    if (!stored) throw new RunNotFoundError(runId);
+    return stored.summary;
+  }
+
   /** The run's event stream; returns the unsubscribe function. */
   subscribe(runId: string, listener: Listener): () => void {
     let set = this.subscribers.get(runId);

@@ -13,14 +13,22 @@ export interface RunWorkerEntry {
 }
 
 /**
+ * The worker entry's source (from this folder): the thread's composition root, which hands the
+ * app's built-in strategies to the worker runtime, lives beside those strategies, so no engine
+ * module imports them (the engine only knows where the file is).
+ */
+export const RUN_WORKER_SOURCE = join('..', 'strategies', 'run-worker.ts');
+
+/**
  * Where the run worker's entry is. In the built app electron-vite emits `run-worker.js` next to the
- * bundle that contains this code; from source (tsx, vitest) it is run-worker.ts next to this file.
+ * bundle that contains this code; from source (tsx, vitest) it is RUN_WORKER_SOURCE. A caller may
+ * give its own entry instead (RunManagerOptions.workerEntry).
  */
 export function resolveRunWorkerEntry(baseUrl: string = import.meta.url): RunWorkerEntry {
   const here = dirname(fileURLToPath(baseUrl));
   const bundled = join(here, RUN_WORKER_BUNDLE_NAME);
   if (existsSync(bundled)) return { file: bundled, typescript: false };
-  const source = join(here, 'run-worker.ts');
+  const source = join(here, RUN_WORKER_SOURCE);
   if (existsSync(source)) return { file: source, typescript: true };
   throw new Error(`run worker entry not found: neither ${bundled} nor ${source} exists`);
 }
