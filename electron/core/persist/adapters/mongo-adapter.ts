@@ -303,22 +303,27 @@ export class PersistDbService extends BaseCRUD<StoredDocument> {
     for (const write of rest) await this.writeOne(write);
   }
 
-  /** `removeKey` for many keys, one unordered bulkWrite per BULK_CHUNK keys. */
+  /**
+   * Deletes (or soft-deletes, for Memory) the keys, but only documents the monitor wrote: looked up
+   * by key, then removed by `_id` in one unordered bulkWrite per BULK_CHUNK (index queries only,
+   * see `holders`). A bot's document under one of the keys stays as it is.
+   */
   async removeKeys(keys: readonly ContextKey[]): Promise<void> {
+    await this.ready();
     for (let start = 0; start < keys.length; start += BULK_CHUNK) {
-      const operations = keys.slice(start, start + BULK_CHUNK).map((key) => {
-        const filter = { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>;
-        return this.codec.softRemove ? { updateOne: { filter, update: { $set: this.codec.softRemove } } } : { deleteMany: { filter } };
+      const holders = await this.holders(keys.slice(start, start + BULK_CHUNK));
+      const operations = holders.flatMap((holder) => {
+        if (holder?.monitor?.writer !== MONITOR_WRITER) return [];
+        const filter = { _id: holder._id } as QueryFilter<StoredDocument>;
+        return [this.codec.softRemove ? { updateOne: { filter, update: { $set: this.codec.softRemove } } } : { deleteOne: { filter } }];
       });
-      await this.model.bulkWrite(operations, { ordered: false });
+      if (operations.length > 0) await this.model.bulkWrite(operations, { ordered: false });
     }
   }
 
-  /** Deletes (or soft-deletes, for Memory) the key, but only a document the monitor wrote. */
+  /** `removeKeys` of one key. */
   async removeKey(key: ContextKey): Promise<void> {
-    const owned = { ...this.keyFilter(key), 'monitor.writer': MONITOR_WRITER } as QueryFilter<StoredDocument>;
-    if (this.codec.softRemove) await this.model.updateOne(owned, { $set: this.codec.softRemove });
-    else await this.model.deleteMany(owned);
+    await this.removeKeys([key]);
   }
 }
 

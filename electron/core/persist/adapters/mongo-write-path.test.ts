@@ -187,4 +187,27 @@ describe('the MongoDB adapter write path (test server)', () => {
     const bots = await collection.findOne(service.keyFilter(sample.key(9)));
     expect(bots?.payload).toEqual(service.codec.toDocument(sample.key(9), sample.value(9), 0).set.payload);
   });
+
+  it.each(SAMPLES.map((s) => [s.def.name, s] as const))("%s: removal takes the monitor's own documents by key or `_id` only, and leaves a bot's", async (_name, sample) => {
+    const service = new PersistDbService(conn, sample.def);
+    await service.ensureIndexes();
+    const collection = conn.collection(sample.def.collection);
+    await service.writeValues([1, 2, 3].map((n) => ({ key: sample.key(n), value: sample.value(n) })));
+    await collection.insertOne({ ...service.keyFilter(sample.key(9)), ...service.codec.toDocument(sample.key(9), sample.value(9), 0).set, createDate: new Date(0), updatedDate: new Date(0) });
+    const recorded = recordFilters(conn, sample.def.collection);
+    try {
+      await service.removeKeys([sample.key(1), sample.key(9), sample.key(7)]);
+      await service.removeKey(sample.key(2));
+    } finally {
+      recorded.stop();
+    }
+    expect(recorded.filters.length).toBeGreaterThanOrEqual(3);
+    for (const filter of recorded.filters) expect({ filter, indexShaped: indexShaped(filter, sample.def.keyParts) }).toEqual({ filter, indexShaped: true });
+    // What counts as present: Memory removes in place (soft), the others delete.
+    const present = await service.findKeys(service.liveFilter({}));
+    expect(present).toHaveLength(2);
+    expect(present).toEqual(expect.arrayContaining([sample.key(3), sample.key(9)].map((k) => service.pickKey(k))));
+    expect(await collection.countDocuments({})).toBe(service.codec.softRemove ? 4 : 2);
+    expect((await collection.findOne(service.keyFilter(sample.key(9))))?.payload).toEqual(service.codec.toDocument(sample.key(9), sample.value(9), 0).set.payload);
+  });
 });
