@@ -79,6 +79,11 @@ describe('a backtest outcome merged from its symbols’ packed results', () => {
     const detail = outcome.detail(summary);
     expect(detail.signals).toEqual(JSON.parse(JSON.stringify(expected.signals)));
     expect(detail.equity).toEqual(expected.equity);
+    // Symbols merged in one at a time as their workers finish, in another order: the same result.
+    const arrived = new BacktestOutcome(request);
+    for (const k of [2, 0, 1].filter((i) => i < SYMBOLS.length)) arrived.add(structuredClone(packSymbolResult(SYMBOLS[k]!, bySymbol[k]!, request.account).result));
+    expect(arrived.detail(summary)).toEqual(detail);
+    expect(arrived.latestRows()).toEqual(outcome.latestRows());
   });
 
   it('gives the newest rows in creation order, each symbol’s latest row, and any slice of a symbol', () => {

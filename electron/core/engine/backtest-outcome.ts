@@ -6,33 +6,56 @@ import { rowsOf, type SymbolResult } from './symbol-result';
  * A backtest's result from its symbols' results (symbol-result.ts), on the main thread: the
  * statistics from the merged trade columns, and rows parsed only when asked for (the newest ones
  * for Storage and the history when the run ends, all of them when the run is opened).
+ *
+ * Each symbol's result is merged in as it arrives (`add`), while the other symbols still replay
+ * and this thread would otherwise wait: the trade columns and the run-wide creation order grow
+ * by a two-way merge per symbol, so the run's end merges only the last symbol and computes the
+ * statistics, instead of merging every symbol at once after the last worker is done.
  */
 export class BacktestOutcome {
-  readonly stats: RunStats;
-  readonly statsBySymbol: Record<string, RunStats>;
-  private readonly trades: TradeTable;
-  private readonly results: SymbolResult[];
+  private readonly results: SymbolResult[] = [];
+  private trades: TradeTable = mergeTrades([]);
+  private openTrades = 0;
   /** Run-wide creation order: result index and row index of each row. */
-  private readonly orderSymbol: Uint16Array;
-  private readonly orderRow: Uint32Array;
+  private orderSymbol: Uint16Array = new Uint16Array(0);
+  private orderRow: Uint32Array = new Uint32Array(0);
+  private computed?: { stats: RunStats; statsBySymbol: Record<string, RunStats> };
 
   constructor(
     private readonly request: RunRequest,
-    /** In the request's symbol order; symbols without a result (a stopped run) are left out. */
-    results: readonly SymbolResult[],
+    /** Symbols without a result (a stopped run) are left out; any order. */
+    results: readonly SymbolResult[] = [],
   ) {
-    this.results = [...results];
-    this.trades = mergeTrades(this.results.map((r) => r.trades));
-    this.stats = statsOfTrades(this.trades, this.results.reduce((n, r) => n + r.openTrades, 0), request.account);
-    this.statsBySymbol = {};
-    for (const r of this.results) this.statsBySymbol[r.symbol] = r.stats;
-    // A stopped or failed run: the symbols that did not finish have no trades to count.
-    for (const symbol of request.symbols) this.statsBySymbol[symbol] ??= computeStats([], request.account);
-    [this.orderSymbol, this.orderRow] = creationOrder(this.results);
+    for (const r of results) this.add(r);
   }
 
-  get symbolCount(): number {
-    return this.results.length;
+  /** Merges in one more symbol's result (each symbol once). */
+  add(result: SymbolResult): void {
+    const k = this.results.push(result) - 1;
+    this.trades = this.trades.length === 0 ? result.trades : mergeTrades([this.trades, result.trades]);
+    this.openTrades += result.openTrades;
+    [this.orderSymbol, this.orderRow] = withRowsOf(this.results, k, this.orderSymbol, this.orderRow);
+    this.computed = undefined;
+  }
+
+  get stats(): RunStats {
+    return this.summary().stats;
+  }
+
+  get statsBySymbol(): Record<string, RunStats> {
+    return this.summary().statsBySymbol;
+  }
+
+  private summary(): { stats: RunStats; statsBySymbol: Record<string, RunStats> } {
+    if (!this.computed) {
+      const account = this.request.account;
+      const bySymbol = new Map(this.results.map((r) => [r.symbol, r.stats]));
+      const statsBySymbol: Record<string, RunStats> = {};
+      // A stopped or failed run: the symbols that did not finish have no trades to count.
+      for (const symbol of this.request.symbols) statsBySymbol[symbol] = bySymbol.get(symbol) ?? computeStats([], account);
+      this.computed = { stats: statsOfTrades(this.trades, this.openTrades, account), statsBySymbol };
+    }
+    return this.computed;
   }
 
   get rowCount(): number {
@@ -69,7 +92,11 @@ export class BacktestOutcome {
 
   /** Each symbol's last row (for Recent). */
   latestRows(): SignalRow[] {
-    return this.results.filter((r) => r.rowEnds.length > 0).map((r) => rowsOf(r, r.rowEnds.length - 1)[0]!);
+    const bySymbol = new Map(this.results.map((r) => [r.symbol, r]));
+    return this.request.symbols.flatMap((symbol) => {
+      const r = bySymbol.get(symbol);
+      return r && r.rowEnds.length > 0 ? rowsOf(r, r.rowEnds.length - 1) : [];
+    });
   }
 
   equity(start: number): EquityPoint[] {
@@ -89,27 +116,32 @@ export class BacktestOutcome {
   }
 }
 
-/** Merges the symbols' creation orders: creation time, then symbol (as run-detail's `byCreation`). */
-function creationOrder(results: readonly SymbolResult[]): [Uint16Array, Uint32Array] {
-  const total = results.reduce((n, r) => n + r.createdAt.length, 0);
-  const symbols = new Uint16Array(total);
-  const rows = new Uint32Array(total);
-  const at = new Array<number>(results.length).fill(0);
-  for (let i = 0; i < total; i++) {
-    let best = -1;
-    for (let k = 0; k < results.length; k++) {
-      const r = results[k]!;
-      if (at[k]! >= r.createdAt.length) continue;
-      if (best < 0) {
-        best = k;
-        continue;
-      }
-      const b = results[best]!;
-      const d = r.createdAt[at[k]!]! - b.createdAt[at[best]!]!;
-      if (d < 0 || (d === 0 && r.symbol < b.symbol)) best = k;
+/**
+ * The creation order of the rows so far with result `k`'s rows merged in: creation time, then
+ * symbol (as run-detail's `byCreation`); a symbol's own rows keep their order.
+ */
+function withRowsOf(results: readonly SymbolResult[], k: number, symbols: Uint16Array, rows: Uint32Array): [Uint16Array, Uint32Array] {
+  const r = results[k]!;
+  const n = r.createdAt.length;
+  const total = symbols.length + n;
+  const outSymbols = new Uint16Array(total);
+  const outRows = new Uint32Array(total);
+  let i = 0;
+  let j = 0;
+  for (let o = 0; o < total; o++) {
+    let takeNew = i >= symbols.length;
+    if (!takeNew && j < n) {
+      const a = results[symbols[i]!]!;
+      const d = r.createdAt[j]! - a.createdAt[rows[i]!]!;
+      takeNew = d < 0 || (d === 0 && r.symbol < a.symbol);
     }
-    symbols[i] = best;
-    rows[i] = at[best]!++;
+    if (takeNew) {
+      outSymbols[o] = k;
+      outRows[o] = j++;
+    } else {
+      outSymbols[o] = symbols[i]!;
+      outRows[o] = rows[i++]!;
+    }
   }
-  return [symbols, rows];
+  return [outSymbols, outRows];
 }

@@ -1,7 +1,7 @@
 import type { CandleCache } from './candle-cache';
 import { candleFilesAsReady, candleFilesFor } from './candle-files';
 import type { RunManagerOptions } from './run-manager-options';
-import { errorText, pendingAtCursors, type RunRecord } from './run-record';
+import { errorText, outcomeOf, pendingAtCursors, type RunRecord } from './run-record';
 import { terminateAll, type JobHandlers, type RunWorkerPool } from './run-worker-pool';
 import type { StrategyCatalog } from './strategy-catalog';
 import type { WorkerMessageHandler } from './worker-messages';
@@ -92,7 +92,8 @@ export class RunLauncher {
       strategyName: record.request.strategyName,
       onEvents: (m) => this.ctx.messages.onEvents(record, job, m),
       onDone: (m) => {
-        if (job.kind === 'backtest' && m.result) record.symbolResults.set(job.symbol, m.result);
+        // Merged now, while the other symbols replay: the run's end then has only the last one to merge.
+        if (job.kind === 'backtest' && m.result) outcomeOf(record).add(m.result);
       },
       onRpc: (worker, m) => this.ctx.messages.onRpc(record, worker, m),
       onFailure: (failure) => {

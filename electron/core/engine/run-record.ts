@@ -3,7 +3,6 @@ import { INTERVAL_MS } from '../../../shared/candles';
 import { FINAL_RUN_STATUSES, type RunEvent, type RunKind, type RunRequest, type RunStatus, type RunSummary, type RunTally, type SignalRow } from '../../../shared/domain/runs';
 import { BacktestOutcome } from './backtest-outcome';
 import type { StoredRun } from './run-store';
-import type { SymbolResult } from './symbol-result';
 import { createdAtOf } from './signal-lifecycle';
 
 /** Why a run failed: the first failure wins (a worker's error, the watchdog, a persistence error). */
@@ -41,11 +40,9 @@ export interface RunRecord {
   checkpointTimer?: NodeJS.Timeout;
   /** Set by a worker's failure so the other symbols of the run stop too. */
   failure?: RunFailure;
-  /** Backtests: each symbol's result (rows, trades, statistics), packed by its worker at the end of its replay. */
-  symbolResults: Map<string, SymbolResult>;
   /** Backtests: its history record and Storage rows, written once it has finished (BacktestWriter). */
   stored?: Promise<void>;
-  /** Backtests: the run's result merged from `symbolResults` (rebuilt when more symbols have finished). */
+  /** Backtests: the run's result, each symbol's (packed by its worker) merged in as it arrives. */
   outcome?: BacktestOutcome;
 }
 
@@ -91,7 +88,6 @@ export function newRunRecord(runId: string, request: RunRequest, stored?: Stored
     tallies: new Map(),
     chain: Promise.resolve(),
     stopRequested: false,
-    symbolResults: new Map(),
   };
 }
 
@@ -179,12 +175,7 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * A backtest's merged result from the symbols that have finished, in the request's symbol order;
- * kept on the record until another symbol's result arrives.
- */
+/** A backtest's merged result from the symbols that have finished so far. */
 export function outcomeOf(record: RunRecord): BacktestOutcome {
-  const results = record.request.symbols.flatMap((s) => record.symbolResults.get(s) ?? []);
-  if (!record.outcome || record.outcome.symbolCount !== results.length) record.outcome = new BacktestOutcome(record.request, results);
-  return record.outcome;
+  return (record.outcome ??= new BacktestOutcome(record.request));
 }
