@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { EquityPoint, RunKind, RunRequest, RunStats, RunStatus, RunSummary, SignalRow } from '../../../shared/domain/runs';
 import { BaseCRUD } from '../db/base-crud';
@@ -79,23 +80,37 @@ function withoutResult(run: StoredRun): StoredRun {
   return rest;
 }
 
+/**
+ * The run store without a database (tests, benchmarks, a run manager given none). Each run is kept
+ * as its summary and its whole record serialized (the structured-clone format, outside the heap):
+ * a finished backtest's record holds thousands of rows, and as objects every run's rows would stay
+ * in the heap for the garbage collector to trace again at each collection, during later runs.
+ */
 export class InMemoryRunStore implements RunStore, RunStoreEditing {
-  private readonly runs = new Map<string, StoredRun>();
+  private readonly runs = new Map<string, { summary: RunSummary; record: Buffer; name?: string }>();
   async save(run: StoredRun): Promise<void> {
     const name = this.runs.get(run.runId)?.name;
-    this.runs.set(run.runId, { ...structuredClone(run), ...(name !== undefined ? { name } : {}) });
+    this.runs.set(run.runId, { summary: structuredClone(run.summary), record: serialize(run), ...(name !== undefined ? { name } : {}) });
+  }
+  private read(runId: string, withResult: boolean): StoredRun {
+    const held = this.runs.get(runId)!;
+    const run = deserialize(held.record) as StoredRun;
+    const out = withResult ? run : withoutResult(run);
+    return named(held.name !== undefined ? { ...out, name: held.name } : out);
   }
   async listUnfinished(): Promise<StoredRun[]> {
-    return [...this.runs.values()].filter((r) => UNFINISHED.includes(r.summary.status)).map((r) => named(structuredClone(withoutResult(r))));
+    return [...this.runs.entries()].filter(([, r]) => UNFINISHED.includes(r.summary.status)).map(([runId]) => this.read(runId, false));
   }
   async get(runId: string): Promise<StoredRun | null> {
-    const run = this.runs.get(runId);
-    return run ? named(structuredClone(run)) : null;
+    return this.runs.has(runId) ? this.read(runId, true) : null;
   }
   async list(q: RunHistoryQuery): Promise<{ items: StoredRun[]; total: number }> {
-    const all = [...this.runs.values()].filter((r) => matches(r, q)).sort((a, b) => b.summary.createdAt - a.summary.createdAt);
+    const all = [...this.runs.entries()]
+      .filter(([runId, r]) => matches({ runId, summary: r.summary } as StoredRun, q))
+      .sort(([, a], [, b]) => b.summary.createdAt - a.summary.createdAt)
+      .map(([runId]) => runId);
     const offset = q.offset ?? 0;
-    return { items: all.slice(offset, offset + q.limit).map((r) => named(structuredClone(withoutResult(r)))), total: all.length };
+    return { items: all.slice(offset, offset + q.limit).map((runId) => this.read(runId, false)), total: all.length };
   }
   async rename(runId: string, name: string): Promise<boolean> {
     const run = this.runs.get(runId);
