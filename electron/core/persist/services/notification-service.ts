@@ -310,11 +310,14 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   }
 
   /**
-   * `unreadCount()` without a query while the service can follow the count (see `Tracked`), and an
-   * exact count otherwise. For the badge during a burst; pair it with an exact count once the
-   * burst settles (electron/core/app/unread-publisher.ts).
+   * `unreadCount()` without a query while the service can follow the count (see `Tracked`): at
+   * once, counting every notification emitted so far (one still being written is not, and comes
+   * with the next call); otherwise an exact count, in its turn like `unreadCount`. For the badge
+   * during a burst; pair it with an exact count once the burst settles
+   * (electron/core/app/unread-publisher.ts).
    */
   trackedUnreadCount(): Promise<number> {
+    if (this.tracked) return Promise.resolve(this.tracked.count);
     return this.afterWrites(async () => this.tracked?.count ?? this.recount({}));
   }
 }
