@@ -158,6 +158,8 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   const writes: Array<Promise<void>> = [];
   let writeErrors = 0;
   let recountErrors = 0;
+  /** Sent → stored and emitted, per notification: the database's share of the figure. */
+  const storedAfter: number[] = [];
   const publishUnread = unreadPublisher(
     (how) => (how === 'tracked' ? inbox.trackedUnreadCount() : inbox.unreadCount()),
     (count) => bus.emit('notifications.unread', { count }),
@@ -183,6 +185,7 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
     if (!persisted) return void bus.emit('notification', notification);
     try {
       const stored = await inbox.append(notification);
+      storedAfter.push(Date.now() - at);
       bus.emit('notification', stored);
       publishUnread();
     } catch (error) {
@@ -232,6 +235,7 @@ async function eventToDom(page: Page, inbox: NotificationService, bus: AppEventB
   const bySecond = new Map<number, number>();
   for (const e of slow) bySecond.set(e.second, (bySecond.get(e.second) ?? 0) + 1);
   log(`event→DOM: p90 ${percentile(latencies, 90)} ms, p95 ${percentile(latencies, 95)} ms, max ${Math.max(...latencies)} ms; slowest 1% by second sent: ${[...bySecond].sort((a, b) => a[0] - b[0]).map(([sec, n]) => `${sec}s×${n}`).join(' ')}`);
+  if (persisted) log(`event→DOM: sent → stored in MongoDB and emitted: p50 ${percentile(storedAfter, 50)} ms, p99 ${percentile(storedAfter, 99)} ms, max ${Math.max(...storedAfter)} ms`);
   log(`event→DOM: ${latencies.length} of ${emitted.length} events counted by the badge, ${samples.length} badge updates, ${writeErrors} write errors, ${recountErrors} recount errors, ${stored} unread stored${timedOut ? ', timed out' : ''}`);
   if (latencies.length === 0) throw new Error(`event→DOM: none of ${total} notifications reached the badge`);
   if (timedOut || writeErrors > 0 || recountErrors > 0 || stored !== total) {
