@@ -45,6 +45,11 @@ export interface LifecycleConfig {
   /** Candle interval of the feed, ms. */
   intervalMs: number;
   scheduleTimeoutMs: number;
+  /**
+   * `final`: only `closed` and `cancelled` reach the listener (a backtest keeps each signal once,
+   * when it is final), so no copy of the row is made for the steps in between. Default `every`.
+   */
+  reports?: 'every' | 'final';
 }
 
 export type LifecycleListener = (transition: SignalTransition, row: SignalRow) => void;
@@ -175,10 +180,10 @@ export class SignalTracker {
     if (reached) {
       row.openedAt = time;
       this.startExcursion(entry, time);
-      this.listener('opened', { ...row });
+      if (this.config.reports !== 'final') this.listener('opened', { ...row });
     } else {
       row.scheduledAt = time;
-      this.listener('scheduled', { ...row });
+      if (this.config.reports !== 'final') this.listener('scheduled', { ...row });
     }
     return row;
   }
@@ -216,7 +221,7 @@ export class SignalTracker {
       row.openedAt = closeTime;
       this.announcedActive = false;
       this.startExcursion(row.priceOpen, closeTime);
-      this.listener('opened', { ...row });
+      if (this.config.reports !== 'final') this.listener('opened', { ...row });
       return;
     }
     if (closeTime >= deadline) this.finishCancelled(row, 'timeout', closeTime);
@@ -230,7 +235,7 @@ export class SignalTracker {
     if (t >= expiresAt) return this.finishClosed(row, 'time_expired', open, t);
     if (!this.announcedActive) {
       this.announcedActive = true;
-      this.listener('active', { ...row });
+      if (this.config.reports !== 'final') this.listener('active', { ...row });
     }
     const long = row.position === 'long';
     const low = cols.low[k]!;

@@ -215,7 +215,7 @@ function makeRunner(
     strategy: loaded.strategy,
     params: loaded.params,
     interval: r.interval,
-    lifecycle: { costs: r.costs, intervalMs: INTERVAL_MS[r.interval], scheduleTimeoutMs: r.scheduleTimeoutMinutes * 60_000 },
+    lifecycle: { costs: r.costs, intervalMs: INTERVAL_MS[r.interval], scheduleTimeoutMs: r.scheduleTimeoutMinutes * 60_000, reports: backtest ? 'final' : 'every' },
     services: strategyServices(identity, access, events, now),
     onSignal: (transition, signal) => {
       // A backtest keeps each signal once, when it is final (the one pending at the end is added
