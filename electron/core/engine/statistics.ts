@@ -156,7 +156,6 @@ function sum(values: ArrayLike<number>): number {
   return total;
 }
 
-const mean = (values: ArrayLike<number>): number | null => (values.length ? sum(values) / values.length : null);
 const finiteOrNull = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
 const clamp = (v: number, limit: number): number => Math.max(-limit, Math.min(limit, v));
 
@@ -221,19 +220,48 @@ export function statsOfTrades(t: TradeTable, openTrades: number, account?: Parti
   // backtest-kit's set.
   const gated = trades >= MIN_TRADES_FOR_RATIOS && avg !== null;
   const sharpeRatio = gated && stdDev !== null && stdDev > EPSILON ? avg / stdDev : null;
+  // One pass, sums in trade order (the same sums, in the same order, as over filtered copies).
   let firstOpen = Infinity;
   let lastClose = -Infinity;
-  const durations: number[] = [];
-  const peaks: number[] = [];
-  const falls: number[] = [];
+  let durationSum = 0;
+  let durationCount = 0;
+  let peakSum = 0;
+  let peakCount = 0;
+  let fallSum = 0;
+  let fallCount = 0;
+  let winSum = 0;
+  let winCount = 0;
+  let lossSum = 0;
+  let lossSquares = 0;
+  let lossCount = 0;
   for (let i = 0; i < trades; i++) {
     const opened = t.openedAt[i]!;
     const closedAt = t.closedAt[i]!;
     firstOpen = Math.min(firstOpen, Number.isNaN(opened) ? closedAt : opened);
     lastClose = Math.max(lastClose, closedAt);
-    if (!Number.isNaN(opened)) durations.push((closedAt - opened) / 60_000);
-    if (!Number.isNaN(t.peakPercent[i]!)) peaks.push(t.peakPercent[i]!);
-    if (!Number.isNaN(t.fallPercent[i]!)) falls.push(t.fallPercent[i]!);
+    if (!Number.isNaN(opened)) {
+      durationSum += (closedAt - opened) / 60_000;
+      durationCount++;
+    }
+    const peakPnl = t.peakPercent[i]!;
+    if (!Number.isNaN(peakPnl)) {
+      peakSum += peakPnl;
+      peakCount++;
+    }
+    const fallPnl = t.fallPercent[i]!;
+    if (!Number.isNaN(fallPnl)) {
+      fallSum += fallPnl;
+      fallCount++;
+    }
+    const p = pnls[i]!;
+    if (p > 0) {
+      winSum += p;
+      winCount++;
+    } else if (p < 0) {
+      lossSum += p;
+      lossSquares += p * p;
+      lossCount++;
+    }
   }
   const spanDays = trades > 0 ? (lastClose - firstOpen) / DAY_MS : 0;
   const tradesPerYear = trades >= MIN_TRADES_FOR_RATIOS && spanDays >= MIN_SPAN_DAYS_TO_ANNUALISE ? (trades / spanDays) * 365 : 0;
@@ -246,17 +274,13 @@ export function statsOfTrades(t: TradeTable, openTrades: number, account?: Parti
     const raw = (growth ** (tradesPerYear / trades) - 1) * 100;
     expectedYearlyReturns = Math.abs(raw) > MAX_EXPECTED_YEARLY_RETURNS ? null : raw;
   }
-  const winPnls = pnls.filter((p) => p > 0);
-  const lossPnls = pnls.filter((p) => p < 0);
-  const avgWin = mean(winPnls) ?? 0;
-  const avgLoss = mean(lossPnls) ?? 0;
+  const avgWin = winCount ? winSum / winCount : 0;
+  const avgLoss = lossCount ? lossSum / lossCount : 0;
   const certaintyRatio = gated && avgLoss < -EPSILON ? avgWin / Math.abs(avgLoss) : null;
-  const expectancy = gated ? (winPnls.length / trades) * avgWin + (lossPnls.length / trades) * avgLoss : null;
+  const expectancy = gated ? (winCount / trades) * avgWin + (lossCount / trades) * avgLoss : null;
   let sortinoRatio: number | null = null;
-  if (gated && lossPnls.length > 0) {
-    let squares = 0;
-    for (let i = 0; i < lossPnls.length; i++) squares += lossPnls[i]! * lossPnls[i]!;
-    const downside = Math.sqrt(squares / trades);
+  if (gated && lossCount > 0) {
+    const downside = Math.sqrt(lossSquares / trades);
     sortinoRatio = downside > EPSILON ? avg / downside : null;
   }
   const calmarRatio = balanceDrawdown > 0 && expectedYearlyReturns !== null ? clamp(expectedYearlyReturns / balanceDrawdown, MAX_CALMAR) : null;
@@ -286,10 +310,10 @@ export function statsOfTrades(t: TradeTable, openTrades: number, account?: Parti
     recoveryFactor: finiteOrNull(recoveryFactor),
     expectedYearlyReturns: finiteOrNull(expectedYearlyReturns),
     medianPnlPercent: median(pnls),
-    avgDurationMinutes: mean(durations),
+    avgDurationMinutes: durationCount ? durationSum / durationCount : null,
     // Only rows that record their best and worst moment count (no zeros for the others).
-    avgPeakPnlPercent: mean(peaks),
-    avgFallPnlPercent: mean(falls),
+    avgPeakPnlPercent: peakCount ? peakSum / peakCount : null,
+    avgFallPnlPercent: fallCount ? fallSum / fallCount : null,
     openTrades,
   };
 }
