@@ -215,4 +215,21 @@ describe('the inbox writes a burst of notifications in batches (MongoDB on the t
     expect(await service.unreadCount()).toBe(5);
     expect(await service.trackedUnreadCount()).toBe(5);
   });
+
+  it('during an outage the tracked count goes on with what is spooled; the exact one cannot be made, and agrees once the spool is replayed', async () => {
+    const connection = { isConnected: true };
+    const { service } = inbox(connection);
+    await service.appendMany([note(1), note(2)]);
+    expect(await service.trackedUnreadCount()).toBe(2);
+    connection.isConnected = false;
+    await service.appendMany([note(3), note(4), note(5)]);
+    expect(spool.size).toBe(3);
+    expect(await service.trackedUnreadCount()).toBe(5);
+    await expect(service.unreadCount()).rejects.toThrow(/unreachable|not connected|unavailable/i);
+    connection.isConnected = true;
+    const mongo = new MongoAdapter<NotificationKey, Notification>(() => db.manager.connection, NOTIFICATION);
+    await spool.replay({ apply: (e) => mongo.write(e.key as NotificationKey, e.value as Notification), isTransient: () => false });
+    expect(await service.unreadCount()).toBe(5);
+    expect(await service.trackedUnreadCount()).toBe(5);
+  });
 });

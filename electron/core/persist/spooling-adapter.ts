@@ -162,11 +162,16 @@ export class SpoolingAdapter<K extends ContextKey, V> implements PersistAdapter<
     return (await this.list(query)).items.map((e) => e.key);
   }
 
-  /** MongoDB's count while nothing is buffered; otherwise the merged `list`'s total. */
+  /**
+   * MongoDB's count while nothing is buffered; otherwise the merged `list`'s total. A count is
+   * exact or refused: during an outage it fails (the merged list would count only the buffer).
+   */
   async count(query: ListQuery<K>): Promise<number> {
     const pending = this.spool.newestOf(this.def.name).filter((e) => keyMatches(e.key, query.key));
-    if (pending.length === 0) return this.stored('list', () => countedEntries(this.inner, query));
-    return (await this.list({ ...query, offset: 0, limit: 1 })).total;
+    if (pending.length === 0) return this.stored('count', () => countedEntries(this.inner, query));
+    const page = await this.list({ ...query, offset: 0, limit: 1 });
+    if (page.incomplete) throw new DatabaseUnavailableError(this.def.name, 'count');
+    return page.total;
   }
 
   async close(): Promise<void> {

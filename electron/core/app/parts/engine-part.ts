@@ -150,9 +150,15 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     return partial ? { results, partial } : { results };
   }
 
-  /** Every inbox's unread count: `tracked` kept by each inbox between its exact counts (see NotificationService). */
+  /**
+   * Every inbox's unread count: `tracked` kept by each inbox between its exact counts (see
+   * NotificationService). An inbox that cannot count while MongoDB is unreachable answers with
+   * its tracked count if it has one (what it knew plus what it spooled), so the badge does not
+   * drop the live inbox between two tracked answers; with none it is skipped, as before.
+   */
   async function unreadCount(how: 'tracked' | 'exact' = 'exact'): Promise<number> {
-    const { results } = await fromInboxes((p) => (how === 'tracked' ? p.notifications.trackedUnreadCount() : p.notifications.unreadCount()));
+    const exact = (p: Persistence): Promise<number> => p.notifications.unreadCount().catch((error: unknown) => (isOutageError(error) ? p.notifications.trackedUnreadCount() : Promise.reject(error)));
+    const { results } = await fromInboxes((p) => (how === 'tracked' ? p.notifications.trackedUnreadCount() : exact(p)));
     return results.reduce((a, b) => a + b, 0);
   }
 
