@@ -108,6 +108,20 @@ export class SyntheticStore implements CandleStore {
     return out;
   }
 
+  /** The range oldest first in one pass, as the app's store (market/candle-store.ts) streams it from a MongoDB cursor. */
+  async *stream(range: CandleRange): AsyncGenerator<Candle> {
+    const s = this.series.get(range.symbol);
+    if (!s) return;
+    const [first, end] = this.window(s, range);
+    if (s.candles) {
+      for (let i = first; i < end; i++) yield s.candles[i]!;
+      return;
+    }
+    const walk = new Walk(s.seed);
+    walk.seek(first);
+    for (let i = first; i < end; i++) yield walk.next();
+  }
+
   async findByFilter(filter: Record<string, unknown>, options: { sort?: Record<string, 1 | -1>; limit?: number }): Promise<Array<{ timestamp: number }>> {
     const s = this.series.get(String(filter.symbol));
     if (!s) return [];

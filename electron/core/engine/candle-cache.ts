@@ -10,6 +10,8 @@ export interface CandleStore {
   countRange(range: CandleRange): Promise<number>;
   findRange(range: CandleRange): Promise<Array<{ timestamp: number; open: number; high: number; low: number; close: number; volume: number }>>;
   findByFilter(filter: Record<string, unknown>, options: { sort?: Record<string, 1 | -1>; limit?: number }): Promise<Array<{ timestamp: number }>>;
+  /** The range oldest first from one query, in small batches (market/candle-store.ts has it). */
+  stream?(range: CandleRange): AsyncIterable<{ timestamp: number; open: number; high: number; low: number; close: number; volume: number }>;
 }
 
 /** Identifies what the store held when the cache file was written; any difference invalidates it. */
@@ -35,8 +37,8 @@ export interface CachedSeries {
 }
 
 const VERSION = 1;
-/** Candles per read while building a cache file. */
-const READ_BATCH = 10_000;
+/** Candles per read while building a cache file from a store that cannot stream. */
+const READ_BATCH = 50_000;
 /** Builds of one range in a row that found its candles changed while they were read. */
 const MAX_BUILD_ATTEMPTS = 3;
 
@@ -121,48 +123,83 @@ export class CandleCache {
   }
 
   /**
-   * Reads the range in pages of READ_BATCH candles and writes each page straight into the file at
-   * its place in every column (the layout is column after column, `expected` long each). Neither
-   * the whole range as candle objects nor as columns is ever in memory: building the cache of a
-   * million candles holds one page, so the heap it leaves behind (which the process keeps long
-   * after) stays that small. Returns the candles' count and first/last times; a count other than
-   * `expected` throws CandlesChangedError (the temporary file is then removed).
+   * Reads the range and writes it straight into the file, PAGE candles at a time, each page at its
+   * place in every column (the layout is column after column, `expected` long each). Neither the
+   * whole range as candle objects nor as columns is ever in memory. A store that can stream the
+   * range (the app's, from a MongoDB cursor) is read in one query; its candles arrive in small
+   * batches and die young, so building the cache of a million candles leaves no old-generation
+   * garbage behind for the process to keep. Otherwise the range is read in pages of READ_BATCH
+   * (fewer, larger queries: mongo-java-server's cost grows with each one). Returns the candles'
+   * count and first/last times; a count other than `expected` throws CandlesChangedError (the
+   * temporary file is then removed).
    */
   private async writeColumns(fd: number, key: CandleKey, from: number, to: number, expected: number): Promise<CacheFingerprint> {
-    const page = new Float64Array(COLUMN_NAMES.length * READ_BATCH);
-    const bytes = new Uint8Array(page.buffer);
-    let count = 0;
-    let first: number | null = null;
-    let last: number | null = null;
-    for (let cursor = from; ; ) {
-      const rows = await this.store.findRange({ ...key, from: cursor, to, limit: READ_BATCH });
-      // A store that ignores the limit answers with the whole rest of the range at once.
-      for (let start = 0; start < rows.length; start += READ_BATCH) {
-        const n = Math.min(READ_BATCH, rows.length - start);
-        if (count + n <= expected) {
-          for (let i = 0; i < n; i++) {
-            const c = rows[start + i]!;
-            page[i] = c.timestamp;
-            page[READ_BATCH + i] = c.open;
-            page[2 * READ_BATCH + i] = c.high;
-            page[3 * READ_BATCH + i] = c.low;
-            page[4 * READ_BATCH + i] = c.close;
-            page[5 * READ_BATCH + i] = c.volume;
-          }
-          for (let k = 0; k < COLUMN_NAMES.length; k++) writeAll(fd, bytes.subarray(k * READ_BATCH * 8, (k * READ_BATCH + n) * 8), (k * expected + count) * 8);
-        }
-        count += n;
+    const out = new ColumnPageWriter(fd, expected);
+    if (this.store.stream) {
+      for await (const c of this.store.stream({ ...key, from, to })) out.add(c);
+    } else {
+      let rows: StoredCandleRow[] | undefined;
+      for (let cursor = from; ; ) {
+        rows = undefined; // the previous page goes before the next is read
+        rows = await this.store.findRange({ ...key, from: cursor, to, limit: READ_BATCH });
+        for (const c of rows) out.add(c);
+        // A store that ignores the limit answers with the whole rest of the range at once.
+        if (rows.length < READ_BATCH) break;
+        cursor = rows.at(-1)!.timestamp + 1;
       }
-      if (rows.length > 0) {
-        first ??= rows[0]!.timestamp;
-        last = rows.at(-1)!.timestamp;
-      }
-      if (rows.length < READ_BATCH) {
-        if (count !== expected) throw new CandlesChangedError(`${expected} counted, ${count} read`);
-        return { count, first, last };
-      }
-      cursor = rows.at(-1)!.timestamp + 1;
     }
+    return out.finish();
+  }
+}
+
+type StoredCandleRow = { timestamp: number; open: number; high: number; low: number; close: number; volume: number };
+
+/** Candles per write while building a cache file (each column of a page is one write). */
+const PAGE = 10_000;
+
+/** Collects candles into a page of columns and writes each full page at its place in the file. */
+class ColumnPageWriter {
+  private readonly page = new Float64Array(COLUMN_NAMES.length * PAGE);
+  private readonly bytes = new Uint8Array(this.page.buffer);
+  private inPage = 0;
+  private count = 0;
+  private first: number | null = null;
+  private last: number | null = null;
+
+  constructor(
+    private readonly fd: number,
+    private readonly expected: number,
+  ) {}
+
+  add(c: StoredCandleRow): void {
+    const i = this.inPage;
+    this.page[i] = c.timestamp;
+    this.page[PAGE + i] = c.open;
+    this.page[2 * PAGE + i] = c.high;
+    this.page[3 * PAGE + i] = c.low;
+    this.page[4 * PAGE + i] = c.close;
+    this.page[5 * PAGE + i] = c.volume;
+    this.first ??= c.timestamp;
+    this.last = c.timestamp;
+    if (++this.inPage === PAGE) this.flush();
+  }
+
+  finish(): CacheFingerprint {
+    this.flush();
+    if (this.count !== this.expected) throw new CandlesChangedError(`${this.expected} counted, ${this.count} read`);
+    return { count: this.count, first: this.first, last: this.last };
+  }
+
+  private flush(): void {
+    const n = this.inPage;
+    // Past the counted length the layout does not fit: only counted, the build is then done again.
+    if (n > 0 && this.count + n <= this.expected) {
+      for (let k = 0; k < COLUMN_NAMES.length; k++) {
+        writeAll(this.fd, this.bytes.subarray(k * PAGE * 8, (k * PAGE + n) * 8), (k * this.expected + this.count) * 8);
+      }
+    }
+    this.count += n;
+    this.inPage = 0;
   }
 }
 
