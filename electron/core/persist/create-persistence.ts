@@ -110,6 +110,9 @@ interface SpoolHandle {
   replayer: SpoolReplayer;
 }
 
+/** How long `close()` waits for notifications still being written. */
+const CLOSE_WAIT_MS = 10_000;
+
 const spools = new SharedResources<SpoolHandle>(async ({ spool, replayer }) => {
   replayer.stop();
   await spool.close();
@@ -231,6 +234,10 @@ export async function createPersistence(options: CreatePersistenceOptions): Prom
       spoolStatus: () => spoolStatusOf(spoolHandle?.spool),
       flushSpool: (timeoutMs) => spoolHandle?.replayer.drained(timeoutMs) ?? Promise.resolve(true),
       async close() {
+        // A batch being written (or waiting) lands before its store closes, and is emitted: closing
+        // must not turn an appended notification into a lost one. Bounded, so a stuck store cannot
+        // hold a shutdown; a batch that fails is reported to whoever appended it.
+        await Promise.race([notifications.drained(), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
         notifications.removeAllListeners();
         for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
       },

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { NewNotification, Notification } from '../../../shared/domain/notifications';
 import { openTestDb, type TestDb } from '../../../test/support/test-db';
 import { MongoAdapter } from './adapters/mongo-adapter';
+import { createPersistence } from './create-persistence';
 import type { Entry } from './contract';
 import { NotificationService } from './services/notification-service';
 import { WriteSpool } from './spool';
@@ -231,5 +232,37 @@ describe('the inbox writes a burst of notifications in batches (MongoDB on the t
     await spool.replay({ apply: (e) => mongo.write(e.key as NotificationKey, e.value as Notification), isTransient: () => false });
     expect(await service.unreadCount()).toBe(5);
     expect(await service.trackedUnreadCount()).toBe(5);
+  });
+
+  it('marks a selection read in one batch write (a repeated or unknown id changes nothing more)', async () => {
+    const { service, mongo } = inbox();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => service.append(note(i))));
+    const before = { singles: mongo.singles, batches: mongo.batches.length };
+    const id = (i: number): string => `burst-${String(i).padStart(4, '0')}`;
+    const ids = [id(1), id(2), id(2), 'no-such-notification', id(4)];
+    expect(await service.markRead(ids)).toBe(3);
+    expect(mongo.singles).toBe(before.singles);
+    expect(mongo.batches.slice(before.batches)).toEqual([3]);
+    const read = await collection().find({ 'monitor.read': true }).toArray();
+    expect(read).toHaveLength(3);
+    expect(await service.unreadCount()).toBe(3);
+    expect(await service.markRead(ids)).toBe(0);
+  });
+
+  it('closing the persistence first writes and announces the notifications still queued', async () => {
+    const dataDir = await fsp.mkdtemp(join(tmpdir(), 'notification-close-'));
+    try {
+      const persistence = await createPersistence({ mode: 'live', dataDir, connection: db.manager });
+      let announced = 0;
+      persistence.events.on('notification', () => announced++);
+      const appended = Array.from({ length: 300 }, (_, i) => persistence.notifications.append(note(i)));
+      await persistence.close();
+      // By the time close() returns: all stored, and each announced (the UI shows it live).
+      expect(await collection().countDocuments({ 'monitor.runId': 'run-burst' })).toBe(300);
+      expect(announced).toBe(300);
+      expect((await Promise.allSettled(appended)).filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -248,15 +248,21 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   }
 
   private async markEachRead(notificationIds: readonly string[], backtest: boolean): Promise<number> {
-    let changed = 0;
-    for (const notificationId of notificationIds) {
+    const updates: Array<{ key: NotificationKey; value: Notification }> = [];
+    for (const notificationId of new Set(notificationIds)) {
       const key = { backtest, notificationId };
       const current = await this.store.read(key);
-      if (!current || current.read) continue;
-      await this.store.write(key, { ...current, read: true });
-      changed++;
+      if (current && !current.read) updates.push({ key, value: { ...current, read: true } });
     }
-    return changed;
+    // One batch (one bulkWrite on MongoDB) for a selection, not a write per notification.
+    const refused = updates.length > 0 ? await this.store.writeBatch(updates) : [];
+    if (refused.length > 0) throw refused[0]!.error;
+    return updates.length;
+  }
+
+  /** Resolves once every notification appended so far has been written (or refused). */
+  drained(): Promise<void> {
+    return this.afterWrites(async () => undefined);
   }
 
   /** Marks every unread notification matching the filter read; returns how many changed. */
