@@ -117,12 +117,12 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
     }
     options.emit('run.event', event);
     if (event.type === 'status' && (FINAL_RUN_STATUSES as readonly string[]).includes(event.status) && names.has(event.runId)) {
-      // A backtest is stored only once it ends (its record is written after this event; detail waits
-      // for it): a name given while it ran goes there then.
+      // A backtest is stored only once it ends (its record is written after this event; `stored`
+      // waits for it): a name given while it ran goes there then.
       const name = names.get(event.runId)!;
       const b = bound;
       void b?.runs
-        .detail(event.runId)
+        .stored(event.runId)
         .then(() => b.runStore.rename(event.runId, name))
         .catch((error: unknown) => options.log('warn', `could not store the name of run ${event.runId}: ${text(error)}`, runSubject(event.runId)));
     }
@@ -306,9 +306,9 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
           const manager = runs();
           let stored = await bound!.runStore.rename(runId, name);
           if (!stored && manager.has(runId)) {
-            // A backtest that has just ended may still be writing its record (detail waits for it);
+            // A backtest that has just ended may still be writing its record (`stored` waits for it);
             // one still running has none yet: its name is written when it ends (see forward).
-            const run = await manager.detail(runId);
+            const run = await manager.stored(runId);
             if ((FINAL_RUN_STATUSES as readonly string[]).includes(run.status)) stored = await bound!.runStore.rename(runId, name);
           }
           if (!stored && !manager.has(runId)) throw new RunNotFoundError(runId);
