@@ -178,8 +178,9 @@ export async function createEnginePart(options: EnginePartOptions): Promise<Core
         createdAt: Date.now(),
         read: false,
       };
-      options.emit('notification', notification);
+      // Stored first, so the inbox a page lists on seeing it already holds it; shown even if it could not be stored.
       await bound?.live.notifications.append(notification).catch((error: unknown) => options.log('warn', `could not store the pause notice of run ${run.runId}: ${text(error)}`, runSubject(run.runId)));
+      options.emit('notification', notification);
     }
   }
 
