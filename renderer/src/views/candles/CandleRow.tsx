@@ -1,14 +1,6 @@
 import type { ReactElement, ReactNode } from 'react';
+import type { Candle } from '../../../../shared/candles';
 import { formatCompact, formatPrice, formatTime } from '../../lib/format';
-
-interface Ohlcv {
-  timestamp: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
 
 /** The header of a candle table; `extra` adds columns after Volume. */
 export function CandleHead({ extra }: { extra?: ReactNode }): ReactElement {
@@ -28,7 +20,7 @@ export function CandleHead({ extra }: { extra?: ReactNode }): ReactElement {
 }
 
 /** One candle's cells, the close coloured by the bar's direction; `extra` adds cells after Volume. */
-export function CandleCells({ candle: c, extra }: { candle: Ohlcv; extra?: ReactNode }): ReactElement {
+export function CandleCells({ candle: c, extra }: { candle: Candle; extra?: ReactNode }): ReactElement {
   return (
     <>
       <td className="num" style={{ textAlign: 'left' }}>
