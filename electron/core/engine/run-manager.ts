@@ -194,9 +194,10 @@ export class RunManager extends EventEmitter<{ event: [RunEvent] }> {
   async listAll(query: RunListQuery = {}): Promise<{ runs: RunSummary[]; total: number }> {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-    const held = this.list(query);
-    // A finished backtest no longer held here may still be on its way to the run store.
+    // A finished backtest no longer held here may still be on its way to the run store. The held
+    // runs are read after that wait, so the answer is as new as the events sent before it.
     await this.settled();
+    const held = this.list(query);
     const stored = await this.runStore.list({ status: query.status, kind: query.kind, limit: offset + limit, offset: 0, excludeIds: [...this.runs.keys()] });
     const all = [...held, ...stored.items.map((r) => r.summary)].sort(byNewest);
     return { runs: all.slice(offset, offset + limit), total: held.length + stored.total };

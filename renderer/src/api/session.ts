@@ -43,12 +43,20 @@ function applyFrame(batch: EventEnvelope[]): void {
   }
 }
 
+let runsRequested = 0;
+
+/**
+ * Lists the runs again. Only the newest request's answer is applied: the host answers a list once
+ * the writes in flight have settled, so an older request can be answered after a newer one, with a
+ * run still "running" that the newer answer (and the status event before it) showed completed.
+ */
 export async function refreshRuns(): Promise<void> {
+  const request = ++runsRequested;
   try {
     const { runs } = await call('runs.list', {});
-    useRuns.getState().reset(runs);
+    if (request === runsRequested) useRuns.getState().reset(runs);
   } catch (error) {
-    useRuns.getState().setError(errorMessage(error));
+    if (request === runsRequested) useRuns.getState().setError(errorMessage(error));
   }
 }
 
