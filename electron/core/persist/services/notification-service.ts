@@ -31,6 +31,9 @@ interface Tracked {
 /** Past this many notifications stored since the last exact count, the next tracked count recounts (bounds `written`). */
 const TRACKED_MAX = 100_000;
 
+/** A notification's identity in the store (its key), as one string. */
+const idOf = (n: Notification): string => `${String(n.backtest)}\u0000${n.notificationId}`;
+
 interface Pending {
   notification: Notification;
   resolve: (stored: Notification) => void;
@@ -144,7 +147,7 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
   private async writeBatch(batch: Pending[]): Promise<void> {
     // A notification appended twice in one batch (a retry) is written once, with its last value.
     const byKey = new Map<string, Notification>();
-    for (const { notification: n } of batch) byKey.set(`${String(n.backtest)}\u0000${n.notificationId}`, n);
+    for (const { notification: n } of batch) byKey.set(idOf(n), n);
     let refused: Array<{ index: number; error: unknown }>;
     const entries = [...byKey.values()].map((n) => ({ key: { backtest: n.backtest, notificationId: n.notificationId }, value: n }));
     try {
@@ -173,7 +176,7 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     const tracked = this.tracked;
     if (!tracked) return;
     for (const n of stored) {
-      const id = `${String(n.backtest)}\u0000${n.notificationId}`;
+      const id = idOf(n);
       const before = tracked.written.get(id);
       tracked.count += Number(!n.read) - Number(before === false);
       tracked.written.set(id, n.read);
@@ -207,6 +210,11 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
     const unfiltered = filter.backtest === undefined && filter.type === undefined && filter.symbol === undefined && filter.runId === undefined;
     if (unfiltered && generation === this.generation && this.changing === 0) this.tracked = { count: total, written: new Map() };
     return total;
+  }
+
+  /** Resolves once every notification appended so far has been written (or refused). */
+  drained(): Promise<void> {
+    return this.afterWrites(async () => undefined);
   }
 
   /** Runs `task` after every notification appended so far is stored (and emitted), before any later one is. */
@@ -255,14 +263,14 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
       if (current && !current.read) updates.push({ key, value: { ...current, read: true } });
     }
     // One batch (one bulkWrite on MongoDB) for a selection, not a write per notification.
-    const refused = updates.length > 0 ? await this.store.writeBatch(updates) : [];
-    if (refused.length > 0) throw refused[0]!.error;
+    if (updates.length > 0) await this.writeAll(updates);
     return updates.length;
   }
 
-  /** Resolves once every notification appended so far has been written (or refused). */
-  drained(): Promise<void> {
-    return this.afterWrites(async () => undefined);
+  /** Writes the entries as one batch; the first refusal, if any, fails the call. */
+  private async writeAll(entries: Array<{ key: NotificationKey; value: Notification }>): Promise<void> {
+    const refused = await this.store.writeBatch(entries);
+    if (refused.length > 0) throw refused[0]!.error;
   }
 
   /** Marks every unread notification matching the filter read; returns how many changed. */
@@ -281,8 +289,7 @@ export class NotificationService extends EventEmitter<{ notification: [Notificat
         limit: 1_000,
       });
       // One batch per page (one bulkWrite on MongoDB) instead of an upsert per notification.
-      const refused = await this.store.writeBatch(page.items.map(({ key, value }) => ({ key, value: { ...value, read: true } })));
-      if (refused.length > 0) throw refused[0]!.error;
+      await this.writeAll(page.items.map(({ key, value }) => ({ key, value: { ...value, read: true } })));
       changed += page.items.length;
       // Stop when done, or when a pass made no headway (never loop on a store that ignores writes).
       if (page.items.length === 0 || page.total <= page.items.length || page.total >= before) return changed;
