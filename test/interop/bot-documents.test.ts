@@ -1,5 +1,3 @@
-import * as fsp from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +15,12 @@ import {
 } from '../../electron/core/backtest-kit/documents';
 import { BotReader } from '../../electron/core/bots';
 import { CandleDbService } from '../../electron/core/db/candle-db-service';
-import { ConnectionManager } from '../../electron/core/db/connection-manager';
 import { createPersistence, parsePersistConfig, type Persistence } from '../../electron/core/persist';
 import { closedSignal } from '../../electron/core/persist/test-support/fixtures';
 import { startRedis, type RunningRedis } from '../support/redis';
 import { freshDatabaseUri } from '../support/test-db';
 import { assertBotInstalled, runBot, SHARED_CANDLES, type BotEnv } from './bot-process';
+import { openMonitorSide, type MonitorSide } from './monitor-side';
 
 type Doc = Record<string, unknown> & { payload?: Record<string, unknown> };
 
@@ -61,10 +59,9 @@ const byJson = <T>(items: T[]): T[] => [...items].sort((a, b) => JSON.stringify(
  */
 describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
   let redis: RunningRedis;
-  let manager: ConnectionManager;
+  let monitor: MonitorSide;
   let conn: Connection;
   let persistence: Persistence;
-  let dataDir: string;
   let bot: WriteResult;
   const raw = async (collection: string): Promise<Doc[]> => (await conn.collection(collection).find({}).toArray()) as unknown as Doc[];
 
@@ -74,19 +71,13 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
     const uri = freshDatabaseUri('interop_bot');
     const env: BotEnv = { mongoUri: uri, redisHost: redis.host, redisPort: redis.port };
     bot = await runBot<WriteResult>(['write', join(SHARED_CANDLES, 'ADA_BTC-1m.json')], env, { INTEROP_BACKTEST_MINUTES: '240' });
-    manager = new ConnectionManager({ uri });
-    await manager.connect();
-    conn = manager.connection;
-    dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-bot-'));
-    persistence = await createPersistence({ mode: 'live', dataDir, connection: manager, overrides: { log: 'mongodb' } });
+    monitor = await openMonitorSide(uri, 'interop-bot-', { overrides: { log: 'mongodb' } });
+    ({ conn, persistence } = monitor);
   }, 480_000);
 
   afterAll(async () => {
-    await persistence?.close();
-    if (manager?.isConnected) await conn.dropDatabase().catch(() => undefined);
-    await manager?.close();
+    await monitor?.dispose();
     await redis?.stop();
-    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
   });
 
   it('the bot ran a backtest and a live tick without errors and wrote every kind of document', async () => {
@@ -318,7 +309,7 @@ describe('documents a real backtest-kit bot wrote, read by the monitor', () => {
 
   it('the monitor\'s Storage cap counts and trims only its own rows: the bot\'s stay, unchanged', async () => {
     const before = await raw('storage-items');
-    const capped = await createPersistence({ mode: 'live', dataDir, connection: manager, config: parsePersistConfig({ storageCap: { live: 3, backtest: 3 } }) });
+    const capped = await createPersistence({ mode: 'live', dataDir: monitor.dataDir, connection: monitor.manager, config: parsePersistConfig({ storageCap: { live: 3, backtest: 3 } }) });
     try {
       for (let i = 0; i < 8; i++) await capped.storage.upsert(closedSignal(900 + i, { backtest: false, frameName: '' }));
       const after = await raw('storage-items');

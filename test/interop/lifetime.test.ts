@@ -1,5 +1,4 @@
 import * as fsp from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,11 +6,11 @@ import type { SignalRow } from '../../shared/domain/signals';
 import type { TickResult } from '../../electron/core/backtest-kit/strategy-api/backtest-run';
 import { signalRowOf } from '../../electron/core/backtest-kit/strategy-api/symbol-job';
 import { BotReader } from '../../electron/core/bots';
-import { ConnectionManager } from '../../electron/core/db/connection-manager';
-import { createPersistence, type Persistence } from '../../electron/core/persist';
+import type { Persistence } from '../../electron/core/persist';
 import { startRedis, type RunningRedis } from '../support/redis';
 import { freshDatabaseUri } from '../support/test-db';
 import { assertBotInstalled, REPO_ROOT, runBotScript, type BotEnv } from './bot-process';
+import { openMonitorSide, type MonitorSide } from './monitor-side';
 
 const SCRIPT = join(REPO_ROOT, 'test', 'interop', 'lifetime-bot.mjs');
 
@@ -48,7 +47,7 @@ const CONTEXT = { symbol: 'NOLIFE-MON', strategyName: 'paper-no-lifetime', excha
  */
 describe('a position without a lifetime, between a real backtest-kit bot and the monitor', () => {
   let redis: RunningRedis;
-  let manager: ConnectionManager;
+  let monitor: MonitorSide;
   let conn: Connection;
   let persistence: Persistence;
   let dataDir: string;
@@ -63,19 +62,13 @@ describe('a position without a lifetime, between a real backtest-kit bot and the
     env = { mongoUri: uri, redisHost: redis.host, redisPort: redis.port };
     bot = await runBotScript<WriteResult>(SCRIPT, ['write'], env);
     liveId = bot.liveOpen === 'timeout' ? '' : bot.liveOpen.signalId;
-    manager = new ConnectionManager({ uri });
-    await manager.connect();
-    conn = manager.connection;
-    dataDir = await fsp.mkdtemp(join(tmpdir(), 'interop-lifetime-'));
-    persistence = await createPersistence({ mode: 'live', runId: 'run-no-lifetime', dataDir, connection: manager });
+    monitor = await openMonitorSide(uri, 'interop-lifetime-', { runId: 'run-no-lifetime' });
+    ({ conn, persistence, dataDir } = monitor);
   }, 480_000);
 
   afterAll(async () => {
-    await persistence?.close();
-    if (manager?.isConnected) await conn.dropDatabase().catch(() => undefined);
-    await manager?.close();
+    await monitor?.dispose();
     await redis?.stop();
-    if (dataDir) await fsp.rm(dataDir, { recursive: true, force: true });
   });
 
   it('the bot ran a backtest position and a live position without a lifetime, and stored them', () => {
