@@ -13,7 +13,7 @@ import { TRIALS_COLLECTION } from './sweep-store';
 import { TrialEngine } from './trial-engine';
 import type { TrialSpec } from './trial-spec';
 import { ensureCandleFiles } from './trial-summary';
-import { EXCHANGE, gridSweep, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
+import { EXCHANGE, fixtureTrial, gridSweep, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
 
 let fx: SweepFixture;
 let reference: TrialSummary[];
@@ -235,23 +235,8 @@ describe('candles shared between trials', () => {
   it('a trial engine reads each symbol\'s cache file once for all its trials, and again only when the file is rewritten', async () => {
     const files = await ensureCandleFiles(new CandleCache(join(fx.dir, 'cache'), fx.candles), { exchangeName: EXCHANGE, symbols: Object.keys(SYMBOLS), interval: '1m', cacheFrom: fx.range.from, cacheTo: fx.range.to });
     const engine = new TrialEngine({ builtins: BUILTIN_STRATEGIES });
-    const spec = (index: number, fast: number): TrialSpec => ({
-      trialId: `shared.all.${index}`,
-      sweepId: 'shared',
-      index,
-      phase: 'all',
-      strategyName: 'sma-crossover',
-      params: { fast, slow: 30 },
-      exchangeName: EXCHANGE,
-      symbols: Object.keys(SYMBOLS),
-      interval: '1m',
-      ...fx.range,
-      cacheFrom: fx.range.from,
-      cacheTo: fx.range.to,
-      costs: { feePercent: 0.1, slippagePercent: 0.1 },
-      scheduleTimeoutMinutes: 120,
-      objective: { metric: 'sharpe', minTrades: 1 },
-    });
+    const spec = (index: number, fast: number): TrialSpec =>
+      fixtureTrial(fx.range, { sweepId: 'shared', index, strategyName: 'sma-crossover', params: { fast, slow: 30 }, objective: { metric: 'sharpe', minTrades: 1 } });
     const outcomes = [];
     for (let i = 0; i < 5; i++) outcomes.push(await engine.run(spec(i, 5 + i), files));
     expect(outcomes.every((o) => o.stats !== null)).toBe(true);

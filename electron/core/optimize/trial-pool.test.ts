@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CandleCache } from '../engine/candle-cache';
 import { BUILTIN_STRATEGIES } from '../strategies';
-import { EXCHANGE, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
+import { EXCHANGE, fixtureTrial, openSweepFixture, SYMBOLS, type SweepFixture } from './test-support/sweep-fixture';
 import { TrialEngine } from './trial-engine';
 import { TrialPool } from './trial-pool';
 import type { TrialSpec } from './trial-spec';
@@ -34,23 +34,8 @@ afterAll(async () => {
   if (strategiesDir) rmSync(strategiesDir, { recursive: true, force: true });
 });
 
-const spec = (index: number, strategyName: string, params: TrialSpec['params']): TrialSpec => ({
-  trialId: `pool.all.${index}`,
-  sweepId: 'pool',
-  index,
-  phase: 'all',
-  strategyName,
-  params,
-  exchangeName: EXCHANGE,
-  symbols: Object.keys(SYMBOLS),
-  interval: '1m',
-  ...fx.range,
-  cacheFrom: fx.range.from,
-  cacheTo: fx.range.to,
-  costs: { feePercent: 0.1, slippagePercent: 0.1 },
-  scheduleTimeoutMinutes: 120,
-  objective: { metric: 'totalPnlPercent', minTrades: 1 },
-});
+const spec = (index: number, strategyName: string, params: TrialSpec['params']): TrialSpec =>
+  fixtureTrial(fx.range, { sweepId: 'pool', index, strategyName, params, objective: { metric: 'totalPnlPercent', minTrades: 1 } });
 
 describe('trial pool', () => {
   it('runs trials handed to one thread ahead of time one after another, each with the result it has alone', { timeout: 120_000 }, async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDb, type TestDb } from '../../../../test/support/test-db';
 import type { SweepDefinitionInput } from '../../../../shared/domain/optimize';
+import type { TrialSpec } from '../trial-spec';
 import { CandleDbService } from '../../db/candle-db-service';
 import { CandleCache } from '../../engine/candle-cache';
 import { StrategyCatalog } from '../../engine/strategy-catalog';
@@ -84,5 +85,25 @@ export function gridSweep(range: { from: number; to: number }, extra: Partial<Sw
     objective: { metric: 'totalPnlPercent', minTrades: 1 },
     search: { method: 'grid' },
     ...extra,
+  };
+}
+
+/** One trial of a sweep over both symbols and the whole fixture range, as the sweep service would hand it out. */
+export function fixtureTrial(
+  range: { from: number; to: number },
+  trial: Pick<TrialSpec, 'sweepId' | 'index' | 'strategyName' | 'params' | 'objective'>,
+): TrialSpec {
+  return {
+    trialId: `${trial.sweepId}.all.${trial.index}`,
+    phase: 'all',
+    ...trial,
+    exchangeName: EXCHANGE,
+    symbols: Object.keys(SYMBOLS),
+    interval: '1m',
+    ...range,
+    cacheFrom: range.from,
+    cacheTo: range.to,
+    costs: { feePercent: 0.1, slippagePercent: 0.1 },
+    scheduleTimeoutMinutes: 120,
   };
 }
