@@ -80,6 +80,16 @@ describe('the MongoDB adapter write path (test server)', () => {
     await conn.close();
   });
 
+  /** The monitor's own documents under keys 1–3 and a bot's (no monitor.writer) under key 9. */
+  async function seedOwnAndBot(sample: Sample): Promise<{ service: PersistDbService; collection: ReturnType<Connection['collection']> }> {
+    const service = new PersistDbService(conn, sample.def);
+    await service.ensureIndexes();
+    const collection = conn.collection(sample.def.collection);
+    await service.writeValues([1, 2, 3].map((n) => ({ key: sample.key(n), value: sample.value(n) })));
+    await collection.insertOne({ ...service.keyFilter(sample.key(9)), ...service.codec.toDocument(sample.key(9), sample.value(9), 0).set, createDate: new Date(0), updatedDate: new Date(0) });
+    return { service, collection };
+  }
+
   it.each(SAMPLES.map((s) => [s.def.name, s] as const))('%s: a new key, in a batch or alone, is stored exactly as the upsert on (key, monitor.writer) stored it', async (_name, sample) => {
     const service = new PersistDbService(conn, sample.def);
     await service.ensureIndexes();
@@ -159,12 +169,7 @@ describe('the MongoDB adapter write path (test server)', () => {
   });
 
   it.each(SAMPLES.map((s) => [s.def.name, s] as const))("%s: every query of a write names only the unique key or `_id` (new keys, the monitor's own, a bot's)", async (_name, sample) => {
-    const service = new PersistDbService(conn, sample.def);
-    await service.ensureIndexes();
-    const collection = conn.collection(sample.def.collection);
-    await service.writeValues([1, 2, 3].map((n) => ({ key: sample.key(n), value: sample.value(n) })));
-    // A bot's document under key 9 (no monitor.writer).
-    await collection.insertOne({ ...service.keyFilter(sample.key(9)), ...service.codec.toDocument(sample.key(9), sample.value(9), 0).set, createDate: new Date(0), updatedDate: new Date(0) });
+    const { service, collection } = await seedOwnAndBot(sample);
     const recorded = recordFilters(conn, sample.def.collection);
     // A value with none of the monitor's fields (State, Memory) has nothing it may set on a bot's document: refused.
     const monitorOwn = Object.keys(service.codec.toDocument(sample.key(9), sample.value(19), 0).monitor).length > 0;
@@ -189,11 +194,7 @@ describe('the MongoDB adapter write path (test server)', () => {
   });
 
   it.each(SAMPLES.map((s) => [s.def.name, s] as const))("%s: removal takes the monitor's own documents by key or `_id` only, and leaves a bot's", async (_name, sample) => {
-    const service = new PersistDbService(conn, sample.def);
-    await service.ensureIndexes();
-    const collection = conn.collection(sample.def.collection);
-    await service.writeValues([1, 2, 3].map((n) => ({ key: sample.key(n), value: sample.value(n) })));
-    await collection.insertOne({ ...service.keyFilter(sample.key(9)), ...service.codec.toDocument(sample.key(9), sample.value(9), 0).set, createDate: new Date(0), updatedDate: new Date(0) });
+    const { service, collection } = await seedOwnAndBot(sample);
     const recorded = recordFilters(conn, sample.def.collection);
     try {
       await service.removeKeys([sample.key(1), sample.key(9), sample.key(7)]);
