@@ -1,6 +1,6 @@
 import type { EquityPoint, RunDetail, RunRequest, RunStats, RunSummary, SignalRow } from '../../../shared/domain/runs';
 import { computeStats, equityOfTrades, mergeTrades, statsOfTrades, type TradeTable } from './statistics';
-import { rowsOf, type SymbolResult } from './symbol-result';
+import { rowCount, rowsOf, type SymbolResult } from './symbol-result';
 
 /**
  * A backtest's result from its symbols' results (symbol-result.ts), on the main thread: the
@@ -74,7 +74,7 @@ export class BacktestOutcome {
   rowsInOrder(first: number, end: number): SignalRow[] {
     end = Math.min(end, this.rowCount);
     if (end <= first) return [];
-    const from = this.results.map((r) => r.rowEnds.length);
+    const from = this.results.map(rowCount);
     const to = this.results.map(() => 0);
     for (let i = first; i < end; i++) {
       const k = this.orderSymbol[i]!;
@@ -95,7 +95,7 @@ export class BacktestOutcome {
     const bySymbol = new Map(this.results.map((r) => [r.symbol, r]));
     return this.request.symbols.flatMap((symbol) => {
       const r = bySymbol.get(symbol);
-      return r && r.rowEnds.length > 0 ? rowsOf(r, r.rowEnds.length - 1) : [];
+      return r && rowCount(r) > 0 ? rowsOf(r, rowCount(r) - 1) : [];
     });
   }
 
