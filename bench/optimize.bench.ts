@@ -40,6 +40,8 @@ const T0 = Date.UTC(2020, 0, 1);
 const SYMBOLS = 9;
 const DAYS = Number(process.env.OPTIMIZE_BENCH_DAYS ?? 30);
 const ROUNDS = Number(process.env.OPTIMIZE_BENCH_ROUNDS ?? 3);
+/** `default_vs_1_thread`: only the in-process thread comparison (no 10,000-trial sweep, no BullMQ). */
+const ONLY = process.env.OPTIMIZE_BENCH_ONLY;
 
 function syntheticCandles(count: number, seed: number): Candle[] {
   const rand = mulberry32(seed);
@@ -127,26 +129,28 @@ const bench: Benchmark = async (ctx) => {
   const services: SweepService[] = [];
   const results: BenchResult[] = [];
   try {
-    // Memory and database of a 10,000-trial sweep, first, in a child process on its own database.
-    const tenK = await tenThousandTrials(ctx.databaseUri('optimize_10k'), ctx.workDir);
-    if (tenK.status !== 'completed' || tenK.stored !== 10_000) throw new Error(`the 10,000-trial sweep ended ${tenK.status} with ${tenK.stored} trials stored`);
-    const dbMb = (tenK.trialBytes + tenK.sweepBytes) / 2 ** 20;
-    const indexMb = (tenK.collStats?.totalIndexSize ?? 0) / 2 ** 20;
-    ctx.log(`10,000 trials in ${(tenK.ms / 1000).toFixed(1)} s on ${tenK.threads} threads (${tenK.scored} scored, ${tenK.events} progress events); collStats ${JSON.stringify(tenK.collStats)}`);
-    results.push(
-      {
-        name: 'optimize.10k_trials_db_mb',
-        value: Number((dbMb + indexMb).toFixed(1)),
-        unit: 'MB',
-        note: `a 10,000-trial SMA grid: BSON size of its trial and sweep documents (${dbMb.toFixed(1)} MB, ${Math.round(tenK.trialBytes / tenK.stored)} bytes a trial) plus the trial indexes the server reports (${indexMb.toFixed(1)} MB) (target <= 200)`,
-      },
-      {
-        name: 'optimize.10k_trials_peak_rss_mb',
-        value: Math.round(Math.max(tenK.peakMb, tenK.readPeakMb)),
-        unit: 'MB',
-        note: `peak resident set of a process running only that sweep on ${tenK.threads} trial threads (threads included; ${Math.round(tenK.baselineMb)} MB before it), or reading all 10,000 trials back as the view does (${Math.round(tenK.readPeakMb)} MB) (target <= 500)`,
-      },
-    );
+    if (ONLY !== 'default_vs_1_thread') {
+      // Memory and database of a 10,000-trial sweep, first, in a child process on its own database.
+      const tenK = await tenThousandTrials(ctx.databaseUri('optimize_10k'), ctx.workDir);
+      if (tenK.status !== 'completed' || tenK.stored !== 10_000) throw new Error(`the 10,000-trial sweep ended ${tenK.status} with ${tenK.stored} trials stored`);
+      const dbMb = (tenK.trialBytes + tenK.sweepBytes) / 2 ** 20;
+      const indexMb = (tenK.collStats?.totalIndexSize ?? 0) / 2 ** 20;
+      ctx.log(`10,000 trials in ${(tenK.ms / 1000).toFixed(1)} s on ${tenK.threads} threads (${tenK.scored} scored, ${tenK.events} progress events); collStats ${JSON.stringify(tenK.collStats)}`);
+      results.push(
+        {
+          name: 'optimize.10k_trials_db_mb',
+          value: Number((dbMb + indexMb).toFixed(1)),
+          unit: 'MB',
+          note: `a 10,000-trial SMA grid: BSON size of its trial and sweep documents (${dbMb.toFixed(1)} MB, ${Math.round(tenK.trialBytes / tenK.stored)} bytes a trial) plus the trial indexes the server reports (${indexMb.toFixed(1)} MB) (target <= 200)`,
+        },
+        {
+          name: 'optimize.10k_trials_peak_rss_mb',
+          value: Math.round(Math.max(tenK.peakMb, tenK.readPeakMb)),
+          unit: 'MB',
+          note: `peak resident set of a process running only that sweep on ${tenK.threads} trial threads (threads included; ${Math.round(tenK.baselineMb)} MB before it), or reading all 10,000 trials back as the view does (${Math.round(tenK.readPeakMb)} MB) (target <= 500)`,
+        },
+      );
+    }
 
     const candles = new CandleDbService(db.connection);
     await candles.ensureIndexes();
@@ -234,6 +238,7 @@ const bench: Benchmark = async (ctx) => {
       },
       { name: 'optimize.machine_parallelism', value: Number(machineSpread.median.toFixed(2)), unit: 'x', note: `plain CPU work in ${defaultThreads} threads vs 1 between the rounds: ${machineSpread.text}; the ceiling of the speed-up above on this machine right now` },
     );
+    if (ONLY === 'default_vs_1_thread') return results;
 
     const startWorker = (n: number, url = redisUrl, extra: string[] = []): ChildProcess => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'electron/core/cli/worker.ts'), '--redis', url, '--mongo', uri, '--cache-dir', cacheDir, '--name', `bench-${n}`, ...extra], {

@@ -89,10 +89,12 @@ export async function replayTrial(spec: TrialSpec, strategy: StrategyDefinition,
       strategy,
       params,
       interval: spec.interval,
-      lifecycle: { costs: spec.costs, intervalMs: INTERVAL_MS[spec.interval], scheduleTimeoutMs: spec.scheduleTimeoutMinutes * 60_000 },
+      // Only closed trades count: no copy of a row for the steps before (reports 'final').
+      lifecycle: { costs: spec.costs, intervalMs: INTERVAL_MS[spec.interval], scheduleTimeoutMs: spec.scheduleTimeoutMinutes * 60_000, reports: 'final' },
       services: memoryServices(),
       onSignal: (transition, signal) => {
-        if (transition === 'closed') rows.push({ ...signal });
+        // A row reported as final is the listener's own copy.
+        if (transition === 'closed') rows.push(signal);
       },
       // An invalid signal is ignored by the run as well; a sweep does not report each one.
       onInvalidSignal: () => undefined,
