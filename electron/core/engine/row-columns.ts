@@ -23,14 +23,15 @@ export interface PackedRows {
   table: Uint8Array;
 }
 
-type Kind = 'string' | 'number' | 'boolean';
+/** `unique`: a string no other row shares (the signal id), kept without looking for a twin. */
+type Kind = 'string' | 'unique' | 'number' | 'boolean';
 /** Sub-fields of backtest-kit's IStrategyPnL and of the peak/drawdown snapshots (all numbers). */
 const PNL_FIELDS = ['pnlPercentage', 'pnlCost', 'pnlEntries', 'priceOpen', 'priceClose'];
 const EXTREME_FIELDS = [...PNL_FIELDS, 'price', 'timestamp'];
 
 /** The row's scalar fields in schema order (shared/domain/signals.ts), then its number-only objects. */
 const SCALARS: ReadonlyArray<readonly [string, Kind]> = [
-  ['signalId', 'string'],
+  ['signalId', 'unique'],
   ['runId', 'string'],
   ['symbol', 'string'],
   ['strategyName', 'string'],
@@ -76,14 +77,16 @@ const OBJECTS: ReadonlyArray<readonly [string, readonly string[]]> = [
 interface Slot {
   slot: number;
   kind: Kind | 'object';
+  /** What `typeof` a value must give to take the slot. */
+  type: 'string' | 'number' | 'boolean' | 'object';
   fields?: Map<string, number>;
 }
 const SLOT_OF = new Map<string, Slot>();
 let slots = 0;
-for (const [key, kind] of SCALARS) SLOT_OF.set(key, { slot: slots++, kind });
+for (const [key, kind] of SCALARS) SLOT_OF.set(key, { slot: slots++, kind, type: kind === 'unique' ? 'string' : kind });
 for (const [key, fields] of OBJECTS) {
   const slot = slots++;
-  SLOT_OF.set(key, { slot, kind: 'object', fields: new Map(fields.map((field) => [field, slots++])) });
+  SLOT_OF.set(key, { slot, kind: 'object', type: 'object', fields: new Map(fields.map((field) => [field, slots++])) });
 }
 const SLOTS = slots;
 
@@ -123,9 +126,9 @@ export function packRows(rows: readonly SignalRow[]): { packed: PackedRows; tran
     for (const key in row) {
       const value = row[key];
       const to = SLOT_OF.get(key);
-      if (to !== undefined && to.fields === undefined && typeof value === to.kind) {
+      if (to !== undefined && to.fields === undefined && typeof value === to.type) {
         present[base + to.slot] = 1;
-        values[base + to.slot] = to.kind === 'string' ? intern(value as string) : to.kind === 'boolean' ? (value ? 1 : 0) : (value as number);
+        values[base + to.slot] = to.kind === 'string' ? intern(value as string) : to.kind === 'unique' ? strings.push(value as string) - 1 : to.kind === 'boolean' ? (value ? 1 : 0) : (value as number);
         continue;
       }
       if (to?.fields !== undefined && fitsObject(value, to.fields)) {
@@ -175,7 +178,7 @@ export function unpackRows(p: PackedRows, from = 0, to = p.count): SignalRow[] {
       if (present[base + slot] === 0) continue;
       const [key, kind] = SCALARS[slot]!;
       const value = values[base + slot]!;
-      row[key] = kind === 'string' ? table[value] : kind === 'boolean' ? value === 1 : value;
+      row[key] = kind === 'string' || kind === 'unique' ? table[value] : kind === 'boolean' ? value === 1 : value;
     }
     for (const [key, fields] of OBJECTS) {
       const own = slot++;
