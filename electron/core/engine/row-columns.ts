@@ -4,7 +4,7 @@ import type { SignalRow } from '../../../shared/domain/runs';
  * A symbol's signal rows as typed columns, built by its worker and decoded on the main thread only
  * for the rows it needs. JSON text per row cost a worker as much time as its replay and left
  * megabytes of strings as garbage after every symbol; here a row's known fields are numbers in one
- * Float64Array (strings as indices into one table of distinct strings), so packing allocates a few
+ * Float64Array (strings as indices into one table, shared ones once), so packing allocates a few
  * buffers instead of a string per row, and the buffers move between threads without a copy.
  *
  * Lossless for any row: a field whose value does not fit its slot (and any field the slots do not
@@ -19,8 +19,10 @@ export interface PackedRows {
   values: Float64Array;
   /** Per row: 1 + the index in `table` of the JSON text of the fields no slot took, or 0. */
   rest: Uint32Array;
-  /** The distinct strings, as the UTF-8 JSON text of an array. */
+  /** The strings, UTF-8, one after another (a row decodes only its own: Recent reads one row a symbol). */
   table: Uint8Array;
+  /** End offset in `table` of each string. */
+  tableEnds: Uint32Array;
 }
 
 /** `unique`: a string no other row shares (the signal id), kept without looking for a twin. */
@@ -147,27 +149,41 @@ export function packRows(rows: readonly SignalRow[]): { packed: PackedRows; tran
       if (text !== '{}') rest[i] = 1 + intern(text);
     }
   }
-  const table = encoder.encode(JSON.stringify(strings));
-  return { packed: { count, present, values, rest, table }, transfer: [present.buffer, values.buffer, rest.buffer, table.buffer] };
+  const { table, tableEnds } = encodeStrings(strings);
+  return { packed: { count, present, values, rest, table, tableEnds }, transfer: [present.buffer, values.buffer, rest.buffer, table.buffer, tableEnds.buffer] };
 }
 
-/** Each packed set's string table, parsed once (a run's rows are read a page at a time). */
-const tables = new WeakMap<PackedRows, string[]>();
+function encodeStrings(strings: readonly string[]): { table: Uint8Array; tableEnds: Uint32Array } {
+  let room = 0;
+  for (const text of strings) room += text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+  const bytes = new Uint8Array(room);
+  const tableEnds = new Uint32Array(strings.length);
+  let at = 0;
+  strings.forEach((text, i) => {
+    at += encoder.encodeInto(text, bytes.subarray(at)).written;
+    tableEnds[i] = at;
+  });
+  return { table: bytes.slice(0, at), tableEnds };
+}
 
-function tableOf(p: PackedRows): string[] {
-  let table = tables.get(p);
-  if (table === undefined) {
-    table = JSON.parse(decoder.decode(p.table)) as string[];
-    tables.set(p, table);
+/** Each packed set's strings decoded so far (a run's rows are read a page at a time). */
+const decoded = new WeakMap<PackedRows, Array<string | undefined>>();
+
+function stringsOf(p: PackedRows): (index: number) => string {
+  let cache = decoded.get(p);
+  if (cache === undefined) {
+    cache = new Array<string | undefined>(p.tableEnds.length);
+    decoded.set(p, cache);
   }
-  return table;
+  const strings = cache;
+  return (index) => (strings[index] ??= decoder.decode(p.table.subarray(index === 0 ? 0 : p.tableEnds[index - 1], p.tableEnds[index])));
 }
 
 /** Rows [from, to), decoded. */
 export function unpackRows(p: PackedRows, from = 0, to = p.count): SignalRow[] {
   to = Math.min(to, p.count);
   if (to <= from) return [];
-  const table = tableOf(p);
+  const stringAt = stringsOf(p);
   const { present, values } = p;
   const out: SignalRow[] = new Array(to - from);
   for (let i = from; i < to; i++) {
@@ -178,7 +194,7 @@ export function unpackRows(p: PackedRows, from = 0, to = p.count): SignalRow[] {
       if (present[base + slot] === 0) continue;
       const [key, kind] = SCALARS[slot]!;
       const value = values[base + slot]!;
-      row[key] = kind === 'string' || kind === 'unique' ? table[value] : kind === 'boolean' ? value === 1 : value;
+      row[key] = kind === 'string' || kind === 'unique' ? stringAt(value) : kind === 'boolean' ? value === 1 : value;
     }
     for (const [key, fields] of OBJECTS) {
       const own = slot++;
@@ -189,7 +205,7 @@ export function unpackRows(p: PackedRows, from = 0, to = p.count): SignalRow[] {
       }
       slot += fields.length;
     }
-    if (p.rest[i] !== 0) Object.assign(row, JSON.parse(table[p.rest[i]! - 1]!) as Record<string, unknown>);
+    if (p.rest[i] !== 0) Object.assign(row, JSON.parse(stringAt(p.rest[i]! - 1)) as Record<string, unknown>);
     out[i - from] = row as SignalRow;
   }
   return out;
