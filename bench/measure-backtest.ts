@@ -2,7 +2,7 @@
  * Where a multi-symbol backtest spends its time and memory, for the engine's own tuning (the
  * benchmark figures come from `npm run bench -- backtest`):
  *
- *   node --expose-gc --import tsx electron/core/engine/test-support/measure-backtest.ts [speedup|memory] [work dir]
+ *   node --expose-gc --import tsx bench/measure-backtest.ts [speedup|memory] [work dir]
  *
  * speedup: the same 9 symbols × 500,000 synthetic 1m candles (SMA 10/30) one worker after another
  *          and with one worker per core, warm caches and warm workers, three times each, with the
@@ -14,13 +14,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Candle } from '../../../../shared/candles';
-import type { CandleRange } from '../../db/candle-db-service';
-import { createPersistence } from '../../persist';
-import { BUILTIN_STRATEGIES } from '../../strategies';
-import type { CandleStore } from '../candle-cache';
-import { RunManager } from '../run-manager';
-import { mulberry32 } from '../../../../bench/random';
+import type { Candle } from '../shared/candles';
+import type { CandleRange } from '../electron/core/db/candle-db-service';
+import { createPersistence } from '../electron/core/persist';
+import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
+import type { CandleStore } from '../electron/core/engine/candle-cache';
+import { RunManager } from '../electron/core/engine/run-manager';
+import { mulberry32 } from './random';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2020, 0, 1);
