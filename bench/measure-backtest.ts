@@ -14,53 +14,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Candle } from '../shared/candles';
-import type { CandleRange } from '../electron/core/db/candle-db-service';
 import { createPersistence } from '../electron/core/persist';
 import { BUILTIN_STRATEGIES } from '../electron/core/strategies';
-import type { CandleStore } from '../electron/core/engine/candle-cache';
 import { RunManager } from '../electron/core/engine/run-manager';
-import { mulberry32 } from './random';
+import { MIN, SyntheticStore, T0 } from './synthetic-store';
 
-const MIN = 60_000;
-const T0 = Date.UTC(2020, 0, 1);
 const PER_SYMBOL = 500_000;
 const SYMBOLS = Array.from({ length: 9 }, (_, k) => `SYN/${k}`);
-
-
-/** A deterministic random walk per symbol, paged like the real candle store (it honours `limit`). */
-class WalkStore implements CandleStore {
-  private series(symbol: string): Candle[] {
-    const rand = mulberry32(100 + SYMBOLS.indexOf(symbol));
-    const out: Candle[] = new Array(PER_SYMBOL);
-    let price = 100;
-    for (let i = 0; i < PER_SYMBOL; i++) {
-      const open = price;
-      const close = Math.max(1, open * (1 + (rand() - 0.5) * 0.004));
-      out[i] = { timestamp: T0 + i * MIN, open, high: Math.max(open, close) * (1 + rand() * 0.001), low: Math.min(open, close) * (1 - rand() * 0.001), close, volume: rand() * 100 };
-      price = close;
-    }
-    return out;
-  }
-  async countRange(r: CandleRange): Promise<number> {
-    return Math.max(0, Math.min(PER_SYMBOL, Math.ceil(((r.to ?? Infinity) - T0) / MIN)) - Math.max(0, Math.ceil(((r.from ?? T0) - T0) / MIN)));
-  }
-  async findRange(r: CandleRange): Promise<Candle[]> {
-    const first = Math.max(0, Math.ceil(((r.from ?? T0) - T0) / MIN));
-    const end = Math.min(PER_SYMBOL, Math.ceil(((r.to ?? Infinity) - T0) / MIN), first + (r.limit ?? Infinity));
-    return this.series(r.symbol).slice(first, end);
-  }
-  async findByFilter(_f: Record<string, unknown>, o: { sort?: Record<string, 1 | -1> }): Promise<Array<{ timestamp: number }>> {
-    return [{ timestamp: o.sort?.timestamp === -1 ? T0 + (PER_SYMBOL - 1) * MIN : T0 }];
-  }
-}
 
 const statusMb = (field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 
 async function main(): Promise<void> {
   const [what = 'speedup', dir = join(tmpdir(), 'bm-measure-backtest')] = process.argv.slice(2);
   const persistence = await createPersistence({ mode: 'backtest', dataDir: join(dir, 'data') });
-  const common = { candles: new WalkStore(), cacheDir: join(dir, 'cache'), persistence: { live: persistence, backtest: persistence }, builtins: BUILTIN_STRATEGIES };
+  const common = { candles: new SyntheticStore(new Map(SYMBOLS.map((symbol, k) => [symbol, { count: PER_SYMBOL, seed: 100 + k }]))), cacheDir: join(dir, 'cache'), persistence: { live: persistence, backtest: persistence }, builtins: BUILTIN_STRATEGIES };
   const request = {
     kind: 'backtest' as const,
     strategyName: 'sma-crossover',
