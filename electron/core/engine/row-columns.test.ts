@@ -82,6 +82,14 @@ describe('signal rows as typed columns between a worker and the main thread', ()
     expect((back as unknown as Record<string, unknown>).botField).toEqual({ nested: [1, 2, { deep: true }] });
   });
 
+  it('keeps a `__proto__` field of a parsed document as a field, never as the row’s prototype', () => {
+    const hostile = { ...engineRow(3), ...(JSON.parse('{"__proto__": {"polluted": true}}') as object) } as SignalRow;
+    const [back] = roundTrip([hostile]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect((back as unknown as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ polluted: true });
+  });
+
   it('keeps numbers JSON could not (Infinity lifetime, -0), which JSON turned into null and 0', () => {
     const row = { ...engineRow(4), minuteEstimatedTime: Infinity, pnlPercent: -0 };
     const [back] = roundTrip([row]);

@@ -142,7 +142,8 @@ export function packRows(rows: readonly SignalRow[]): { packed: PackedRows; tran
         }
         continue;
       }
-      (others ??= {})[key] = value;
+      // No prototype: a `__proto__` key (JSON.parse makes one an own key) stays a plain field.
+      (others ??= Object.create(null) as Record<string, unknown>)[key] = value;
     }
     if (others !== undefined) {
       const text = JSON.stringify(others);
@@ -205,8 +206,13 @@ export function unpackRows(p: PackedRows, from = 0, to = p.count): SignalRow[] {
       }
       slot += fields.length;
     }
-    if (p.rest[i] !== 0) Object.assign(row, JSON.parse(stringAt(p.rest[i]! - 1)) as Record<string, unknown>);
+    if (p.rest[i] !== 0) addFields(row, JSON.parse(stringAt(p.rest[i]! - 1)) as Record<string, unknown>);
     out[i - from] = row as SignalRow;
   }
   return out;
+}
+
+/** Copies `extra`'s fields onto `row` as own fields (`__proto__` included, as JSON.parse gave it). */
+function addFields(row: Record<string, unknown>, extra: Record<string, unknown>): void {
+  for (const key of Object.keys(extra)) Object.defineProperty(row, key, { value: extra[key], enumerable: true, writable: true, configurable: true });
 }
