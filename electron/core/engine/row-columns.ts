@@ -154,7 +154,7 @@ export function packRows(rows: readonly SignalRow[]): { packed: PackedRows; tran
   return { packed: { count, present, values, rest, table, tableEnds }, transfer: [present.buffer, values.buffer, rest.buffer, table.buffer, tableEnds.buffer] };
 }
 
-function encodeStrings(strings: readonly string[]): { table: Uint8Array; tableEnds: Uint32Array } {
+function encodeStrings(strings: readonly string[]): { table: Uint8Array<ArrayBuffer>; tableEnds: Uint32Array<ArrayBuffer> } {
   let room = 0;
   for (const text of strings) room += text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
   const bytes = new Uint8Array(room);
