@@ -90,6 +90,12 @@ describe('signal rows as typed columns between a worker and the main thread', ()
     expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ polluted: true });
   });
 
+  it('gives back a string with a lone surrogate as it was (UTF-8 alone would turn it into U+FFFD)', () => {
+    const row = { ...engineRow(5), note: 'half a pair: \ud83d.' };
+    const [back] = roundTrip([row]);
+    expect(back!.note).toBe('half a pair: \ud83d.');
+  });
+
   it('keeps numbers JSON could not (Infinity lifetime, -0), which JSON turned into null and 0', () => {
     const row = { ...engineRow(4), minuteEstimatedTime: Infinity, pnlPercent: -0 };
     const [back] = roundTrip([row]);

@@ -95,6 +95,12 @@ const SLOTS = slots;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * UTF-8 cannot hold a lone surrogate (encoding would turn it into U+FFFD); such a string goes to the
+ * row's JSON rest, which escapes it and gives it back as it was.
+ */
+const wellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
 /** Whether every field of `value` is a number this object's sub-slots name. */
 function fitsObject(value: unknown, fields: Map<string, number>): value is Record<string, number> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -128,7 +134,7 @@ export function packRows(rows: readonly SignalRow[]): { packed: PackedRows; tran
     for (const key in row) {
       const value = row[key];
       const to = SLOT_OF.get(key);
-      if (to !== undefined && to.fields === undefined && typeof value === to.type) {
+      if (to !== undefined && to.fields === undefined && typeof value === to.type && (to.type !== 'string' || wellFormed(value as string))) {
         present[base + to.slot] = 1;
         values[base + to.slot] = to.kind === 'string' ? intern(value as string) : to.kind === 'unique' ? strings.push(value as string) - 1 : to.kind === 'boolean' ? (value ? 1 : 0) : (value as number);
         continue;
