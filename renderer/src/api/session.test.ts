@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunSummary } from '../../../shared/contract/domain';
 import { useRuns } from '../stores/runs';
+import { runSummary } from '../test-support/run-summary';
 
 /** `runs.list` answers, released by the test in the order it chooses. */
 const answers: Array<(runs: RunSummary[]) => void> = [];
@@ -12,21 +13,7 @@ vi.mock('./client', () => ({
 
 const { refreshRuns } = await import('./session');
 
-const summary = (status: RunSummary['status']): RunSummary => ({
-  runId: 'fast',
-  kind: 'paper',
-  status,
-  strategyName: 'sma-crossover',
-  exchangeName: 'binance',
-  frameName: 'f',
-  symbols: ['ETH/BTC'],
-  interval: '1m',
-  params: {},
-  progress: status === 'completed' ? 1 : 0,
-  processed: 0,
-  total: 100,
-  createdAt: 1,
-});
+const summary = (status: RunSummary['status']): RunSummary => runSummary({ runId: 'fast', status, progress: status === 'completed' ? 1 : 0 });
 
 describe('refreshRuns', () => {
   it('keeps the newest list when an older request is answered after it (a run that finished stays finished)', async () => {

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../shared/contract/domain';
+import { runSummary } from '../test-support/run-summary';
 import { sortRuns, useRuns } from './runs';
 
-const run = (runId: string, createdAt: number): RunSummary => ({
-  runId,
-  kind: 'paper',
-  status: 'queued',
-  strategyName: 'sma-crossover',
-  exchangeName: 'binance',
-  frameName: 'f',
-  symbols: ['ETH/BTC'],
-  interval: '1m',
-  params: {},
-  progress: 0,
-  processed: 0,
-  total: 100,
-  createdAt,
-});
+const run = (runId: string, createdAt: number): RunSummary => runSummary({ runId, createdAt });
 
 describe('runs store', () => {
   it('applies progress and status events and bumps the version only for news a page must refetch', () => {
