@@ -180,10 +180,10 @@ export class SignalTracker {
     if (reached) {
       row.openedAt = time;
       this.startExcursion(entry, time);
-      if (this.config.reports !== 'final') this.listener('opened', { ...row });
+      this.reportStep('opened', row);
     } else {
       row.scheduledAt = time;
-      if (this.config.reports !== 'final') this.listener('scheduled', { ...row });
+      this.reportStep('scheduled', row);
     }
     return row;
   }
@@ -221,7 +221,7 @@ export class SignalTracker {
       row.openedAt = closeTime;
       this.announcedActive = false;
       this.startExcursion(row.priceOpen, closeTime);
-      if (this.config.reports !== 'final') this.listener('opened', { ...row });
+      this.reportStep('opened', row);
       return;
     }
     if (closeTime >= deadline) this.finishCancelled(row, 'timeout', closeTime);
@@ -235,7 +235,7 @@ export class SignalTracker {
     if (t >= expiresAt) return this.finishClosed(row, 'time_expired', open, t);
     if (!this.announcedActive) {
       this.announcedActive = true;
-      if (this.config.reports !== 'final') this.listener('active', { ...row });
+      this.reportStep('active', row);
     }
     const long = row.position === 'long';
     const low = cols.low[k]!;
@@ -276,6 +276,11 @@ export class SignalTracker {
     row.peakProfit = peak;
     row.maxDrawdown = fall;
     this.excursion = null;
+  }
+
+  /** A step before the final one: reported (as a copy) unless the listener wants final rows only. */
+  private reportStep(transition: 'scheduled' | 'opened' | 'active', row: SignalRow): void {
+    if (this.config.reports !== 'final') this.listener(transition, { ...row });
   }
 
   private finishClosed(row: SignalRow, reason: CloseReason, priceClose: number, at: number): void {
